@@ -1,0 +1,3 @@
+from miscaling.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""Reading symbol sequences and writing result files without ever leaving half-written outputs.
+
+Every file the pipeline produces goes through :func:`atomic_path`: the writer fills a temporary
+file in the destination directory, and only a complete file is renamed onto the final name.  A
+crash, a ``kill -9`` or an exception therefore leaves either the old file or nothing, never a
+truncated file that Snakemake (or a user) would take as done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SEQUENCE_SUFFIXES = (".npy", ".npz", ".txt", ".text", ".tokens", ".raw")
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
+
+    The temporary name keeps the final suffix so that writers which dispatch on the suffix
+    (``np.save``, matplotlib's ``savefig``) produce the right format.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def check_table_suffix(path: str | os.PathLike, what: str = "output table") -> None:
+    """Fail early (before any computation) if ``path`` is not a supported table format."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise ValueError(
+            f"{what} {str(path)!r} must end in {' or '.join(TABLE_SUFFIXES)}, got {suffix or 'no suffix'!r}"
+        )
+
+
+def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a tidy table as CSV or Parquet (chosen by suffix), atomically."""
+    check_table_suffix(path)
+    with atomic_path(path) as tmp:
+        if tmp.suffix.lower() == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            table.to_csv(tmp, index=False)
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`."""
+    path = Path(path)
+    check_table_suffix(path, "input table")
+    if not path.is_file():
+        raise FileNotFoundError(f"input table {str(path)!r} does not exist")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError as err:
+        raise ValueError(f"input table {str(path)!r} is empty") from err
+
+
+def save_array(array: np.ndarray, path: str | os.PathLike) -> None:
+    """``np.save`` to ``path`` atomically."""
+    path = Path(path)
+    if path.suffix.lower() != ".npy":
+        raise ValueError(f"output array {str(path)!r} must end in .npy")
+    with atomic_path(path) as tmp:
+        np.save(tmp, array)
+
+
+def read_text_symbols(path: str | os.PathLike) -> np.ndarray:
+    """Read a UTF-8 text file as one sequence of Unicode code points (uint32).
+
+    Characters, not bytes: WikiText-2's 283 distinct characters include multi-byte ones.
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"text input {str(path)!r} is not valid UTF-8: {err}") from err
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").copy()
+
+
+def load_sequences(path: str | os.PathLike) -> np.ndarray | list[np.ndarray]:
+    """Load symbol sequences for the estimator.
+
+    - ``.npy``: a 1-D array (one sequence) or a 2-D array (one row per sequence);
+    - ``.npz``: one 1-D array per key, lengths may differ (ragged), in key order;
+    - text (``.txt``, ``.tokens``, ``.raw``, ``.text``): Unicode characters of one sequence.
+
+    Dtype and value checks (integers, non-negative) are the estimator's job; this function only
+    checks that the file exists, has a known format and holds arrays of a usable shape.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SEQUENCE_SUFFIXES:
+        raise ValueError(
+            f"input {str(path)!r}: unsupported format {suffix or '(no suffix)'!r}; "
+            f"expected one of {', '.join(SEQUENCE_SUFFIXES)}"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"input {str(path)!r} does not exist")
+    if suffix == ".npy":
+        try:
+            array = np.load(path, allow_pickle=False)
+        except ValueError as err:
+            raise ValueError(f"input {str(path)!r} is not a readable .npy array: {err}") from err
+        if array.ndim not in (1, 2):
+            raise ValueError(
+                f"input {str(path)!r} must hold a 1-D or 2-D array, got shape {array.shape}"
+            )
+        return array
+    if suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = [archive[key] for key in archive.files]
+        except ValueError as err:
+            raise ValueError(f"input {str(path)!r} is not a readable .npz archive: {err}") from err
+        if not arrays:
+            raise ValueError(f"input {str(path)!r} holds no arrays")
+        for key, array in zip(archive.files, arrays):
+            if array.ndim != 1:
+                raise ValueError(
+                    f"input {str(path)!r}: array {key!r} must be 1-D, got shape {array.shape}"
+                )
+        return arrays
+    return read_text_symbols(path)

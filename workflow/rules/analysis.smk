@@ -1,0 +1,76 @@
+# Mutual information of data sets and the fits that turn I(tau) into numbers (xi, gamma).
+
+
+wildcard_constraints:
+    dataset="binary|estimator_benchmark",
+    gamma=r"\d+(\.\d+)?",
+    split="train|valid",
+
+
+def dataset_labels(wildcards):
+    """Constant columns that make the tables tidy when concatenated (e.g. the true gamma)."""
+    if wildcards.dataset == "estimator_benchmark":
+        gamma = wildcards.name.removeprefix("gamma")
+        return [f"gamma={gamma}", f"amplitude={config['estimator_benchmark']['amplitude']}"]
+    return [f"split={wildcards.name}"]
+
+
+def name_seed(wildcards):
+    if wildcards.dataset == "estimator_benchmark":
+        return gamma_seed(wildcards.name.removeprefix("gamma"))
+    return config["seed"] + config["binary"]["split_seed_offset"][wildcards.name]
+
+
+def mi_flags(wildcards):
+    options = {"lags": config[wildcards.dataset]["lags"], **estimator_flags(name_seed(wildcards))}
+    options["label"] = dataset_labels(wildcards)
+    return cli_flags(options)
+
+
+rule mi_data:
+    """I(tau) of a data set, with shuffle baseline and bootstrap confidence intervals."""
+    input:
+        f"{RESULTS}/data/{{dataset}}/{{name}}.npy",
+    output:
+        f"{RESULTS}/mi/data/{{dataset}}/{{name}}.csv",
+    params:
+        flags=mi_flags,
+    threads: config["estimator"]["threads"]
+    log:
+        log_path("mi_data", "{dataset}/{name}"),
+    benchmark:
+        benchmark_path("mi_data", "{dataset}/{name}")
+    resources:
+        mem_mb=lambda wc, input: 1000 + 30 * input.size_mb,
+    shell:
+        "{MISCALING} mi {input} {params.flags} --threads {threads} --out {output} > {log} 2>&1"
+
+
+def fit_flags(wildcards):
+    cfg = config[wildcards.dataset]["fit"]
+    options = {
+        "model": "all",
+        "min_mi": cfg["min_mi"],
+        "min_lag": cfg.get("min_lag"),
+        "max_lag": cfg.get("max_lag"),
+        "confidence": config["estimator"]["confidence"],
+    }
+    labels = dataset_labels(wildcards)
+    options["label"] = [label for label in labels if not label.startswith("amplitude=")]
+    return cli_flags(options)
+
+
+rule fit_data:
+    """Exponential, power-law and composite fits of a data set's I(tau), with AICc."""
+    input:
+        f"{RESULTS}/mi/data/{{dataset}}/{{name}}.csv",
+    output:
+        f"{RESULTS}/fits/data/{{dataset}}/{{name}}.csv",
+    params:
+        flags=fit_flags,
+    log:
+        log_path("fit_data", "{dataset}/{name}"),
+    benchmark:
+        benchmark_path("fit_data", "{dataset}/{name}")
+    shell:
+        "{MISCALING} fit {input} {params.flags} --out {output} > {log} 2>&1"
