@@ -1,0 +1,222 @@
+"""The CLI: every subcommand works on good input and, on bad input, exits non-zero with a message
+that names the problem and leaves no output file behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from miscaling.cli import main
+
+
+def run_cli(*args: str) -> int:
+    """Call the CLI in-process; argparse's own errors (exit 2) come back as the return code."""
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+@pytest.fixture()
+def markov_npy(tmp_path):
+    """A binary Markov chain (flip probability 0.2): clearly dependent at short lags."""
+    rng = np.random.default_rng(0)
+    flips = rng.random((50, 400)) < 0.2
+    chain = (np.cumsum(flips, axis=1) % 2).astype(np.uint8)
+    path = tmp_path / "chain.npy"
+    np.save(path, chain)
+    return path
+
+
+# ----------------------------------------------------------------------------- good input
+
+
+def test_python_dash_m_entry_point_runs(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "miscaling", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    for command in ("mi", "synth", "fit", "figure"):
+        assert command in result.stdout
+
+
+def test_mi_writes_a_tidy_table_in_csv_and_parquet(markov_npy, tmp_path):
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"mi{suffix}"
+        code = run_cli("mi", markov_npy, "--lags", "1:5", "--shuffles", "2", "--bootstrap", "20",
+                       "--label", "kind=markov", "--out", out)
+        assert code == 0
+        table = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+        assert list(table["lag"]) == [1, 2, 3, 4, 5]
+        assert {"mi", "ci_low", "ci_high", "baseline", "n_pairs", "estimator"} <= set(table)
+        assert (table["kind"] == "markov").all()
+        exact = np.log(2) - _binary_entropy((1 + 0.6 ** table["lag"]) / 2)
+        assert np.allclose(table["mi"], exact, atol=0.02)
+
+
+def test_mi_reads_ragged_npz_and_text(tmp_path):
+    npz = tmp_path / "ragged.npz"
+    np.savez(npz, a=np.array([0, 1, 0, 1, 1, 0]), b=np.array([1, 1, 0, 0, 1, 0, 1, 1, 0]))
+    assert run_cli("mi", npz, "--lags", "1,2", "--out", tmp_path / "r.csv") == 0
+    assert list(pd.read_csv(tmp_path / "r.csv")["n_pairs"]) == [5 + 8, 4 + 7]
+
+    text = tmp_path / "text.txt"
+    text.write_text("ab¢ab¢ab¢ab¢", encoding="utf-8")  # a multi-byte character is one symbol
+    assert run_cli("mi", text, "--lags", "3", "--estimator", "plugin", "--out",
+                   tmp_path / "t.csv") == 0
+    table = pd.read_csv(tmp_path / "t.csv")
+    assert table["n_pairs"].item() == 9
+    assert table["mi"].item() == pytest.approx(np.log(3))
+
+
+def test_synth_then_fit_roundtrip(tmp_path):
+    data = tmp_path / "binary.npy"
+    assert run_cli("synth", "binary", "--n-seq", "300", "--length", "64", "--amplitude", "0.1",
+                   "--gamma", "0.4", "--seed", "3", "--out", data) == 0
+    array = np.load(data)
+    assert array.shape == (300, 64) and array.dtype == np.uint8
+    assert set(np.unique(array)) <= {0, 1}
+
+    mi = tmp_path / "mi.csv"
+    assert run_cli("mi", data, "--lags", "log:63:12", "--out", mi) == 0
+    fits = tmp_path / "fits.csv"
+    assert run_cli("fit", mi, "--model", "all", "--min-mi", "1.0e-3", "--label", "gamma=0.4",
+                   "--out", fits) == 0
+    table = pd.read_csv(fits)
+    assert {"model", "parameter", "value", "ci_low", "ci_high", "aicc"} <= set(table)
+    assert set(table["model"]) == {"exponential", "power", "composite"}
+    assert (table["gamma"] == 0.4).all()
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def _save(tmp_path, name, array):
+    path = tmp_path / name
+    np.save(path, array)
+    return path
+
+
+BAD_MI_INPUTS = {
+    "empty": (np.array([], dtype=np.int64), "empty"),
+    "float": (np.array([0.0, 1.0, 1.0, 0.0]), "integer"),
+    "negative": (np.array([0, 1, -1, 2, 0]), "negative"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MI_INPUTS))
+def test_mi_rejects_bad_arrays(case, tmp_path, capsys):
+    array, message = BAD_MI_INPUTS[case]
+    out = tmp_path / "out.csv"
+    code = run_cli("mi", _save(tmp_path, "x.npy", array), "--lags", "1", "--out", out)
+    assert code == 2
+    assert message in capsys.readouterr().err.lower()
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lags", "100"], "sequence length"),
+        (["--lags", "0"], "lag"),
+        (["--lags", "5:2"], "lag"),
+        (["--lags", "every:3"], "lag"),
+        (["--lags", "1", "--estimator", "kraskov"], "invalid choice"),
+        (["--lags", "1", "--shuffles", "-1"], "non-negative"),
+        (["--lags", "1", "--confidence", "1.5"], "between 0 and 1"),
+        (["--lags", "1", "--out-format-is-wrong"], "unrecognized"),
+    ],
+)
+def test_mi_rejects_bad_options(args, message, tmp_path, capsys):
+    data = _save(tmp_path, "x.npy", np.zeros((3, 50), dtype=np.uint8))
+    out = tmp_path / "out.csv"
+    code = run_cli("mi", data, *args, "--out", out)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_mi_rejects_missing_unknown_and_unwritable_formats(tmp_path, capsys):
+    data = _save(tmp_path, "x.npy", np.zeros(20, dtype=np.uint8))
+    assert run_cli("mi", tmp_path / "nope.npy", "--lags", "1", "--out", tmp_path / "o.csv") == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "x.json").write_text("[1, 2]")
+    assert run_cli("mi", tmp_path / "x.json", "--lags", "1", "--out", tmp_path / "o.csv") == 2
+    assert "unsupported format" in capsys.readouterr().err
+    assert run_cli("mi", data, "--lags", "1", "--out", tmp_path / "o.xlsx") == 2
+    assert ".csv or .parquet" in capsys.readouterr().err
+    (tmp_path / "broken.npy").write_bytes(b"not numpy at all")
+    assert run_cli("mi", tmp_path / "broken.npy", "--lags", "1", "--out", tmp_path / "o.csv") == 2
+    assert "broken.npy" in capsys.readouterr().err
+    assert not list(tmp_path.glob("o.*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n-seq", "0"], "positive integer"),
+        (["--amplitude", "0.9"], "amplitude"),
+        (["--amplitude", "-0.1"], "amplitude"),
+        (["--gamma", "-1"], "gamma"),
+        (["--mode", "approximate"], "invalid choice"),
+        (["--length", "1"], "length"),
+    ],
+)
+def test_synth_rejects_bad_parameters(args, message, tmp_path, capsys):
+    options = {"--n-seq": "10", "--length": "32", "--amplitude": "0.1", "--gamma": "0.4"}
+    for flag, value in zip(args[::2], args[1::2]):
+        options[flag] = value
+    out = tmp_path / "x.npy"
+    flat = [item for pair in options.items() for item in pair]
+    code = run_cli("synth", "binary", *flat, "--out", out)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_synth_rejects_non_npy_output(tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    code = run_cli("synth", "binary", "--n-seq", "2", "--length", "8", "--amplitude", "0.1",
+                   "--gamma", "0.4", "--out", out)
+    assert code == 2 and ".npy" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_fit_rejects_bad_tables(tmp_path, capsys):
+    out = tmp_path / "fit.csv"
+    no_mi = tmp_path / "no_mi.csv"
+    pd.DataFrame({"lag": [1, 2, 3]}).to_csv(no_mi, index=False)
+    assert run_cli("fit", no_mi, "--out", out) == 2
+    assert "mi" in capsys.readouterr().err
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert run_cli("fit", empty, "--out", out) == 2
+    assert "empty" in capsys.readouterr().err
+
+    few = tmp_path / "few.csv"
+    pd.DataFrame({"lag": [1, 2, 3], "mi": [0.1, 0.0005, 0.0001]}).to_csv(few, index=False)
+    assert run_cli("fit", few, "--min-mi", "1.0e-3", "--out", out) == 2
+    assert "point" in capsys.readouterr().err
+
+    assert run_cli("fit", few, "--model", "gaussian", "--out", out) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_figure_rejects_tables_without_labels(tmp_path, capsys):
+    table = tmp_path / "mi.csv"
+    pd.DataFrame({"lag": [1, 2], "mi": [0.1, 0.05]}).to_csv(table, index=False)
+    out = tmp_path / "fig5.pdf"
+    assert run_cli("figure", "fig5", "--curves", table, "--fits", table, "--out", out) == 2
+    assert "gamma" in capsys.readouterr().err
+    assert not list(tmp_path.glob("fig5*"))
+
+
+def _binary_entropy(p):
+    p = np.asarray(p, dtype=float)
+    return -(p * np.log(p) + (1 - p) * np.log(1 - p))
