@@ -1,0 +1,286 @@
+"""Tests for miscaling.fit: exponential / power-law / composite decay fits and AICc verdicts."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from miscaling.fit import MODELS, decay_verdict, fit_decay, fit_table
+
+LAGS = np.arange(1, 201, dtype=float)
+
+
+def param(fits, model, name, col="value"):
+    row = fits[(fits.model == model) & (fits.parameter == name)]
+    assert len(row) == 1
+    return float(row[col].iloc[0])
+
+
+def model_value(fits, model, col):
+    vals = fits.loc[fits.model == model, col].unique()
+    assert len(vals) == 1
+    return float(vals[0])
+
+
+# ------------------------------------------------------------------------------------------
+# Noiseless recovery
+# ------------------------------------------------------------------------------------------
+def test_noiseless_exponential_recovered_exactly():
+    mi = 0.3 * np.exp(-LAGS / 25.0)
+    fits = fit_decay(LAGS, mi)
+    assert param(fits, "exponential", "I0") == pytest.approx(0.3, rel=1e-10)
+    assert param(fits, "exponential", "xi") == pytest.approx(25.0, rel=1e-10)
+    assert param(fits, "exponential", "xi", "ci_low") == pytest.approx(25.0, rel=1e-8)
+    assert param(fits, "exponential", "xi", "ci_high") == pytest.approx(25.0, rel=1e-8)
+    assert param(fits, "composite", "xi") == pytest.approx(25.0, rel=1e-8)
+    assert param(fits, "composite", "gamma") == pytest.approx(0.0, abs=1e-9)
+    v = decay_verdict(fits)
+    assert v["verdict"] == "exponential" and v["best_model"] == "exponential"
+    assert v["delta_aicc"] < -100
+
+
+def test_noiseless_power_law_recovered_exactly():
+    mi = 0.1 * LAGS**-0.4
+    fits = fit_decay(LAGS, mi)
+    assert param(fits, "power", "A") == pytest.approx(0.1, rel=1e-10)
+    assert param(fits, "power", "gamma") == pytest.approx(0.4, rel=1e-10)
+    assert param(fits, "composite", "gamma") == pytest.approx(0.4, rel=1e-8)
+    assert param(fits, "composite", "xi") > 1e6  # no cut-off
+    v = decay_verdict(fits)
+    assert v["verdict"] == "algebraic" and v["best_model"] == "power"
+    assert v["delta_aicc"] > 100
+
+
+def test_noiseless_composite_recovered_exactly():
+    mi = 0.2 * LAGS**-0.7 * np.exp(-LAGS / 60.0)
+    fits = fit_decay(LAGS, mi)
+    assert param(fits, "composite", "A") == pytest.approx(0.2, rel=1e-9)
+    assert param(fits, "composite", "gamma") == pytest.approx(0.7, rel=1e-9)
+    assert param(fits, "composite", "xi") == pytest.approx(60.0, rel=1e-9)
+    assert decay_verdict(fits)["best_model"] == "composite"
+
+
+def test_output_schema_and_weights():
+    fits = fit_decay(LAGS, 0.1 * LAGS**-0.4 * np.exp(0.01 * np.sin(LAGS)))
+    assert list(fits.columns) == [
+        "model", "parameter", "value", "ci_low", "ci_high", "aicc", "delta_aicc",
+        "akaike_weight", "n_points", "lag_min", "lag_max", "min_mi", "confidence",
+    ]
+    assert list(fits.model) == ["exponential"] * 2 + ["power"] * 2 + ["composite"] * 3
+    assert list(fits.parameter) == ["I0", "xi", "A", "gamma", "A", "gamma", "xi"]
+    per_model = fits.drop_duplicates("model")
+    assert per_model.akaike_weight.sum() == pytest.approx(1.0)
+    assert per_model.delta_aicc.min() == 0.0
+    np.testing.assert_allclose(
+        per_model.delta_aicc, per_model.aicc - per_model.aicc.min(), rtol=0, atol=1e-9
+    )
+    w = np.exp(-per_model.delta_aicc / 2)
+    np.testing.assert_allclose(per_model.akaike_weight, w / w.sum())
+    assert (fits.n_points == 200).all() and (fits.confidence == 0.95).all()
+    assert (fits.ci_low <= fits.value).all() and (fits.value <= fits.ci_high).all()
+
+
+def test_aicc_formula():
+    rng = np.random.default_rng(3)
+    mi = 0.1 * LAGS**-0.4 * np.exp(0.1 * rng.standard_normal(LAGS.size))
+    fits = fit_decay(LAGS, mi, models=("power",))
+    x = np.column_stack([np.ones_like(LAGS), np.log(LAGS)])
+    y = np.log(mi)
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    rss = float(np.sum((y - x @ beta) ** 2))
+    n, k = LAGS.size, 3
+    aicc = n * math.log(rss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+    assert model_value(fits, "power", "aicc") == pytest.approx(aicc, rel=1e-12)
+    assert model_value(fits, "power", "akaike_weight") == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# Noisy data: CI coverage and model selection
+# ------------------------------------------------------------------------------------------
+def test_ci_coverage_power_law():
+    rng = np.random.default_rng(20190101)
+    lags = np.arange(1, 61, dtype=float)
+    reps, hit_a, hit_g = 200, 0, 0
+    for _ in range(reps):
+        mi = 0.1 * lags**-0.4 * np.exp(0.3 * rng.standard_normal(lags.size))
+        fits = fit_decay(lags, mi, models=("power",))
+        hit_g += param(fits, "power", "gamma", "ci_low") <= 0.4 <= param(
+            fits, "power", "gamma", "ci_high")
+        hit_a += param(fits, "power", "A", "ci_low") <= 0.1 <= param(fits, "power", "A", "ci_high")
+    assert 0.88 <= hit_g / reps <= 0.99
+    assert 0.88 <= hit_a / reps <= 0.99
+
+
+def test_ci_coverage_exponential_xi():
+    rng = np.random.default_rng(7)
+    lags = np.arange(1, 41, dtype=float)
+    reps, hits = 200, 0
+    for _ in range(reps):
+        mi = 0.05 * np.exp(-lags / 15.0) * np.exp(0.2 * rng.standard_normal(lags.size))
+        fits = fit_decay(lags, mi, models=("exponential",))
+        lo, hi = param(fits, "exponential", "xi", "ci_low"), param(fits, "exponential", "xi",
+                                                                   "ci_high")
+        hits += lo <= 15.0 <= hi
+    assert 0.88 <= hits / reps <= 0.99
+
+
+def test_ci_width_scales_with_confidence():
+    rng = np.random.default_rng(1)
+    mi = 0.1 * LAGS**-0.4 * np.exp(0.2 * rng.standard_normal(LAGS.size))
+    w = {}
+    for c in (0.5, 0.95, 0.99):
+        f = fit_decay(LAGS, mi, models=("power",), confidence=c)
+        w[c] = param(f, "power", "gamma", "ci_high") - param(f, "power", "gamma", "ci_low")
+        assert (f.confidence == c).all()
+    assert w[0.5] < w[0.95] < w[0.99]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_aicc_prefers_true_family_with_noise(seed):
+    rng = np.random.default_rng(seed)
+    lags = np.arange(1, 301, dtype=float)
+    noise = np.exp(0.2 * rng.standard_normal(lags.size))
+    exp_fits = fit_decay(lags, 0.1 * np.exp(-lags / 80.0) * noise)
+    assert decay_verdict(exp_fits)["verdict"] == "exponential"
+    pow_fits = fit_decay(lags, 0.1 * lags**-0.4 * noise)
+    assert decay_verdict(pow_fits)["verdict"] == "algebraic"
+    assert decay_verdict(pow_fits)["best_model"] in ("power", "composite")
+
+
+# ------------------------------------------------------------------------------------------
+# Point selection
+# ------------------------------------------------------------------------------------------
+def test_min_mi_threshold_and_lag_window():
+    lags = np.arange(1, 1001, dtype=float)
+    mi = 0.1 * lags**-0.4
+    mi[::7] = -1e-4  # estimator noise can go negative
+    mi[5] = np.nan
+    expected = (mi > 2e-2) & ~np.isnan(mi)
+    fits = fit_decay(lags, mi, min_mi=2e-2)
+    assert (fits.n_points == expected.sum()).all()
+    assert (fits.min_mi == 2e-2).all()
+    assert fits.lag_max.iloc[0] == lags[expected].max()
+    fits = fit_decay(lags, mi, min_lag=10, max_lag=100)
+    sel = (lags >= 10) & (lags <= 100) & (mi > 0)
+    assert (fits.n_points == sel.sum()).all()
+    assert fits.lag_min.iloc[0] == 10 and fits.lag_max.iloc[0] == 100
+    assert param(fits, "power", "gamma") == pytest.approx(0.4, rel=1e-10)
+
+
+def test_max_lag_changes_the_fit():
+    # power law at short range, exponential tail: the window decides what is fitted
+    lags = np.arange(1, 401, dtype=float)
+    mi = 0.1 * lags**-0.5 * np.exp(-lags / 100.0)
+    short = fit_decay(lags, mi, models=("power",), max_lag=5)
+    long = fit_decay(lags, mi, models=("power",))
+    assert param(short, "power", "gamma") < param(long, "power", "gamma")
+
+
+def test_nonpositive_lags_are_excluded():
+    lags = np.arange(0, 50, dtype=float)
+    mi = np.r_[0.69, 0.1 * lags[1:] ** -0.4]  # lag 0 is the entropy, not on the power law
+    fits = fit_decay(lags, mi)
+    assert (fits.n_points == 49).all() and fits.lag_min.iloc[0] == 1
+    assert param(fits, "power", "gamma") == pytest.approx(0.4, rel=1e-10)
+
+
+def test_xi_upper_bound_infinite_when_slope_not_significant():
+    rng = np.random.default_rng(11)
+    lags = np.arange(1, 21, dtype=float)
+    mi = 0.01 * np.exp(-lags / 1e4) * np.exp(0.3 * rng.standard_normal(lags.size))
+    fits = fit_decay(lags, mi, models=("exponential",))
+    assert math.isinf(param(fits, "exponential", "xi", "ci_high"))
+    assert param(fits, "exponential", "xi", "ci_low") > 0
+    # with a clear decay the interval is finite
+    fits = fit_decay(lags, 0.01 * np.exp(-lags / 5.0) * np.exp(0.01 * rng.standard_normal(20)),
+                     models=("exponential",))
+    assert math.isfinite(param(fits, "exponential", "xi", "ci_high"))
+
+
+def test_growing_mi_gives_infinite_xi():
+    lags = np.arange(1, 21, dtype=float)
+    fits = fit_decay(lags, 0.01 * np.exp(lags / 50.0), models=("exponential",))
+    assert math.isinf(param(fits, "exponential", "xi"))
+    assert math.isinf(param(fits, "exponential", "xi", "ci_low"))
+
+
+# ------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------
+def test_too_few_points():
+    lags = np.arange(1, 6, dtype=float)
+    mi = 0.1 * lags**-0.4
+    fit_decay(lags, mi, models=("power",))  # n=5 > k+1=4: fine
+    with pytest.raises(ValueError, match=r"for the composite model: 5 point\(s\).*at least 6"):
+        fit_decay(lags, mi, models=("power", "composite"))
+    with pytest.raises(ValueError, match=r"for the power model: 4 point\(s\).*at least 5"):
+        fit_decay(lags[:4], mi[:4], models=("power",))
+    with pytest.raises(ValueError, match=r"3 point\(s\) pass the selection \(mi > 0.06"):
+        fit_decay(lags, mi, models=("power",), min_mi=0.06)
+    with pytest.raises(ValueError, match=r"lag <= 3"):
+        fit_decay(lags, mi, models=("power",), max_lag=3)
+
+
+def test_zero_or_negative_mi_only():
+    lags = np.arange(1, 30, dtype=float)
+    with pytest.raises(ValueError, match=r"0 point\(s\)"):
+        fit_decay(lags, np.zeros_like(lags))
+    with pytest.raises(ValueError, match=r"0 point\(s\)"):
+        fit_decay(lags, -0.01 * np.ones_like(lags))
+    with pytest.raises(ValueError, match=r"0 point\(s\)"):
+        fit_decay(lags, np.full_like(lags, np.nan))
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,match",
+    [
+        ((np.arange(1, 10), np.ones(8)), {}, "same length"),
+        ((np.ones((3, 3)), np.ones((3, 3))), {}, "1-D"),
+        ((np.r_[1.0, np.nan, 3, 4, 5, 6], np.ones(6)), {}, "NaN"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"models": ("linear",)}, "unknown model"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"models": ()}, "at least one"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"models": ("power", "power")}, "repeat"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"min_mi": -1e-3}, "min_mi"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"min_mi": None}, "min_mi"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"confidence": 1.0}, "confidence"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"confidence": 0}, "confidence"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"min_lag": 50, "max_lag": 10}, "min_lag"),
+        ((LAGS, 0.1 * LAGS**-0.4), {"max_lag": "10"}, "max_lag"),
+    ],
+)
+def test_invalid_inputs(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit_decay(*args, **kwargs)
+
+
+def test_single_model_name_and_verdict_needs_both():
+    fits = fit_decay(LAGS, 0.1 * LAGS**-0.4, models="power")
+    assert set(fits.model) == {"power"}
+    with pytest.raises(ValueError, match="exponential"):
+        decay_verdict(fits)
+    with pytest.raises(ValueError, match="DataFrame"):
+        decay_verdict({"model": ["power"]})
+
+
+def test_verdict_without_composite():
+    fits = fit_decay(LAGS, 0.3 * np.exp(-LAGS / 25.0), models=("exponential", "power"))
+    v = decay_verdict(fits)
+    assert v["verdict"] == "exponential" and set(v["aicc"]) == {"exponential", "power"}
+    assert v["delta_aicc"] == pytest.approx(v["aicc"]["exponential"] - v["aicc"]["power"])
+
+
+# ------------------------------------------------------------------------------------------
+# fit_table
+# ------------------------------------------------------------------------------------------
+def test_fit_table_matches_fit_decay():
+    mi = 0.1 * LAGS**-0.4 * np.exp(0.05 * np.cos(LAGS))
+    table = pd.DataFrame({"lag": LAGS.astype(int), "mi": mi, "n_pairs": 1000})
+    pd.testing.assert_frame_equal(
+        fit_table(table, min_mi=1e-3, max_lag=150),
+        fit_decay(LAGS, mi, MODELS, min_mi=1e-3, max_lag=150),
+    )
+    with pytest.raises(ValueError, match="'mi'"):
+        fit_table(table.drop(columns="mi"))
+    with pytest.raises(ValueError, match="DataFrame"):
+        fit_table({"lag": LAGS, "mi": mi})

@@ -1,0 +1,371 @@
+r"""Binary sequences with power-law mutual information (paper Appendix B, Eqs. 42-47).
+
+Construction
+------------
+Draw a stationary Gaussian vector ``X ~ N(0, Σ)`` with Toeplitz correlation matrix
+``Σ_ij = ρ(|i-j|)``, ``ρ(0) = 1``, and emit ``Y = sgn(X)`` coded as ``1`` for ``X > 0`` and ``0``
+otherwise.  By the marginalisation property of the Gaussian (Appendix B), the pair
+``(Y_i, Y_{i+τ})`` depends only on ``ρ(τ)``, so the auto-mutual information ``I(τ)`` is fixed
+pointwise by the correlation at that distance.
+
+Pair statistics (Eqs. 44-45, and the orthant probability of a bivariate normal): with
+``θ = arccos ρ``,
+
+    P(Y_i = Y_{i+τ}) = 1 - θ/π = 1/2 + arcsin(ρ)/π,
+
+each of the two "equal" cells having probability ``1/2 - θ/(2π)`` and each of the two
+"different" cells ``θ/(2π)``; both marginals are ``1/2``.  Plugging this into Eq. 43 gives Eq. 46
+(nats):
+
+    I(θ) = [π ln(2/π) + (π-θ) ln(π-θ) + θ ln θ] / π.
+
+Writing ``u = 2 arcsin(ρ)/π = 1 - 2θ/π`` (so the agreement probability is ``(1+u)/2``) the same
+quantity is
+
+    I = ½[(1+u) ln(1+u) + (1-u) ln(1-u)] = u·artanh(u) + ½ ln(1-u²)
+      = Σ_{k≥1} u^{2k} / (2k(2k-1)) = u²/2 + u⁴/12 + u⁶/30 + …
+
+:func:`binary_mi_from_correlation` evaluates the ``artanh`` form, which is algebraically identical
+to Eq. 46 but does not lose relative precision when ``I`` is tiny (Eq. 46 as printed is a
+difference of O(1) terms).  Because ``dI/du = artanh(u)`` the inverse
+(:func:`correlation_for_binary_mi`) is a safeguarded Newton iteration on ``u``.
+
+Small-correlation expansion (checked here, it is correct): ``arcsin ρ = ρ + O(ρ³)`` so
+``u = 2ρ/π + O(ρ³)`` and ``I(ρ) = 2ρ²/π² + O(ρ⁴)`` — the "``I(c) = 2c²/π² + o(c²)``" stated under
+Eq. 47.  Measured from the exact formula: ``I(ρ)/(2ρ²/π²) = 1.0000004, 1.00004, 1.0040, 1.118``
+at ``ρ = 1e-3, 1e-2, 0.1, 0.5``.
+
+The constant in Eq. 47 is inconsistent with that expansion
+----------------------------------------------------------
+Eq. 47 as printed sets ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}``.  Then ``2ρ²/π² = (2/π²)(A/2π) τ^{-γ}
+= (A/π³) τ^{-γ}``, i.e. the large-τ mutual information is ``A/π³ ≈ 0.03225 A`` times the intended
+``A τ^{-γ}`` — thirty-one times too small.  Measured with the exact Eq. 46 for ``A = 0.1``,
+``γ = 0.4`` (ratio ``I(τ) / (A τ^{-γ})``, the limit being ``1/π³ = 0.0322515``):
+
+    τ        1        10       100      1000     10000
+    literal  0.03246  0.03233  0.03228  0.03226  0.03226
+    asympt.  1.2854   1.0892   1.0329   1.0127   1.0050
+    exact    1        1        1        1        1
+
+Solving ``2ρ²/π² = A τ^{-γ}`` instead gives the corrected asymptotic construction
+
+    ρ(τ) = π sqrt(A/2) τ^{-γ/2},                                  (mode "asymptotic")
+
+which reaches ``A τ^{-γ}`` as ``τ → ∞``.  Its relative excess follows from the next order,
+``I(ρ) = 2ρ²/π² + (2π²+4)ρ⁴/(3π⁴) + O(ρ⁶)``, i.e.
+``I/(Aτ^{-γ}) - 1 ≈ (π²+2)/6 · Aτ^{-γ} ≈ 1.98 Aτ^{-γ}``, so it decays only as slowly as ``I``
+itself: +28.5 % at ``τ = 1``, +3.3 % at ``τ = 100`` and +1.7 % at ``τ = 512`` for the paper's
+``A = 0.1``, ``γ = 0.4``.  It needs ``ρ(1) = π sqrt(A/2) ≤ 1``, i.e. ``A ≤ 2/π² ≈ 0.2026``.
+
+Modes
+-----
+``"exact"`` (default)
+    ``ρ(τ)`` obtained by inverting Eq. 46 at every distance, so ``I(τ) = A τ^{-γ}`` holds exactly
+    from ``τ = 1`` (what the paper recommends "if the mutual information is required to obey
+    power law even when d is small").
+``"asymptotic"``
+    ``ρ(τ) = π sqrt(A/2) τ^{-γ/2}``: the corrected Eq. 47.
+``"literal"``
+    ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}``: Eq. 47 exactly as printed, kept only so the discrepancy above
+    can be shown and tested; its mutual information is ``≈ (A/π³) τ^{-γ}``.
+
+Sampling
+--------
+``L = cholesky(Σ)`` and ``X = Z Lᵀ`` with ``Z`` standard normal from
+``np.random.default_rng(seed)``, drawn in chunks of whole sequences (the generator fills arrays in
+order, so the output does not depend on the chunk size).  If Cholesky fails the smallest eigenvalue
+of ``Σ`` is computed; a clearly negative one raises :class:`ValueError`, while a matrix that is
+positive semi-definite but numerically singular (smallest eigenvalue within round-off of zero) is
+factored through its eigendecomposition instead.  The paper's settings (``A = 0.1``,
+``γ ∈ [0.1, 1]``, length 512 or 1000) are positive definite in every mode; e.g. exact mode with
+``A = 0.69``, ``γ = 10`` is not (``ρ(1) ≈ 0.9998`` forces ``ρ(2)`` near 1, but ``ρ(2) ≈ 0.06``).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import linalg
+
+__all__ = [
+    "MODES",
+    "LN2",
+    "binary_mi_from_correlation",
+    "binary_mi_from_correlation_eq46",
+    "correlation_for_binary_mi",
+    "power_law_correlations",
+    "binary_power_law_sequences",
+    "binary_sequences_from_correlations",
+    "target_mi",
+]
+
+MODES = ("exact", "asymptotic", "literal")
+LN2 = math.log(2.0)
+
+#: Largest amplitude the "asymptotic" mode can realise: ρ(1) = π sqrt(A/2) ≤ 1.
+ASYMPTOTIC_MAX_AMPLITUDE = 2.0 / math.pi**2
+
+# Number of float64 values per chunk of Gaussian draws (64 MiB per array).
+_CHUNK_VALUES = 1 << 23
+
+
+# --------------------------------------------------------------------------------------------
+# Eq. 46 and its inverse
+# --------------------------------------------------------------------------------------------
+def _as_float_array(x, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric, got {x!r}") from exc
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return arr
+
+
+def _mi_from_u(u: np.ndarray) -> np.ndarray:
+    """I = u artanh(u) + ½ ln(1-u²) for 0 ≤ u ≤ 1 (u = 1 → ln 2)."""
+    u = np.abs(u)
+    out = np.full(u.shape, LN2)
+    inner = u < 1.0
+    ui = u[inner]
+    out[inner] = ui * np.arctanh(ui) + 0.5 * np.log1p(-ui * ui)
+    return out
+
+
+def binary_mi_from_correlation(rho) -> np.ndarray:
+    r"""Mutual information (nats) of ``(sgn X1, sgn X2)`` for unit-variance Gaussians with
+    correlation ``rho`` — paper Eq. 46 with ``θ = arccos(ρ)``.
+
+    Evaluated in the numerically stable but identical form ``u artanh(u) + ½ ln(1-u²)``,
+    ``u = 2 arcsin(ρ)/π`` (see the module docstring).  Vectorised; ``rho`` in ``[-1, 1]``
+    (negative correlations give the same MI as ``|ρ|``).  Returns a float array of ``rho``'s shape.
+    """
+    r = _as_float_array(rho, "rho")
+    if (np.abs(r) > 1.0).any():
+        bad = r[np.abs(r) > 1.0].ravel()[0]
+        raise ValueError(f"rho must lie in [-1, 1] (a correlation), got {bad!r}")
+    u = (2.0 / math.pi) * np.arcsin(r)
+    return _mi_from_u(np.atleast_1d(u)).reshape(r.shape)
+
+
+def binary_mi_from_correlation_eq46(rho) -> np.ndarray:
+    r"""Eq. 46 exactly as printed, ``[π ln(2/π) + (π-θ) ln(π-θ) + θ ln θ]/π`` with ``θ = arccos ρ``.
+
+    Reference implementation (used in tests); loses relative precision for tiny MI.
+    """
+    r = _as_float_array(rho, "rho")
+    if (np.abs(r) > 1.0).any():
+        raise ValueError("rho must lie in [-1, 1] (a correlation)")
+    theta = np.arccos(r)
+    from scipy.special import xlogy
+
+    return (
+        math.pi * math.log(2.0 / math.pi) + xlogy(math.pi - theta, math.pi - theta)
+        + xlogy(theta, theta)
+    ) / math.pi
+
+
+def correlation_for_binary_mi(mi) -> np.ndarray:
+    r"""Exact inverse of Eq. 46: the correlation ``ρ ∈ [0, 1)`` whose sign pair has MI ``mi``.
+
+    ``mi`` must lie in ``[0, ln 2)``.  Solved for ``u = 2 arcsin(ρ)/π`` by Newton's method on the
+    convex increasing map ``u ↦ u artanh(u) + ½ ln(1-u²)`` (derivative ``artanh u``), safeguarded
+    by bisection; converges to full double precision (``|Δρ| ≲ 1e-15``).  Vectorised.
+    """
+    m = _as_float_array(mi, "mi")
+    if (m < 0).any() or (m >= LN2).any():
+        bad = m[(m < 0) | (m >= LN2)].ravel()[0]
+        raise ValueError(
+            f"mi must lie in [0, ln 2) = [0, {LN2:.6f}) for a binary pair, got {bad!r}"
+        )
+    flat = np.atleast_1d(m).ravel()
+    lo = np.zeros_like(flat)
+    hi = np.ones_like(flat)
+    # f(u) ≥ u²/2, so u0 = sqrt(2 I) is at or right of the root; convexity then makes plain
+    # Newton decrease monotonically to it.  The bracket guards the u → 1 end.
+    u = np.minimum(np.sqrt(2.0 * flat), 1.0)
+    for _ in range(200):
+        f = _mi_from_u(u) - flat
+        above = f > 0
+        hi = np.where(above, u, hi)
+        lo = np.where(above, lo, u)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = f / np.arctanh(u)
+        new = u - step
+        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        new = np.where(flat == 0.0, 0.0, new)
+        done = np.abs(new - u) <= 4.0 * np.finfo(float).eps * u
+        u = new
+        if done.all():
+            break
+    rho = np.sin(0.5 * math.pi * u)
+    return rho.reshape(m.shape)
+
+
+def target_mi(lags, amplitude, gamma) -> np.ndarray:
+    r"""Target power law ``I(τ) = A τ^{-γ}`` (paper Section 4.2.1: ``A = 0.1``, ``γ = 0.4``).
+
+    ``amplitude`` must be finite and > 0 (not limited to ``ln 2`` here), ``gamma ≥ 0``,
+    ``lags > 0``.
+    """
+    a = _check_real(amplitude, "amplitude")
+    if a <= 0:
+        raise ValueError(f"amplitude must be > 0, got {a!r}")
+    _check_gamma(gamma)
+    t = _as_float_array(lags, "lags")
+    if (t <= 0).any() or not np.isfinite(t).all():
+        raise ValueError("lags must be finite and > 0 for the power law A * lag**(-gamma)")
+    return float(amplitude) * t ** (-float(gamma))
+
+
+# --------------------------------------------------------------------------------------------
+# Correlation profiles
+# --------------------------------------------------------------------------------------------
+def _check_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_real(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    return float(value)
+
+
+def _check_amplitude(amplitude) -> float:
+    a = _check_real(amplitude, "amplitude")
+    if not 0.0 < a < LN2:
+        raise ValueError(
+            f"amplitude must satisfy 0 < amplitude < ln 2 = {LN2:.6f} (the MI of a binary pair "
+            f"is at most ln 2), got {a!r}"
+        )
+    return a
+
+
+def _check_gamma(gamma) -> float:
+    g = _check_real(gamma, "gamma")
+    if g < 0.0:
+        raise ValueError(f"gamma must be >= 0 (decay exponent), got {g!r}")
+    return g
+
+
+def _check_mode(mode) -> str:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return mode
+
+
+def power_law_correlations(length, amplitude, gamma, mode="exact") -> np.ndarray:
+    r"""Correlations ``ρ(τ)``, ``τ = 0 … length-1`` (``ρ(0) = 1``) targeting ``I(τ) = A τ^{-γ}``.
+
+    * ``exact``: ``ρ(τ) = correlation_for_binary_mi(A τ^{-γ})`` (inverse of Eq. 46);
+    * ``asymptotic``: ``ρ(τ) = π sqrt(A/2) τ^{-γ/2}`` (corrected Eq. 47; needs ``A ≤ 2/π²``);
+    * ``literal``: ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}`` (Eq. 47 as printed; gives ``≈ A/π³ τ^{-γ}``).
+    """
+    n = _check_int(length, "length", 2)
+    a = _check_amplitude(amplitude)
+    g = _check_gamma(gamma)
+    mode = _check_mode(mode)
+    tau = np.arange(1, n, dtype=float)
+    if mode == "exact":
+        tail = correlation_for_binary_mi(a * tau ** (-g))
+    elif mode == "asymptotic":
+        scale = math.pi * math.sqrt(a / 2.0)
+        if scale > 1.0:
+            raise ValueError(
+                f"mode='asymptotic' gives rho(1) = pi*sqrt(amplitude/2) = {scale:.6f} > 1 for "
+                f"amplitude={a!r}; correlations must stay <= 1, so amplitude must be <= "
+                f"2/pi**2 = {ASYMPTOTIC_MAX_AMPLITUDE:.6f} in this mode (use mode='exact')"
+            )
+        tail = scale * tau ** (-g / 2.0)
+    else:  # literal
+        tail = math.sqrt(a / (2.0 * math.pi)) * tau ** (-g / 2.0)
+    rho = np.empty(n)
+    rho[0] = 1.0
+    rho[1:] = tail
+    return rho
+
+
+# --------------------------------------------------------------------------------------------
+# Sampling
+# --------------------------------------------------------------------------------------------
+def _toeplitz_factor(rho: np.ndarray, context: str) -> np.ndarray:
+    """Return F with F Fᵀ = toeplitz(rho); raise ValueError if not positive semi-definite."""
+    sigma = linalg.toeplitz(rho)
+    try:
+        return linalg.cholesky(sigma, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        pass
+    evals, evecs = linalg.eigh(sigma, check_finite=False)
+    smallest = float(evals[0])
+    tol = 1e-10 * len(rho)
+    if smallest < -tol:
+        raise ValueError(
+            f"correlation matrix is not positive semi-definite ({context}; {len(rho)}x{len(rho)} Toeplitz matrix): "
+            f"smallest eigenvalue {smallest:.6g} < 0; no Gaussian process has these "
+            f"correlations, choose a smaller amplitude or gamma"
+        )
+    return evecs * np.sqrt(np.clip(evals, 0.0, None))
+
+
+def binary_sequences_from_correlations(n_seq, correlations, seed=0, *, context=None) -> np.ndarray:
+    r"""Sign-of-Gaussian binary sequences for an arbitrary stationary correlation profile.
+
+    ``correlations[τ] = ρ(τ)`` for ``τ = 0 … length-1``; ``ρ(0)`` must be 1 and ``|ρ| ≤ 1``.
+    Returns ``uint8`` array ``(n_seq, length)`` of 0/1 with ``1 ⇔ X > 0``.  Raises
+    :class:`ValueError` (with the smallest eigenvalue) if ``toeplitz(ρ)`` is not positive
+    semi-definite.  ``context`` is a free-text description added to error messages.
+    """
+    n = _check_int(n_seq, "n_seq", 1)
+    rho = _as_float_array(correlations, "correlations")
+    if rho.ndim != 1 or rho.size < 2:
+        raise ValueError("correlations must be a 1-D array of length >= 2 (rho(0), rho(1), ...)")
+    if not np.isfinite(rho).all():
+        raise ValueError("correlations must be finite")
+    if rho[0] != 1.0:
+        raise ValueError(f"correlations[0] must be 1 (unit variance), got {rho[0]!r}")
+    if (np.abs(rho) > 1.0).any():
+        idx = int(np.flatnonzero(np.abs(rho) > 1.0)[0])
+        raise ValueError(
+            f"correlations must stay within [-1, 1]; rho({idx}) = {rho[idx]!r}"
+            + (f" ({context})" if context else "")
+        )
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, Integral)):
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    length = rho.size
+    factor_t = np.ascontiguousarray(
+        _toeplitz_factor(rho, context or "user-supplied correlations").T
+    )
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, length), dtype=np.uint8)
+    chunk = max(1, _CHUNK_VALUES // length)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        z = rng.standard_normal((stop - start, length))
+        x = z @ factor_t
+        np.greater(x, 0.0, out=out[start:stop], casting="unsafe")
+    return out
+
+
+def binary_power_law_sequences(
+    n_seq, length, amplitude, gamma, mode="exact", seed=0
+) -> np.ndarray:
+    r"""``n_seq`` binary sequences of ``length`` whose auto-MI is ``A τ^{-γ}`` (Appendix B).
+
+    ``mode`` selects the correlation profile (see :func:`power_law_correlations`).  Output is a
+    ``uint8`` array ``(n_seq, length)`` of 0/1; the same ``seed`` gives identical output.
+    Paper settings: ``n_seq=10000, length=512, amplitude=0.1, gamma=0.4`` (Section 4.2.1) and
+    ``length=1000``, ``gamma ∈ [0.1, 1]`` (Appendix D.1).
+    """
+    n = _check_int(n_seq, "n_seq", 1)
+    rho = power_law_correlations(length, amplitude, gamma, mode)
+    context = f"amplitude={amplitude!r}, gamma={gamma!r}, length={length!r}, mode={mode!r}"
+    return binary_sequences_from_correlations(n, rho, seed, context=context)
