@@ -1,0 +1,496 @@
+"""Auto-mutual information estimator (miscaling.mi, miscaling.mi_torch)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from miscaling import mi as mi_mod
+from miscaling import mi_resample
+from miscaling.entropy import ESTIMATORS, entropy_from_counts
+from miscaling.mi import COLUMNS, mutual_information, parse_lags
+
+LN2 = math.log(2.0)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def reference_mi(sequences, lag, estimator):
+    """Slow, obviously-correct estimate: explicit pairs inside each sequence."""
+    pairs = [(int(s[t]), int(s[t + lag])) for s in sequences for t in range(len(s) - lag)]
+    joint = list(Counter(pairs).values())
+    hx = entropy_from_counts(list(Counter(p[0] for p in pairs).values()), estimator)
+    hy = entropy_from_counts(list(Counter(p[1] for p in pairs).values()), estimator)
+    return hx + hy - entropy_from_counts(joint, estimator), len(pairs)
+
+
+def binary_entropy(p):
+    return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+
+
+def markov_chain(rng, n_seq, length, q):
+    """Symmetric two-state chain with flip probability q, started stationary."""
+    flips = rng.random((n_seq, length)) < q
+    flips[:, 0] = rng.random(n_seq) < 0.5
+    return (np.cumsum(flips, axis=1) % 2).astype(np.uint8)
+
+
+def markov_mi(q, lag):
+    return LN2 - binary_entropy((1 + (1 - 2 * q) ** lag) / 2)
+
+
+def repetitive_sequence(rng, n_blocks, p):
+    """Appendix C: consecutive blocks '01' with probability p, '10' otherwise."""
+    first = (rng.random(n_blocks) >= p).astype(np.int8)  # 0 -> block "01"
+    return np.stack([first, 1 - first], axis=1).ravel()
+
+
+def eq52(p):
+    """Paper Eq. (52) as printed."""
+    return 4 * p * (p - 1) * math.atanh((1 - 2 * p) ** 2) + math.log(2 + 4 * p * (p - 1))
+
+
+def appendix_c_exact(p, lag_parity):
+    """I(τ) summed directly over the joint distribution of Eqs. (49)–(51), τ > 1."""
+    same, diff = (p**2 + (1 - p) ** 2) / 2, p * (1 - p)
+    joint = {(0, 0): same, (1, 1): same, (0, 1): diff, (1, 0): diff}
+    if lag_parity == 1:  # odd τ: the pair straddles positions of opposite parity
+        joint = {(0, 0): diff, (1, 1): diff, (0, 1): same, (1, 0): same}
+    return sum(v * math.log(v / 0.25) for v in joint.values())
+
+
+def ragged(rng, n_seq, lo, hi, alphabet):
+    return [rng.integers(0, alphabet, rng.integers(lo, hi)) for _ in range(n_seq)]
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+@pytest.mark.parametrize("shape", ["gapped", "padded", "rect", "single"])
+def test_matches_reference(estimator, path, shape):
+    rng = np.random.default_rng(11)
+    if shape == "gapped":  # very different lengths: one row with sentinel gaps
+        seqs = [rng.integers(0, 6, n) for n in (5, 300, 37, 1, 90)]
+    elif shape == "padded":  # similar lengths: rows padded with sentinels
+        seqs = ragged(rng, 6, 60, 70, 6)
+    elif shape == "rect":
+        seqs = list(rng.integers(0, 6, (5, 80)))
+    else:
+        seqs = [rng.integers(3, 9, 400)]
+    lags = [1, 2, 7, 50]
+    df = mutual_information(seqs, lags, estimator, _path=path)
+    assert df.attrs["counting_path"] == path
+    for row in df.itertuples():
+        want, n_pairs = reference_mi(seqs, row.lag, estimator)
+        assert row.n_pairs == n_pairs
+        assert row.mi == pytest.approx(want, abs=1e-12)
+
+
+def test_layouts_are_what_the_test_above_intends():
+    rng = np.random.default_rng(0)
+    assert mi_mod._choose_layout(np.array([5, 300, 37, 1, 90]), 50).shape[0] == 1
+    assert mi_mod._choose_layout(np.array([len(s) for s in ragged(rng, 6, 60, 70, 6)]),
+                                 50).shape[0] == 6
+
+
+def test_dense_equals_sparse_larger_alphabet():
+    rng = np.random.default_rng(5)
+    x = rng.zipf(1.3, 30_000) % 500
+    lags = "1:20"
+    dense = mutual_information(x, lags, _path="dense")
+    sparse = mutual_information(x, lags, _path="sparse")
+    assert np.allclose(dense.mi, sparse.mi, rtol=0, atol=1e-12)
+    assert (dense.n_pairs == 30_000 - dense.lag).all()
+    # automatic choice: dense while V² <= number of symbols
+    assert mutual_information(x % 150, [1]).attrs["counting_path"] == "dense"
+    assert mutual_information(x, [1]).attrs["counting_path"] == "sparse"
+
+
+def test_sklearn_agrees_with_plugin():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(2)
+    x = rng.zipf(1.5, 20_000) % 40
+    df = mutual_information(x, [1, 3], "plugin")
+    for row in df.itertuples():
+        ref = metrics.mutual_info_score(x[: -row.lag], x[row.lag:])
+        assert row.mi == pytest.approx(ref, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- exact MI
+
+
+def test_iid_uniform_bias():
+    rng = np.random.default_rng(7)
+    v, n = 16, 50_000
+    x = rng.integers(0, v, n)
+    lags = np.arange(1, 31)
+    plug = mutual_information(x, lags, "plugin").mi.to_numpy()
+    grass = mutual_information(x, lags, "grassberger").mi.to_numpy()
+    bias = (v - 1) ** 2 / (2 * n)  # chi-square mean of 2N·I_plugin
+    sd = (v - 1) * math.sqrt(2) / (2 * n)
+    assert abs(plug.mean() - bias) < 3 * sd
+    assert abs(grass.mean()) < 0.2 * bias  # the digamma correction removes most of it
+    assert abs(grass.mean()) < 3 * sd
+
+
+@pytest.mark.parametrize("q", [0.1, 0.3])
+def test_markov_chain_exact(q):
+    rng = np.random.default_rng(int(q * 100))
+    x = markov_chain(rng, 400, 1000, q)
+    lags = [1, 2, 3, 5]
+    df = mutual_information(x, lags)
+    for row in df.itertuples():
+        assert row.mi == pytest.approx(markov_mi(q, row.lag), abs=4e-3)
+
+
+def test_eq52_matches_direct_sum():
+    for p in (0.05, 0.2, 0.37, 0.5, 0.8, 0.99):
+        assert eq52(p) == pytest.approx(appendix_c_exact(p, 0), abs=1e-12)
+        assert eq52(p) == pytest.approx(appendix_c_exact(p, 1), abs=1e-12)
+        # equivalent closed form: ln 2 − H_b(2p(1−p))
+        assert eq52(p) == pytest.approx(LN2 - binary_entropy(2 * p * (1 - p)) if p != 0.5
+                                        else 0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("p", [0.8, 0.3])
+def test_repetitive_sequence_constant_mi(p):
+    x = repetitive_sequence(np.random.default_rng(1), 100_000, p)
+    df = mutual_information(x, [2, 3, 10, 11, 100, 101])
+    assert np.allclose(df.mi, eq52(p), atol=4e-3)
+    # τ = 1 mixes within-block (deterministic) and across-block pairs: far above Eq. 52
+    assert mutual_information(x, [1]).mi[0] > eq52(p) + 0.1
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def boundary_trap(rng, lengths, lag):
+    """Independent symbols inside each sequence, but sequence s+1 starts with the last `lag`
+    symbols of sequence s, so pairs that cross a boundary at this lag are identical."""
+    seqs = [rng.integers(0, 4, lengths[0])]
+    for n in lengths[1:]:
+        s = rng.integers(0, 4, n)
+        s[:lag] = seqs[-1][-lag:]
+        seqs.append(s)
+    return seqs
+
+
+@pytest.mark.parametrize("kind", ["rect", "ragged"])
+def test_pairs_never_cross_boundaries(kind):
+    rng = np.random.default_rng(9)
+    lag = 5
+    lengths = [15] * 2000 if kind == "rect" else list(rng.integers(11, 20, 2000))
+    seqs = boundary_trap(rng, lengths, lag)
+    data = np.stack(seqs) if kind == "rect" else seqs
+    df = mutual_information(data, [lag])
+    assert abs(df.mi[0]) < 0.01
+    assert df.n_pairs[0] == sum(n - lag for n in lengths)
+    spurious = mutual_information(np.concatenate(seqs), [lag]).mi[0]
+    assert spurious > 0.1  # the trap is real: concatenation would see strong dependence
+
+
+def test_2d_equals_list_of_rows():
+    x = np.random.default_rng(4).integers(0, 7, (30, 200))
+    a = mutual_information(x, "1:50", shuffles=2, bootstrap=20)
+    b = mutual_information(list(x), "1:50", shuffles=2, bootstrap=20)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_n_pairs_ragged_and_empty_sequences_dropped():
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(0, 3, n) for n in (10, 0, 3, 25)]
+    df = mutual_information(seqs, [1, 4, 9, 20])
+    assert df.n_pairs.tolist() == [sum(max(n - t, 0) for n in (10, 3, 25))
+                                   for t in (1, 4, 9, 20)]
+    assert df.attrs["n_sequences"] == 3 and df.attrs["n_symbols"] == 38
+
+
+def test_input_forms_and_dtypes():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 2, 500)
+    base = mutual_information(x, [1, 2])
+    for variant in (x.astype(bool), x.astype(np.uint8), x.astype(np.uint16),
+                    x.astype(np.int8), x + 1000, x.tolist(), tuple(x.tolist()), [x]):
+        pd.testing.assert_frame_equal(mutual_information(variant, [1, 2]), base)
+
+
+def test_output_format():
+    x = np.random.default_rng(1).integers(0, 3, 300)
+    df = mutual_information(x, [5, 1, 5, 3])
+    assert list(df.columns) == COLUMNS
+    assert df.lag.tolist() == [1, 3, 5]
+    assert df[["ci_low", "ci_high", "baseline", "baseline_sd"]].isna().all().all()
+    assert (df.estimator == "grassberger").all()
+    assert df.attrs["alphabet_size"] == 3 and df.attrs["backend"] == "numpy"
+
+
+# --------------------------------------------------------------------------- backends
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+@pytest.mark.parametrize("kind", ["rect", "ragged"])
+def test_torch_cpu_equals_numpy(estimator, path, kind):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    if kind == "rect":  # 100 symbols: 10^4 cells, above the host-copy threshold
+        data = rng.zipf(1.2, (4, 20_000)) % 100
+    else:
+        data = [rng.zipf(1.2, n) % 100 for n in (20_000, 5_000, 31_000)]
+    lags = [1, 2, 30, 400]
+    a = mutual_information(data, lags, estimator, _path=path)
+    b = mutual_information(data, lags, estimator, _path=path, backend="torch", device="cpu")
+    assert np.allclose(a.mi, b.mi, rtol=0, atol=1e-9)
+    assert (a.n_pairs == b.n_pairs).all()
+    assert b.attrs["backend"] == "torch" and b.attrs["device"] == "cpu"
+
+
+def test_torch_counter_beyond_lookup_table():
+    torch = pytest.importorskip("torch")
+    from miscaling.entropy import LOOKUP_CAP
+    from miscaling.mi_torch import TorchCounter
+
+    grid = np.zeros((1, 3 * LOOKUP_CAP), dtype=np.int64)
+    grid[0, ::7] = 1  # counts of (0, 0) exceed the lookup table
+    for dense in (True, False):
+        a = mi_mod.NumpyCounter(grid, 2, False, dense, "grassberger").joint(3)
+        b = TorchCounter(grid, 2, False, dense, "grassberger", torch.device("cpu")).joint(3)
+        assert (a.n, a.m) == (b.n, b.m) and a.s == pytest.approx(b.s, rel=1e-14)
+
+
+def test_numpy_backend_does_not_import_torch():
+    code = ("import sys, numpy as np; from miscaling.mi import mutual_information; "
+            "mutual_information(np.arange(50) % 3, [1], shuffles=1, bootstrap=5); "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_threads_do_not_change_results():
+    rng = np.random.default_rng(3)
+    x = markov_chain(rng, 3, 3000, 0.2)
+    kw = dict(shuffles=3, bootstrap=30, seed=5)
+    a = mutual_information(x, "1:40", **kw)
+    b = mutual_information(x, "1:40", threads=2, **kw)
+    pd.testing.assert_frame_equal(a, b)
+
+
+# --------------------------------------------------------------------------- shuffles
+
+
+def test_shuffle_baseline():
+    x = markov_chain(np.random.default_rng(0), 20, 2000, 0.1)
+    df = mutual_information(x, [1, 3, 50], shuffles=4, seed=1)
+    assert (df.mi[:2] > 0.1).all()  # strong dependence at short lags ...
+    assert np.all(np.abs(df.baseline) < 4 * df.baseline_sd + 1e-3)
+    assert np.all(np.abs(df.baseline) < 2e-3)  # ... and none left once shuffled
+    again = mutual_information(x, [1, 3, 50], shuffles=4, seed=1)
+    other = mutual_information(x, [1, 3, 50], shuffles=4, seed=2)
+    pd.testing.assert_frame_equal(df, again)
+    assert not np.allclose(df.baseline, other.baseline)
+    one = mutual_information(x, [1], shuffles=1)
+    assert np.isfinite(one.baseline[0]) and np.isnan(one.baseline_sd[0])
+
+
+def test_shuffle_keeps_each_sequence_composition():
+    rng = np.random.default_rng(0)
+    for seqs in (ragged(rng, 5, 3, 40, 9), list(rng.integers(0, 9, (4, 30)))):
+        flat = np.concatenate(seqs)
+        lengths = np.array([len(s) for s in seqs])
+        out = mi_resample.shuffle_within(flat, lengths, rng)
+        assert not np.array_equal(out, flat)
+        for a, b in zip(np.split(out, np.cumsum(lengths)[:-1]), seqs):
+            assert np.array_equal(np.sort(a), np.sort(b))
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+@pytest.mark.parametrize("shape", ["rect", "gapped"])
+def test_bootstrap_unit_weights_reproduce_estimate(path, shape):
+    rng = np.random.default_rng(2)
+    seqs = (list(rng.integers(0, 5, (12, 300))) if shape == "rect"
+            else [rng.integers(0, 5, n) for n in (50, 900, 20)])
+    lags = np.array([1, 4, 19])
+    df = mutual_information(seqs, lags, "miller_madow", _path=path)
+    flat, lengths = mi_mod._collect(seqs)
+    ids, alphabet = mi_mod._compact_ids(flat)
+    symbols = mi_mod._Symbols(ids, lengths, alphabet)
+    plan = mi_mod._make_plan(symbols, lags, path)
+    units = mi_resample.resampling_units(lengths, 19, None)
+    grid = plan.layout.arrange(ids, alphabet)
+    unit_grid = plan.layout.arrange(units.unit, -1)
+    ones = np.ones((2, units.n_units), dtype=np.int64)
+    for lag, want in zip(lags, df.mi):
+        got = mi_resample.replicate_mi(int(lag), grid, unit_grid, alphabet,
+                                       plan.layout.sentinel, ones, "miller_madow")
+        assert np.allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_bootstrap_ci_covers_markov_truth_sequence_units():
+    x = markov_chain(np.random.default_rng(21), 200, 1000, 0.2)
+    lags = [1, 3, 6]
+    df = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3)
+    assert df.attrs["bootstrap_unit"] == "sequence" and df.attrs["block_length"] is None
+    truth = np.array([markov_mi(0.2, t) for t in lags])
+    assert np.all((df.ci_low < truth) & (truth < df.ci_high))
+    width = df.ci_high - df.ci_low
+    assert np.all(width > 0) and np.all(width < 0.02)
+    again = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3)
+    pd.testing.assert_frame_equal(df, again)
+    other = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=4)
+    assert not np.allclose(df.ci_low, other.ci_low)
+
+
+def test_block_bootstrap_for_single_long_sequence():
+    x = markov_chain(np.random.default_rng(23), 1, 100_000, 0.2)[0]
+    lags = [1, 2, 4]
+    df = mutual_information(x, lags, bootstrap=200, confidence=0.99)
+    assert df.attrs["bootstrap_unit"] == "block"
+    assert df.attrs["block_length"] == max(2 * 4, 100_000 // 100)
+    assert df.attrs["bootstrap_units"] == 100
+    truth = np.array([markov_mi(0.2, t) for t in lags])
+    assert np.all((df.ci_low < truth) & (truth < df.ci_high))
+    small = mutual_information(x, lags, bootstrap=10, block_length=500)
+    assert small.attrs["block_length"] == 500 and small.attrs["bootstrap_units"] == 200
+
+
+def test_block_bootstrap_spread_matches_sampling_spread():
+    """The ±1σ bootstrap interval of one chain ≈ the sd of the estimate over many chains."""
+    rng = np.random.default_rng(30)
+    lags = [1, 2, 4]
+    estimates = np.stack([mutual_information(markov_chain(rng, 1, 50_000, 0.2)[0], lags).mi
+                          for _ in range(40)])
+    sampling_sd = estimates.std(axis=0, ddof=1)
+    df = mutual_information(markov_chain(rng, 1, 50_000, 0.2)[0], lags, bootstrap=300,
+                            confidence=0.6827)
+    ratio = (df.ci_high - df.ci_low) / 2 / sampling_sd
+    assert np.all((ratio > 0.6) & (ratio < 1.6)), ratio
+
+
+def test_resampling_weights():
+    rng = np.random.default_rng(0)
+    half = mi_resample.resampling_weights(rng, 21, 50, "half")
+    assert set(np.unique(half)) == {0, 1} and (half.sum(axis=1) == 11).all()
+    assert len({tuple(r) for r in half}) == 50  # distinct subsets (C(21, 11) ≈ 3.5e5)
+    boot = mi_resample.resampling_weights(rng, 7, 50, "replacement")
+    assert (boot.sum(axis=1) == 7).all() and boot.max() > 1
+
+
+def test_replacement_bootstrap_covers_markov_truth():
+    """The textbook percentile bootstrap (spec) is fine where the estimator is unbiased."""
+    x = markov_chain(np.random.default_rng(21), 200, 1000, 0.2)
+    lags = [1, 3, 6]
+    df = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3,
+                            resampling="replacement")
+    assert df.attrs["resampling"] == "replacement"
+    truth = np.array([markov_mi(0.2, t) for t in lags])
+    assert np.all((df.ci_low < truth) & (truth < df.ci_high))
+    assert np.all(df.ci_high - df.ci_low < 0.02)
+
+
+def test_half_sampling_handles_estimator_bias():
+    """Large alphabet, few pairs: Grassberger's residual bias is big.  Duplicated units shift
+    every with-replacement replicate further up, so its percentile interval misses the
+    estimate; half-sampling stays centred on it with a sane width."""
+    rng = np.random.default_rng(4)
+    p = 1.0 / np.arange(1, 284)
+    x = rng.choice(283, 100_000, p=p / p.sum())
+    half = mutual_information(x, [1, 7], bootstrap=100)
+    assert half.attrs["resampling"] == "half"
+    assert np.all((half.ci_low < half.mi) & (half.mi < half.ci_high))
+    assert np.all(half.ci_high - half.ci_low < 0.02)
+    repl = mutual_information(x, [1, 7], bootstrap=100, resampling="replacement")
+    assert np.all(repl.ci_low > repl.mi + 0.02)
+
+
+def test_single_unit_gives_nan_interval():
+    x = np.random.default_rng(0).integers(0, 3, 50)
+    df = mutual_information(x, [1], bootstrap=10, block_length=50)
+    assert df.attrs["bootstrap_units"] == 1 and df[["ci_low", "ci_high"]].isna().all().all()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("sequences, kwargs, message", [
+    ([], {}, "no sequences"),
+    (np.array([], dtype=np.int64), {}, "empty"),
+    ([np.array([], dtype=np.int64)], {}, "empty"),
+    (np.array([0.0, 1.0, 1.0]), {}, "integer.*float64"),
+    ([np.arange(5), np.array([1.0, 2.0])], {}, "sequence 1.*float64"),
+    (np.array([0, 1, -3, 2]), {}, "negative symbol -3"),
+    (np.zeros((2, 2, 2), dtype=int), {}, "shape"),
+    (np.arange(512), {"lags": [600]}, "lag 600 must be < the longest sequence length 512"),
+    (np.arange(10), {"lags": [0, 1]}, "lag 0 must be >= 1"),
+    (np.arange(10), {"lags": [-2]}, "lag -2 must be >= 1"),
+    (np.arange(10), {"lags": [1.5]}, "lags must be integers"),
+    (np.arange(10), {"estimator": "kraskov"}, "unknown estimator 'kraskov'.*miller_madow"),
+    (np.arange(10), {"backend": "jax"}, "unknown backend 'jax'.*numpy, torch, auto"),
+    (np.arange(10), {"shuffles": -1}, "shuffles must be an integer >= 0"),
+    (np.arange(10), {"bootstrap": -5}, "bootstrap must be an integer >= 0"),
+    (np.arange(10), {"confidence": 1.0}, r"confidence must be in \(0, 1\)"),
+    (np.arange(10), {"confidence": 0}, r"confidence must be in \(0, 1\)"),
+    (np.arange(10), {"threads": 0}, "threads"),
+    (np.arange(10), {"block_length": 0}, "block_length"),
+    (np.arange(10), {"resampling": "jackknife"}, "unknown resampling 'jackknife'.*half"),
+])
+def test_bad_input(sequences, kwargs, message):
+    kwargs = {"lags": [1], **kwargs}
+    with pytest.raises(ValueError, match=message):
+        mutual_information(sequences, **kwargs)
+
+
+def test_lag_checked_against_longest_of_ragged():
+    seqs = [np.arange(5), np.arange(12)]
+    assert mutual_information(seqs, [11]).n_pairs[0] == 1
+    with pytest.raises(ValueError, match="lag 12 must be < the longest sequence length 12"):
+        mutual_information(seqs, [12])
+
+
+# --------------------------------------------------------------------------- parse_lags
+
+
+def test_parse_lags_forms():
+    assert parse_lags("1,2,5").tolist() == [1, 2, 5]
+    assert parse_lags(" 5, 1 ,2,2 ").tolist() == [1, 2, 5]
+    assert parse_lags("7").tolist() == [7]
+    assert parse_lags("1:1000").tolist() == list(range(1, 1001))
+    assert parse_lags("3:3").tolist() == [3]
+    logl = parse_lags("log:1000:60")
+    assert logl.dtype == np.int64
+    assert logl[0] == 1 and logl[-1] == 1000 and 55 <= logl.size <= 65
+    assert np.all(np.diff(logl) > 0)
+    ratios = logl[30:] / logl[29:-1]
+    assert ratios.max() < 1.3  # log-spaced in the tail
+    assert parse_lags("log:5:100").tolist() == [1, 2, 3, 4, 5]
+    assert parse_lags("log:1:1").tolist() == [1]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("0", "lag 0 must be >= 1"),
+    ("-3", "lag -3 must be >= 1"),
+    ("1,-3", "lag -3 must be >= 1"),
+    ("5:2", "last lag 2 must be >= first lag 5"),
+    ("0:10", "first lag 0 must be >= 1"),
+    ("log:10:0", "number of lags 0 must be >= 2"),
+    ("log:0:10", "maximum lag 0 must be >= 1"),
+    ("log:10", "log:MAX:COUNT"),
+    ("abc", "cannot read lag 'abc'"),
+    ("1:b", "cannot read last lag 'b'"),
+    ("1:2:3", "FIRST:LAST"),
+    ("", "empty"),
+    ("   ", "empty"),
+])
+def test_parse_lags_errors(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_lags(spec)
