@@ -58,6 +58,28 @@ def test_mi_writes_a_tidy_table_in_csv_and_parquet(markov_npy, tmp_path):
         assert np.allclose(table["mi"], exact, atol=0.02)
 
 
+def test_replicates_flow_from_mi_to_fit(tmp_path):
+    rng = np.random.default_rng(0)
+    data = _save(tmp_path, "x.npy", (rng.random((40, 400)) < 0.5).astype(np.uint8))
+    mi, reps, fit = tmp_path / "mi.csv", tmp_path / "reps.parquet", tmp_path / "fit.csv"
+    # i.i.d. data has no decay to fit; shift the curve so the fit sees a clean power law
+    assert run_cli("mi", data, "--lags", "log:300:20", "--bootstrap", "30",
+                   "--replicates-out", reps, "--label", "set=iid", "--out", mi) == 0
+    table, replicates = pd.read_csv(mi), pd.read_parquet(reps)
+    assert set(replicates.columns) == {"replicate", "lag", "mi", "set"}
+    assert len(replicates) == 30 * len(table)
+    lag = table.lag.to_numpy()
+    table["mi"] = 0.1 * lag**-0.4
+    replicates["mi"] = 0.1 * replicates.lag**-0.4 * (1 + replicates.mi)
+    table.to_csv(mi, index=False)
+    replicates.to_parquet(reps)
+    assert run_cli("fit", mi, "--model", "power", "--replicates", reps, "--out", fit) == 0
+    fits = pd.read_csv(fit)
+    assert set(fits.ci_method) == {"resampling"} and set(fits.n_replicates) == {30}
+    gamma = fits[fits.parameter == "gamma"].iloc[0]
+    assert gamma.ci_low < 0.4 < gamma.ci_high
+
+
 def test_mi_reads_ragged_npz_and_text(tmp_path):
     npz = tmp_path / "ragged.npz"
     np.savez(npz, a=np.array([0, 1, 0, 1, 1, 0]), b=np.array([1, 1, 0, 0, 1, 0, 1, 1, 0]))
@@ -129,6 +151,9 @@ def test_mi_rejects_bad_arrays(case, tmp_path, capsys):
         (["--lags", "1", "--shuffles", "-1"], "non-negative"),
         (["--lags", "1", "--confidence", "1.5"], "between 0 and 1"),
         (["--lags", "1", "--out-format-is-wrong"], "unrecognized"),
+        (["--lags", "1", "--shuffle-scope", "rows"], "invalid choice"),
+        (["--lags", "1", "--replicates-out", "r.csv"], "--bootstrap B with B >= 2"),
+        (["--lags", "1", "--bootstrap", "5", "--replicates-out", "r.txt"], ".csv or .parquet"),
     ],
 )
 def test_mi_rejects_bad_options(args, message, tmp_path, capsys):

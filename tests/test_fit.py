@@ -65,7 +65,8 @@ def test_output_schema_and_weights():
     fits = fit_decay(LAGS, 0.1 * LAGS**-0.4 * np.exp(0.01 * np.sin(LAGS)))
     assert list(fits.columns) == [
         "model", "parameter", "value", "ci_low", "ci_high", "aicc", "delta_aicc",
-        "akaike_weight", "n_points", "lag_min", "lag_max", "min_mi", "confidence",
+        "akaike_weight", "n_points", "lag_min", "lag_max", "min_mi", "selection", "confidence",
+        "ci_method", "n_replicates",
     ]
     assert list(fits.model) == ["exponential"] * 2 + ["power"] * 2 + ["composite"] * 3
     assert list(fits.parameter) == ["I0", "xi", "A", "gamma", "A", "gamma", "xi"]
@@ -157,15 +158,40 @@ def test_min_mi_threshold_and_lag_window():
     mi[::7] = -1e-4  # estimator noise can go negative
     mi[5] = np.nan
     expected = (mi > 2e-2) & ~np.isnan(mi)
-    fits = fit_decay(lags, mi, min_mi=2e-2)
+    fits = fit_decay(lags, mi, min_mi=2e-2, selection="all")
     assert (fits.n_points == expected.sum()).all()
-    assert (fits.min_mi == 2e-2).all()
+    assert (fits.min_mi == 2e-2).all() and set(fits.selection) == {"all"}
     assert fits.lag_max.iloc[0] == lags[expected].max()
-    fits = fit_decay(lags, mi, min_lag=10, max_lag=100)
+    fits = fit_decay(lags, mi, min_lag=10, max_lag=100, selection="all")
     sel = (lags >= 10) & (lags <= 100) & (mi > 0)
     assert (fits.n_points == sel.sum()).all()
     assert fits.lag_min.iloc[0] == 10 and fits.lag_max.iloc[0] == 100
     assert param(fits, "power", "gamma") == pytest.approx(0.4, rel=1e-10)
+
+
+def test_contiguous_selection_stops_at_the_first_point_below_threshold():
+    lags = np.arange(1, 1001, dtype=float)
+    mi = 0.1 * lags**-0.8  # crosses 1e-3 at τ = 100^(1/0.8) ≈ 316
+    rng = np.random.default_rng(0)
+    noisy = mi + np.where(lags > 316, rng.normal(0, 4e-4, lags.size), 0.0)
+    fits = fit_decay(lags, noisy, "power", min_mi=1e-3)
+    assert set(fits.selection) == {"contiguous"}
+    first_low = lags[np.argmax(noisy <= 1e-3)]
+    assert 316 < first_low < 400 and fits.lag_max.iloc[0] == first_low - 1
+    assert param(fits, "power", "gamma") == pytest.approx(0.8, rel=1e-9)
+    # the "all" reading keeps the upward fluctuations of the tail, flattening the curve
+    biased = fit_decay(lags, noisy, "power", min_mi=1e-3, selection="all")
+    assert biased.lag_max.iloc[0] > 600
+    assert param(biased, "power", "gamma") < 0.8 - 0.01
+    # the window is applied first: a low point before min_lag does not stop anything
+    low_start = np.r_[0.0, noisy[1:]]
+    windowed = fit_decay(lags, low_start, "power", min_mi=1e-3, min_lag=2)
+    assert windowed.lag_min.iloc[0] == 2 and windowed.lag_max.iloc[0] == fits.lag_max.iloc[0]
+    nan_first = np.r_[np.nan, noisy[1:]]
+    with pytest.raises(ValueError, match="too few usable points"):
+        fit_decay(lags, nan_first, "power", min_mi=1e-3)
+    with pytest.raises(ValueError, match="unknown selection 'some'"):
+        fit_decay(lags, noisy, "power", selection="some")
 
 
 def test_max_lag_changes_the_fit():
@@ -284,3 +310,77 @@ def test_fit_table_matches_fit_decay():
         fit_table(table.drop(columns="mi"))
     with pytest.raises(ValueError, match="DataFrame"):
         fit_table({"lag": LAGS, "mi": mi})
+
+
+# ------------------------------------------------------------------------------------------
+# Resampling intervals from replicate curves
+# ------------------------------------------------------------------------------------------
+def _power_replicates(gammas, log_shifts, lags=LAGS, amplitude=0.1):
+    """Replicate curves A·e^{δ_b}·τ^{-γ_b} (lags × replicates)."""
+    return amplitude * np.exp(log_shifts)[None, :] * lags[:, None] ** -np.asarray(gammas)[None, :]
+
+
+def test_replicate_intervals_are_percentiles_of_refits():
+    rng = np.random.default_rng(0)
+    eps, delta = rng.normal(0, 0.02, 400), rng.normal(0, 0.05, 400)
+    reps = _power_replicates(0.4 + eps, delta)
+    mi = 0.1 * LAGS**-0.4
+    fits = fit_decay(LAGS, mi, "power", replicates=reps)
+    lo, hi = np.quantile(0.4 + eps, [0.025, 0.975])
+    assert param(fits, "power", "gamma", "ci_low") == pytest.approx(lo, rel=1e-9)
+    assert param(fits, "power", "gamma", "ci_high") == pytest.approx(hi, rel=1e-9)
+    lo, hi = np.quantile(0.1 * np.exp(delta), [0.025, 0.975])
+    # quantiles are taken of ln A and mapped back: equal up to interpolation
+    assert param(fits, "power", "A", "ci_low") == pytest.approx(lo, rel=1e-6)
+    assert param(fits, "power", "A", "ci_high") == pytest.approx(hi, rel=1e-6)
+    assert set(fits.ci_method) == {"resampling"} and set(fits.n_replicates) == {400}
+    # The noiseless point fit has a zero-width t interval: the replicates are what widen it.
+    plain = fit_decay(LAGS, mi, "power")
+    assert set(plain.ci_method) == {"t"} and set(plain.n_replicates) == {0}
+    assert param(plain, "power", "gamma", "ci_high") - param(plain, "power", "gamma") < 1e-9
+
+
+def test_correlated_fluctuations_widen_the_interval():
+    """Replicates that tilt the whole curve: the t interval of the point curve cannot see that
+    kind of fluctuation, the replicate interval does (γ̂ ± 1.96·0.01)."""
+    rng = np.random.default_rng(1)
+    lags = np.unique(np.geomspace(1, 500, 60).round())
+    point = 0.1 * lags**-0.4 * np.exp(rng.normal(0, 0.01, lags.size))
+    tilt = rng.normal(0, 0.01, 2000)
+    reps = point[:, None] * lags[:, None] ** -tilt[None, :]
+    t_fit = fit_decay(lags, point, "power")
+    r_fit = fit_decay(lags, point, "power", replicates=reps)
+    width = lambda f: (param(f, "power", "gamma", "ci_high")  # noqa: E731
+                       - param(f, "power", "gamma", "ci_low"))
+    assert width(r_fit) == pytest.approx(2 * 1.96 * 0.01, rel=0.1)
+    assert width(r_fit) > 3 * width(t_fit)
+
+
+def test_replicate_points_below_zero_are_dropped_per_replicate():
+    reps = _power_replicates(np.full(50, 0.4), np.zeros(50))
+    reps[-1, :3] = -1e-4  # three replicates lose their last point
+    fits = fit_decay(LAGS, 0.1 * LAGS**-0.4, "power", replicates=reps)
+    assert param(fits, "power", "gamma", "ci_low") == pytest.approx(0.4)
+    assert set(fits.n_replicates) == {50}
+    reps[:, :10] = -1.0  # 20 % of replicates without any positive point
+    with pytest.raises(ValueError, match="undefined on 20% of the 50 resampling replicates"):
+        fit_decay(LAGS, 0.1 * LAGS**-0.4, "power", replicates=reps)
+
+
+def test_fit_table_aligns_a_long_replicate_table():
+    reps = _power_replicates(np.linspace(0.38, 0.42, 21), np.zeros(21))
+    long = pd.DataFrame({
+        "replicate": np.tile(np.arange(21), LAGS.size),
+        "lag": np.repeat(LAGS, 21),
+        "mi": reps.ravel(),
+    }).sample(frac=1.0, random_state=0)  # row order must not matter
+    table = pd.DataFrame({"lag": LAGS, "mi": 0.1 * LAGS**-0.4})
+    fits = fit_table(table, "power", replicates=long)
+    assert param(fits, "power", "gamma", "ci_low") == pytest.approx(0.381)
+    assert param(fits, "power", "gamma", "ci_high") == pytest.approx(0.419)
+    with pytest.raises(ValueError, match=r"lacks lag\(s\) \[200.0\]"):
+        fit_table(table, "power", replicates=long[long.lag < 200])
+    with pytest.raises(ValueError, match="missing column"):
+        fit_table(table, "power", replicates=long.drop(columns="replicate"))
+    with pytest.raises(ValueError, match="shape"):
+        fit_decay(LAGS, table.mi, "power", replicates=reps[:5])

@@ -311,6 +311,29 @@ def test_shuffle_keeps_each_sequence_composition():
             assert np.array_equal(np.sort(a), np.sort(b))
 
 
+def test_shuffle_scopes_separate_composition_from_dependence():
+    """Sequences i.i.d. inside but differing in composition: a within-sequence shuffle keeps
+    the MI that composition differences create, a global shuffle removes it."""
+    rng = np.random.default_rng(3)
+    p_one = np.repeat([0.1, 0.9], 100)[:, None]
+    x = (rng.random((200, 500)) < p_one).astype(np.uint8)
+    # Label is a fair coin L; given L, x_t and x_{t+τ} are independent Bernoulli(p_L):
+    # I = H(X) − H(X|L) = ln 2 − h(0.1) for the pair's shared label, minus what one symbol
+    # leaves unresolved: I(X;Y) = H(Y) − H(Y|X), computed exactly below.
+    p_y1_x1 = (0.5 * 0.1**2 + 0.5 * 0.9**2) / 0.5
+    h = lambda p: -(p * np.log(p) + (1 - p) * np.log(1 - p))  # noqa: E731
+    exact = np.log(2) - h(p_y1_x1)
+    kw = dict(shuffles=3, seed=0)
+    glob = mutual_information(x, [1, 10, 100], shuffle_scope="global", **kw)
+    within = mutual_information(x, [1, 10, 100], shuffle_scope="within", **kw)
+    assert np.allclose(glob.mi, exact, atol=0.01)
+    assert np.allclose(within.baseline, exact, atol=0.01)
+    assert np.all(np.abs(glob.baseline) < 1e-3)
+    assert glob.attrs["shuffle_scope"] == "global"
+    with pytest.raises(ValueError, match="unknown shuffle_scope 'rows'"):
+        mutual_information(x, [1], shuffles=1, shuffle_scope="rows")
+
+
 # --------------------------------------------------------------------------- bootstrap
 
 
@@ -494,3 +517,20 @@ def test_parse_lags_forms():
 def test_parse_lags_errors(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_lags(spec)
+
+
+@pytest.mark.parametrize("resampling", ["half", "replacement"])
+def test_replicate_curves_are_the_interval(resampling):
+    x = markov_chain(np.random.default_rng(4), 40, 300, 0.2)
+    df, reps = mutual_information(x, "1:20", bootstrap=50, resampling=resampling, seed=1,
+                                  return_replicates=True)
+    assert list(reps.columns) == ["replicate", "lag", "mi"]
+    assert len(reps) == 50 * 20 and set(reps.replicate) == set(range(50))
+    wide = reps.pivot(index="lag", columns="replicate", values="mi")
+    low, high = np.quantile(wide.to_numpy(), [0.025, 0.975], axis=1)
+    np.testing.assert_allclose(low, df.ci_low)
+    np.testing.assert_allclose(high, df.ci_high)
+    plain = mutual_information(x, "1:20", bootstrap=50, resampling=resampling, seed=1)
+    pd.testing.assert_frame_equal(df, plain)
+    _, none = mutual_information(x, "1:3", return_replicates=True)
+    assert none.empty and list(none.columns) == ["replicate", "lag", "mi"]

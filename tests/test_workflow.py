@@ -92,6 +92,9 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     for split in ("train", "valid"):
         fits = pd.read_csv(results / "fits/data/binary" / f"{split}.csv")
         assert set(fits["model"]) == {"exponential", "power", "composite"}
+        # intervals come from refits on the estimator's resampling replicates
+        assert set(fits["ci_method"]) == {"resampling"}
+        assert (results / "mi/data/binary" / f"{split}_replicates.parquet").is_file()
     # every rule writes a log and a benchmark file
     assert list((results / "logs").rglob("*.log"))
     assert list((results / "benchmarks").rglob("*.tsv"))

@@ -104,10 +104,14 @@ def run_mi(args: argparse.Namespace) -> None:
     from miscaling.mi import mutual_information, parse_lags
 
     check_table_suffix(args.out)
+    if args.replicates_out is not None:
+        check_table_suffix(args.replicates_out)
+        if args.bootstrap < 2:
+            raise InputError("--replicates-out needs --bootstrap B with B >= 2")
     lags = parse_lags(args.lags)
     sequences = load_sequences(args.input)
     start = time.perf_counter()
-    table = mutual_information(
+    table, replicates = mutual_information(
         sequences,
         lags,
         estimator=args.estimator,
@@ -118,8 +122,13 @@ def run_mi(args: argparse.Namespace) -> None:
         seed=args.seed,
         backend=args.backend,
         threads=args.threads,
+        resampling=args.resampling,
+        shuffle_scope=args.shuffle_scope,
+        return_replicates=True,
     )
     log.info("I(tau) at %d lags in %.2f s", len(table), time.perf_counter() - start)
+    if args.replicates_out is not None:
+        write_table(_with_labels(replicates, args.labels), args.replicates_out)
     write_table(_with_labels(table, args.labels), args.out)
 
 
@@ -146,14 +155,17 @@ def run_fit(args: argparse.Namespace) -> None:
     missing = {"lag", "mi"} - set(table.columns)
     if missing:
         raise InputError(f"input table {args.table!r} lacks the column(s) {sorted(missing)}")
+    replicates = None if args.replicates is None else read_table(args.replicates)
     models = MODELS if args.model == "all" else (args.model,)
     fits = fit_table(
         table,
         models=models,
+        replicates=replicates,
         min_mi=args.min_mi,
         min_lag=args.min_lag,
         max_lag=args.max_lag,
         confidence=args.confidence,
+        selection=args.selection,
     )
     write_table(_with_labels(fits, args.labels), args.out)
 
@@ -186,7 +198,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("grassberger", "grassberger2003", "plugin", "miller_madow"),
     )
     mi.add_argument("--shuffles", type=_non_negative_int, default=0, help="shuffle baselines")
+    mi.add_argument(
+        "--shuffle-scope",
+        default="global",
+        choices=("global", "within"),
+        help="permute across all sequences (noise floor) or within each (keeps composition)",
+    )
     mi.add_argument("--bootstrap", type=_non_negative_int, default=0, help="bootstrap replicates")
+    mi.add_argument(
+        "--resampling",
+        default="half",
+        choices=("half", "replacement"),
+        help="half-sample (delete-d jackknife, default) or with-replacement bootstrap",
+    )
+    mi.add_argument(
+        "--replicates-out",
+        default=None,
+        help="also write the replicate curves (replicate, lag, mi) for `fit --replicates`",
+    )
     mi.add_argument("--confidence", type=_confidence, default=0.95)
     mi.add_argument(
         "--block-length",
@@ -223,7 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--min-mi", type=_float, default=0.0, help="use only points with mi > X")
     fit.add_argument("--min-lag", type=_positive_int, default=None)
     fit.add_argument("--max-lag", type=_positive_int, default=None)
+    fit.add_argument(
+        "--selection",
+        default="contiguous",
+        choices=("contiguous", "all"),
+        help="points up to the first one at or below --min-mi (default), or every point above it",
+    )
     fit.add_argument("--confidence", type=_confidence, default=0.95)
+    fit.add_argument(
+        "--replicates",
+        default=None,
+        help="replicate curves from `mi --replicates-out`: resampling intervals instead of t",
+    )
     fit.add_argument("--out", required=True, help="output table (.csv or .parquet)")
     _add_labels(fit)
     fit.set_defaults(func=run_fit)

@@ -45,7 +45,8 @@ from .entropy import CountSummary, check_estimator, entropy_from_summary, summar
 from .mi_resample import (
     RESAMPLING,
     ResamplingUnits,
-    percentile_interval,
+    SHUFFLE_SCOPES,
+    replicate_curves,
     replicate_mi,
     resampling_units,
     resampling_weights,
@@ -441,20 +442,23 @@ def _mi_curve(ids: np.ndarray, plan: _Plan, estimator: str, make_counter: Counte
 # --------------------------------------------------------------------------- resampling
 
 
-def _confidence_interval(symbols: _Symbols, plan: _Plan, point: np.ndarray,
-                         units: ResamplingUnits, replicates: int, confidence: float,
-                         method: str, estimator: str, pool,
-                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Resampling interval per lag; the same unit weights are used at every lag."""
+def _replicate_curves(symbols: _Symbols, plan: _Plan, point: np.ndarray,
+                      units: ResamplingUnits, replicates: int, method: str, estimator: str,
+                      pool, rng: np.random.Generator) -> np.ndarray:
+    """Resampling replicate curves (lags × replicates) on the scale of the estimate.
+
+    The same unit weights are used at every lag, so a replicate is a whole curve and a
+    statistic of the curve (a fitted exponent) can be recomputed on each one.
+    """
     if units.n_units < 2:
         log.warning("only %d resampling unit: no confidence interval", units.n_units)
-        return np.full(point.size, np.nan), np.full(point.size, np.nan)
+        return np.full((point.size, replicates), np.nan)
     weights = resampling_weights(rng, units.n_units, replicates, method)
     fn = partial(replicate_mi, grid=plan.layout.arrange(symbols.ids, fill=plan.alphabet),
                  unit_grid=plan.layout.arrange(units.unit, fill=-1), alphabet=plan.alphabet,
                  sentinel=plan.layout.sentinel, weights=weights, estimator=estimator)
     reps = np.stack(_map(pool, fn, plan.lags.tolist()))  # lags × replicates
-    return percentile_interval(point, reps, confidence, method, units.n_units)
+    return replicate_curves(point, reps, method, units.n_units)
 
 
 # --------------------------------------------------------------------------- public API
@@ -462,8 +466,11 @@ def _confidence_interval(symbols: _Symbols, plan: _Plan, point: np.ndarray,
 
 def _check_options(estimator: str, backend: str, shuffles: int, bootstrap: int,
                    confidence: float, block_length: int | None, threads: int,
-                   resampling: str, path: str | None) -> None:
+                   resampling: str, shuffle_scope: str, path: str | None) -> None:
     check_estimator(estimator)
+    if shuffle_scope not in SHUFFLE_SCOPES:
+        raise ValueError(f"unknown shuffle_scope {shuffle_scope!r}; expected one of "
+                         f"{', '.join(SHUFFLE_SCOPES)}")
     if resampling not in RESAMPLING:
         raise ValueError(f"unknown resampling {resampling!r}; expected one of "
                          f"{', '.join(RESAMPLING)}")
@@ -513,7 +520,8 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
                        bootstrap: int = 0, confidence: float = 0.95,
                        block_length: int | None = None, seed: int | None = 0,
                        backend: str = "numpy", device=None, threads: int = 1,
-                       resampling: str = "half", _path: str | None = None) -> pd.DataFrame:
+                       resampling: str = "half", shuffle_scope: str = "global",
+                       return_replicates: bool = False, _path: str | None = None):
     """Auto-mutual information Î(τ) = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y) (paper Eq. 54), in nats.
 
     Parameters
@@ -528,10 +536,12 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         longest sequence.  Rows come out in ascending lag order, duplicates merged.
     estimator
         One of :data:`miscaling.entropy.ESTIMATORS`; the paper's is ``"grassberger"`` (Eq. 53).
-    shuffles
-        K >= 0 independent within-sequence permutations; ``baseline`` / ``baseline_sd`` are
-        the mean / sample sd (ddof=1) of their Î(τ) — the estimator's floor for independent
-        symbols with the same composition.
+    shuffles, shuffle_scope
+        K >= 0 independent random permutations; ``baseline`` / ``baseline_sd`` are the mean /
+        sample sd (ddof=1) of their Î(τ).  ``"global"`` (default) permutes all symbols across
+        sequences (lengths kept): the estimator's floor for independent symbols with the same
+        frequencies.  ``"within"`` permutes inside each sequence, keeping each composition
+        (see :mod:`miscaling.mi_resample`).
     bootstrap, confidence, block_length, resampling
         B >= 0 resampling replicates for an interval at ``confidence``.  Units are sequences
         when there are >= 10 of them, else contiguous blocks of ``block_length`` symbols
@@ -549,14 +559,21 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         ``"auto"`` (torch on CUDA when available, else numpy).  Same numbers either way.
     threads
         Lags are counted on this many threads; results do not depend on it.
+    return_replicates
+        Also return the resampling replicate curves (see below).
 
     Returns
     -------
     DataFrame with columns :data:`COLUMNS`; ``ci_*`` are NaN when ``bootstrap=0`` and
-    ``baseline*`` NaN when ``shuffles=0``.  ``df.attrs`` holds the metadata.
+    ``baseline*`` NaN when ``shuffles=0``.  ``df.attrs`` holds the metadata.  With
+    ``return_replicates=True`` a pair ``(df, replicates)``, ``replicates`` a long table with
+    columns ``replicate, lag, mi``: B whole curves on the scale of the estimate whose per-lag
+    percentiles are ``ci_low``/``ci_high`` (empty when ``bootstrap=0``).  Refit a model on
+    each of them for an interval that carries the correlation between lags
+    (:func:`miscaling.fit.fit_replicates`).
     """
     _check_options(estimator, backend, shuffles, bootstrap, confidence, block_length, threads,
-                   resampling, _path)
+                   resampling, shuffle_scope, _path)
     lag_arr = _as_lags(lags)
     flat, lengths = _collect(sequences)
     if flat.size == 0:
@@ -581,13 +598,16 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         baseline, baseline_sd = nan, nan
         if shuffles:
             baseline, baseline_sd = shuffle_baseline(curve, symbols.ids, symbols.lengths,
-                                                     int(shuffles), shuffle_rng)
+                                                     int(shuffles), shuffle_rng, shuffle_scope)
         ci_low, ci_high = nan, nan
+        reps = np.empty((lag_arr.size, 0))
         if bootstrap:
             units = resampling_units(symbols.lengths, int(lag_arr[-1]), block_length)
-            ci_low, ci_high = _confidence_interval(
-                symbols, plan, mi, units, int(bootstrap), float(confidence), resampling,
-                estimator, pool, resample_rng)
+            reps = _replicate_curves(symbols, plan, mi, units, int(bootstrap), resampling,
+                                     estimator, pool, resample_rng)
+            alpha = (1.0 - float(confidence)) / 2.0
+            if np.isfinite(reps).any():
+                ci_low, ci_high = np.nanquantile(reps, [alpha, 1.0 - alpha], axis=1)
 
     df = pd.DataFrame({
         "lag": lag_arr, "mi": mi, "ci_low": ci_low, "ci_high": ci_high, "baseline": baseline,
@@ -602,6 +622,14 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         "bootstrap_units": units.n_units if units else None,
         "resampling": resampling if bootstrap else None,
         "confidence": float(confidence), "shuffles": int(shuffles),
+        "shuffle_scope": shuffle_scope if shuffles else None,
         "bootstrap": int(bootstrap), "seed": seed, "threads": int(threads),
     })
-    return df
+    if not return_replicates:
+        return df
+    replicates = pd.DataFrame({
+        "replicate": np.tile(np.arange(reps.shape[1]), lag_arr.size),
+        "lag": np.repeat(lag_arr, reps.shape[1]),
+        "mi": reps.ravel(),
+    })
+    return df, replicates

@@ -1,8 +1,14 @@
 """Shuffle baseline and resampling confidence intervals for :mod:`miscaling.mi`.
 
-Both respect the structure of the data: shuffles permute symbols only *within* a sequence
-(keeping each sequence's composition), and the resampling units are whole sequences or
-contiguous blocks, so that serial dependence survives inside a unit.
+Shuffles come in two scopes.  ``"global"`` (the default) permutes all symbols across all
+sequences while keeping the sequence lengths, which destroys every dependence: the baseline is
+the estimator's floor for independent symbols with the corpus' symbol frequencies.
+``"within"`` permutes symbols only inside each sequence; it keeps each sequence's composition,
+so what remains is the part of Î(τ) that comes from sequences differing in composition
+(measured: 0.016 nats at every lag on the paper's power-law binary set, whose sequence means
+fluctuate, against ~1e-5 for the global shuffle).  With a single sequence both are the same.
+The resampling units are whole sequences or contiguous blocks, so that serial dependence
+survives inside a unit.
 
 Why the default interval is not the textbook bootstrap
 ------------------------------------------------------
@@ -35,15 +41,17 @@ from .entropy import entropy_columns
 __all__ = [
     "RESAMPLING",
     "ResamplingUnits",
-    "percentile_interval",
+    "SHUFFLE_SCOPES",
     "replicate_mi",
     "resampling_units",
     "resampling_weights",
     "shuffle_baseline",
     "shuffle_within",
+    "replicate_curves",
 ]
 
 RESAMPLING: tuple[str, ...] = ("half", "replacement")
+SHUFFLE_SCOPES: tuple[str, ...] = ("global", "within")
 #: With at least this many sequences the units are sequences, otherwise blocks.
 MIN_SEQUENCES_FOR_SEQUENCE_UNITS = 10
 #: Consecutive sequences are merged into at most this many units.
@@ -66,10 +74,17 @@ def shuffle_within(ids: np.ndarray, lengths: np.ndarray, rng: np.random.Generato
 
 
 def shuffle_baseline(curve: Callable[[np.ndarray], np.ndarray], ids: np.ndarray,
-                     lengths: np.ndarray, shuffles: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sample sd (ddof=1; NaN for one shuffle) of ``curve`` over shuffled copies."""
-    curves = np.stack([curve(shuffle_within(ids, lengths, rng)) for _ in range(shuffles)])
+                     lengths: np.ndarray, shuffles: int, rng: np.random.Generator,
+                     scope: str = "global") -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample sd (ddof=1; NaN for one shuffle) of ``curve`` over shuffled copies.
+
+    ``scope="global"`` permutes all symbols (sequence lengths kept), ``"within"`` only inside
+    each sequence.
+    """
+    def shuffled() -> np.ndarray:
+        return rng.permutation(ids) if scope == "global" else shuffle_within(ids, lengths, rng)
+
+    curves = np.stack([curve(shuffled()) for _ in range(shuffles)])
     sd = (curves.std(axis=0, ddof=1) if shuffles > 1
           else np.full(curves.shape[1], np.nan))
     return curves.mean(axis=0), sd
@@ -126,23 +141,21 @@ def resampling_weights(rng: np.random.Generator, n_units: int, replicates: int,
     return weights
 
 
-def percentile_interval(point: np.ndarray, replicates: np.ndarray, confidence: float,
-                        method: str, n_units: int) -> tuple[np.ndarray, np.ndarray]:
-    """Interval per lag from replicate estimates (lags × replicates).
+def replicate_curves(point: np.ndarray, replicates: np.ndarray, method: str,
+                     n_units: int) -> np.ndarray:
+    """Replicate curves (lags × replicates) on the scale of the estimate.
 
-    ``"replacement"``: plain percentiles.  ``"half"``: the estimate plus percentiles of the
-    centred replicates scaled by sqrt(r/(n−r)) (r units kept), the delete-d jackknife factor,
-    which is 1 for an even number of units.
+    Their per-lag percentiles are the reported interval, and a statistic computed on each of
+    them (a fitted γ or ξ) gets its interval the same way.
+    ``"replacement"``: the bootstrap replicates themselves (plain percentile bootstrap);
+    ``"half"``: the estimate plus the centred replicate deviations scaled by sqrt(r/(n−r))
+    (r of n units kept), the delete-d jackknife factor, which is 1 for an even n.
     """
-    alpha = (1.0 - confidence) / 2.0
     if method == "replacement":
-        low, high = np.nanquantile(replicates, [alpha, 1.0 - alpha], axis=1)
-        return low, high
+        return replicates.copy()
     keep = (n_units + 1) // 2
     scale = np.sqrt(keep / (n_units - keep))
-    dev = (replicates - np.nanmean(replicates, axis=1, keepdims=True)) * scale
-    low, high = np.nanquantile(dev, [alpha, 1.0 - alpha], axis=1)
-    return point + low, point + high
+    return point[:, None] + (replicates - np.nanmean(replicates, axis=1, keepdims=True)) * scale
 
 
 # --------------------------------------------------------------------------- replicates

@@ -27,14 +27,26 @@ def mi_flags(wildcards):
     return cli_flags(options)
 
 
+def mi_outputs():
+    outputs = {"table": f"{RESULTS}/mi/data/{{dataset}}/{{name}}.csv"}
+    if with_replicates():
+        outputs["replicates"] = f"{RESULTS}/mi/data/{{dataset}}/{{name}}_replicates.parquet"
+    return outputs
+
+
+def replicates_flag(output):
+    return f"--replicates-out {output.replicates}" if with_replicates() else ""
+
+
 rule mi_data:
-    """I(tau) of a data set, with shuffle baseline and bootstrap confidence intervals."""
+    """I(tau) of a data set, with shuffle baseline and resampling confidence intervals."""
     input:
         f"{RESULTS}/data/{{dataset}}/{{name}}.npy",
     output:
-        f"{RESULTS}/mi/data/{{dataset}}/{{name}}.csv",
+        **mi_outputs(),
     params:
         flags=mi_flags,
+        replicates=lambda wc, output: replicates_flag(output),
     threads: config["estimator"]["threads"]
     log:
         log_path("mi_data", "{dataset}/{name}"),
@@ -43,7 +55,8 @@ rule mi_data:
     resources:
         mem_mb=lambda wc, input: 1000 + 30 * input.size_mb,
     shell:
-        "{MISCALING} mi {input} {params.flags} --threads {threads} --out {output} > {log} 2>&1"
+        "{MISCALING} mi {input} {params.flags} {params.replicates} --threads {threads}"
+        " --out {output.table} > {log} 2>&1"
 
 
 def fit_flags(wildcards):
@@ -53,6 +66,7 @@ def fit_flags(wildcards):
         "min_mi": cfg["min_mi"],
         "min_lag": cfg.get("min_lag"),
         "max_lag": cfg.get("max_lag"),
+        "selection": cfg["selection"],
         "confidence": config["estimator"]["confidence"],
     }
     labels = dataset_labels(wildcards)
@@ -63,14 +77,15 @@ def fit_flags(wildcards):
 rule fit_data:
     """Exponential, power-law and composite fits of a data set's I(tau), with AICc."""
     input:
-        f"{RESULTS}/mi/data/{{dataset}}/{{name}}.csv",
+        **mi_outputs(),
     output:
         f"{RESULTS}/fits/data/{{dataset}}/{{name}}.csv",
     params:
         flags=fit_flags,
+        replicates=lambda wc, input: f"--replicates {input.replicates}" if with_replicates() else "",
     log:
         log_path("fit_data", "{dataset}/{name}"),
     benchmark:
         benchmark_path("fit_data", "{dataset}/{name}")
     shell:
-        "{MISCALING} fit {input} {params.flags} --out {output} > {log} 2>&1"
+        "{MISCALING} fit {input.table} {params.flags} {params.replicates} --out {output} > {log} 2>&1"

@@ -46,11 +46,18 @@ def estimator_flags(seed):
     return {
         "estimator": est["name"],
         "shuffles": est["shuffles"],
+        "shuffle_scope": est["shuffle_scope"],
         "bootstrap": est["bootstrap"],
+        "resampling": est["resampling"],
         "confidence": est["confidence"],
         "backend": est["backend"],
         "seed": seed,
     }
+
+
+def with_replicates():
+    """Fits get resampling intervals whenever the estimator makes replicate curves."""
+    return config["estimator"]["bootstrap"] >= 2
 
 
 def benchmark_gammas():
