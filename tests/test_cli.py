@@ -245,3 +245,38 @@ def test_figure_rejects_tables_without_labels(tmp_path, capsys):
 def _binary_entropy(p):
     p = np.asarray(p, dtype=float)
     return -(p * np.log(p) + (1 - p) * np.log(1 - p))
+
+
+def test_uniformity_and_fig6_from_measured_tables(tmp_path):
+    rng = np.random.default_rng(5)
+    curves, uniformity = [], []
+    for corpus in ("ptb", "text8"):
+        for split in ("train", "valid", "test"):
+            data = _save(tmp_path, f"{corpus}_{split}.npy", rng.integers(0, 27, 30_000))
+            labels = ["--label", f"corpus={corpus}", "--label", f"split={split}"]
+            mi, reps = tmp_path / f"{corpus}_{split}.csv", tmp_path / f"{corpus}_{split}.parquet"
+            assert run_cli("mi", data, "--lags", "log:1000:15", "--shuffles", "2",
+                           "--bootstrap", "20", "--replicates-out", reps, *labels,
+                           "--out", mi) == 0
+            out = tmp_path / f"u_{corpus}_{split}.csv"
+            assert run_cli("uniformity", mi, "--replicates", reps, *labels, "--out", out) == 0
+            curves.append(mi)
+            uniformity.append(out)
+    fig = tmp_path / "figures/fig6.pdf"
+    assert run_cli("figure", "fig6", "--curves", *curves, "--uniformity", *uniformity,
+                   "--out", fig) == 0
+    assert fig.stat().st_size > 0 and fig.with_suffix(".png").stat().st_size > 0
+    table = pd.read_csv(tmp_path / "figures/fig6_uniformity.csv")
+    assert len(table) == 6 and {"corpus", "split", "gamma", "distinguishable"} <= set(table)
+    assert not table["distinguishable"].any()  # i.i.d. symbols: nothing beyond the baseline
+    assert len(pd.read_csv(fig.with_suffix(".csv"))) == 6 * 15
+
+
+def test_uniformity_rejects_a_table_without_baseline(tmp_path, capsys):
+    data = _save(tmp_path, "x.npy", np.random.default_rng(0).integers(0, 5, 5000))
+    mi, reps, out = tmp_path / "mi.csv", tmp_path / "r.csv", tmp_path / "u.csv"
+    assert run_cli("mi", data, "--lags", "log:1000:10", "--bootstrap", "5",
+                   "--replicates-out", reps, "--out", mi) == 0
+    assert run_cli("uniformity", mi, "--replicates", reps, "--out", out) == 2
+    assert "--shuffles" in capsys.readouterr().err
+    assert not out.exists()

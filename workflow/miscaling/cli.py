@@ -170,6 +170,21 @@ def run_fit(args: argparse.Namespace) -> None:
     write_table(_with_labels(fits, args.labels), args.out)
 
 
+def run_uniformity(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from miscaling.io import check_table_suffix, read_table, write_table
+    from miscaling.uniformity import long_range_summary
+
+    check_table_suffix(args.out)
+    if args.min_lag > args.max_lag:
+        raise InputError(f"--min-lag {args.min_lag} exceeds --max-lag {args.max_lag}")
+    row = long_range_summary(read_table(args.table), read_table(args.replicates),
+                             min_lag=args.min_lag, max_lag=args.max_lag,
+                             confidence=args.confidence)
+    write_table(_with_labels(pd.DataFrame([row]), args.labels), args.out)
+
+
 def run_figure(args: argparse.Namespace) -> None:
     from miscaling.plots import FIGURES
 
@@ -267,6 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", required=True, help="output table (.csv or .parquet)")
     _add_labels(fit)
     fit.set_defaults(func=run_fit)
+
+    uniformity = commands.add_parser(
+        "uniformity", help="long-range I(tau) against the shuffle baseline (non-uniformity)"
+    )
+    uniformity.add_argument("table", help="I(tau) table with a baseline (mi --shuffles K)")
+    uniformity.add_argument("--replicates", required=True,
+                            help="its replicate curves (mi --replicates-out)")
+    uniformity.add_argument("--min-lag", type=_positive_int, default=50)
+    uniformity.add_argument("--max-lag", type=_positive_int, default=1000)
+    uniformity.add_argument("--confidence", type=_confidence, default=0.95)
+    uniformity.add_argument("--out", required=True, help="one-row table (.csv or .parquet)")
+    _add_labels(uniformity)
+    uniformity.set_defaults(func=run_uniformity)
 
     from miscaling.plots import add_figure_parsers
 

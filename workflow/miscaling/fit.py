@@ -67,7 +67,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["MODELS", "PARAMETERS", "SELECTIONS", "fit_decay", "decay_verdict", "fit_table"]
+__all__ = [
+    "MODELS", "PARAMETERS", "SELECTIONS", "decay_verdict", "fit_decay", "fit_table",
+    "replicates_wide",
+]
 
 #: A replicate whose fit is undefined (too few positive points) is dropped; if more than this
 #: fraction are dropped the interval is not trusted and the fit fails loudly.
@@ -419,12 +422,12 @@ def fit_table(table: pd.DataFrame, models=MODELS, *, replicates: pd.DataFrame | 
             f"table is missing column(s) {missing}; expected 'lag' and 'mi', "
             f"got {list(table.columns)}"
         )
-    wide = None if replicates is None else _replicates_wide(replicates, table["lag"].to_numpy())
+    wide = None if replicates is None else replicates_wide(replicates, table["lag"].to_numpy())
     return fit_decay(table["lag"].to_numpy(), table["mi"].to_numpy(), models,
                      replicates=wide, **kwargs)
 
 
-def _replicates_wide(replicates: pd.DataFrame, lags: np.ndarray) -> np.ndarray:
+def replicates_wide(replicates: pd.DataFrame, lags: np.ndarray) -> np.ndarray:
     """Long replicate table → array (lags × replicates) aligned with ``lags``."""
     if not isinstance(replicates, pd.DataFrame):
         raise ValueError(f"replicates must be a DataFrame, got {type(replicates).__name__}")

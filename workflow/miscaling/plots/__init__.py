@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from miscaling.plots import fig5
+from miscaling.plots import fig5, fig6
 
-_MODULES = {"fig5": fig5}
+_MODULES = {"fig5": fig5, "fig6": fig6}
 FIGURES = {name: module.run for name, module in _MODULES.items()}
 
 

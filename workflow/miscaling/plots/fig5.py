@@ -61,7 +61,8 @@ def collect_gamma_fits(tables: list[pd.DataFrame], tolerance: float) -> pd.DataF
         raise ValueError("figure 5 fit tables hold no power-law gamma (fit with --model power|all)")
     summary = rows.rename(columns={"value": "gamma_hat"})[
         ["gamma", "gamma_hat", "ci_low", "ci_high"]
-        + [c for c in ("n_points", "lag_min", "lag_max", "min_mi") if c in rows]
+        + [c for c in ("n_points", "lag_min", "lag_max", "min_mi", "selection", "ci_method")
+           if c in rows]
     ].sort_values("gamma", ignore_index=True)
     summary["abs_error"] = (summary["gamma_hat"] - summary["gamma"]).abs()
     summary["ci_covers_gamma"] = (summary["ci_low"] <= summary["gamma"]) & (

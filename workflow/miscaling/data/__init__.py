@@ -1,0 +1,1 @@
+"""Corpora: verified downloads (:mod:`.download`) and integer encodings (:mod:`.prepare`)."""
