@@ -280,3 +280,50 @@ def test_uniformity_rejects_a_table_without_baseline(tmp_path, capsys):
     assert run_cli("uniformity", mi, "--replicates", reps, "--out", out) == 2
     assert "--shuffles" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_download_and_prepare_reject_bad_input(tmp_path, capsys):
+    assert run_cli("download", "enwik9", "--dest", tmp_path / "d") == 2
+    assert "unknown corpus 'enwik9'" in capsys.readouterr().err
+    empty_mirror = tmp_path / "mirror"
+    empty_mirror.mkdir()
+    assert run_cli("download", "ptb", "--dest", tmp_path / "ptb", "--mirror", empty_mirror) == 2
+    err = capsys.readouterr().err
+    assert "ptb.train.txt" in err and str(empty_mirror) in err
+    assert not (tmp_path / "ptb/manifest.json").exists()
+    assert run_cli("download", "ptb", "--dest", tmp_path, "--hash", "nohash") == 2
+    assert "NAME=ALG:HEX" in capsys.readouterr().err
+
+    bad = tmp_path / "manifest.json"
+    bad.write_text('{"corpus": "x"}')
+    out = tmp_path / "prepared"
+    assert run_cli("prepare", "corpus", bad, "--level", "char", "--out-dir", out) == 2
+    assert "not a corpus manifest" in capsys.readouterr().err
+    assert run_cli("prepare", "corpus", tmp_path / "nope.json", "--level", "char",
+                   "--out-dir", out) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_prepare_steps_from_manifests(tmp_path):
+    """text8's code path on a small file of the same format: split, then encode both levels."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = ("anarchism originated as a term of abuse first used against early working class "
+            "radicals ") * 30
+    (raw / "text8").write_bytes(text.encode()[:2000])
+    (raw / "manifest.json").write_text('{"corpus": "text8", "files": {"all": {"path": "text8"}}}')
+    split = tmp_path / "split"
+    assert run_cli("prepare", "split-text8", raw / "manifest.json", "--sizes", "1800,100,100",
+                   "--out-dir", split) == 0
+    assert [(split / f"{s}.txt").stat().st_size for s in ("train", "valid", "test")] == [
+        1800, 100, 100]
+    for level in ("char", "word"):
+        out = tmp_path / f"text8_{level}"
+        assert run_cli("prepare", "corpus", split / "manifest.json", "--level", level,
+                       "--out-dir", out) == 0
+        train = np.load(out / "train.npy")
+        assert train.dtype == np.uint8 and train.size > 0
+    assert np.load(tmp_path / "text8_char/train.npy").size == 1800
+    assert run_cli("prepare", "split-text8", raw / "manifest.json", "--out-dir",
+                   tmp_path / "s2") == 2  # 2,000 bytes is not 100 MB

@@ -384,3 +384,20 @@ def test_fit_table_aligns_a_long_replicate_table():
         fit_table(table, "power", replicates=long.drop(columns="replicate"))
     with pytest.raises(ValueError, match="shape"):
         fit_decay(LAGS, table.mi, "power", replicates=reps[:5])
+
+
+def test_too_few_points_can_give_nan_rows():
+    lags = np.arange(1, 30, dtype=float)
+    mi = 0.1 * np.exp(-lags / 2.0)  # above 6e-3 only up to τ = 5
+    with pytest.raises(ValueError, match="too few usable points for the composite model"):
+        fit_decay(lags, mi, min_mi=6e-3)
+    fits = fit_decay(lags, mi, min_mi=6e-3, too_few="nan")  # 5 points: 2-coefficient models fit
+    comp = fits[fits.model == "composite"]
+    assert comp[["value", "ci_low", "ci_high", "aicc", "akaike_weight"]].isna().all().all()
+    ok = fits[fits.model != "composite"].drop_duplicates("model")
+    assert ok["akaike_weight"].sum() == pytest.approx(1.0)
+    assert param(fits, "exponential", "xi") == pytest.approx(2.0)
+    none = fit_decay(lags, mi, min_mi=1.0, too_few="nan")
+    assert none["value"].isna().all() and (none["n_points"] == 0).all()
+    with pytest.raises(ValueError, match="too_few must be"):
+        fit_decay(lags, mi, too_few="skip")

@@ -62,3 +62,17 @@ def test_load_sequences_rejects_bad_files(tmp_path):
         load_sequences(tmp_path / "bad.txt")
     with pytest.raises(FileNotFoundError):
         load_sequences(tmp_path / "missing.npy")
+
+
+def test_atomic_outputs_get_umask_permissions(tmp_path):
+    import os
+
+    from miscaling.io import atomic_path
+
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "out.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644

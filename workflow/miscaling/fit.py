@@ -219,6 +219,7 @@ def fit_decay(
     confidence=0.95,
     replicates=None,
     selection="contiguous",
+    too_few="raise",
 ) -> pd.DataFrame:
     r"""Fit exponential (Eq. 9), power-law and composite decays to ``I(τ)`` in log space.
 
@@ -236,6 +237,11 @@ def fit_decay(
     selection
         ``"contiguous"`` (default): points up to the first one at or below ``min_mi`` (or NaN)
         in lag order; ``"all"``: every finite point above ``min_mi``.  See the module docstring.
+    too_few
+        What a model with too few usable points does: ``"raise"`` (default) a ValueError, or
+        ``"nan"``: its rows carry NaN values, CIs and AICc, and the comparison (ΔAICc,
+        weights) is over the models that could be fitted — for pipelines in which a curve
+        that barely rises above the threshold is a result, not an error.
     confidence
         Two-sided confidence level of the intervals, in ``(0, 1)``.
     replicates
@@ -313,11 +319,17 @@ def fit_decay(
     if max_lag is not None:
         rule += f", lag <= {max_lag:g}"
 
+    if too_few not in ("raise", "nan"):
+        raise ValueError(f"too_few must be 'raise' or 'nan', got {too_few!r}")
     results = {}
     for model in models:
         x = _design(model, tau)
         p = x.shape[1]
         k = p + 1
+        if n <= k + 1 and too_few == "nan":
+            nan3 = (math.nan, math.nan, math.nan)
+            results[model] = ({name: nan3 for name in PARAMETERS[model]}, math.nan, 0)
+            continue
         if n <= k + 1:
             raise ValueError(
                 f"too few usable points for the {model} model: {n} point(s) pass the selection "
@@ -346,10 +358,11 @@ def fit_decay(
             )
         results[model] = (params, aicc, n_reps)
 
-    best = min(aicc for _, aicc, _ in results.values())
+    fitted = [aicc for _, aicc, _ in results.values() if not math.isnan(aicc)]
+    best = min(fitted, default=math.nan)
     deltas = {m: aicc - best for m, (_, aicc, _) in results.items()}
-    raw = {m: math.exp(-0.5 * d) for m, d in deltas.items()}
-    total = sum(raw.values())
+    raw = {m: (0.0 if math.isnan(d) else math.exp(-0.5 * d)) for m, d in deltas.items()}
+    total = sum(raw.values()) or math.nan
     rows = []
     for model in models:
         params, aicc, n_reps = results[model]
@@ -364,10 +377,11 @@ def fit_decay(
                     "ci_high": float(ci_high),
                     "aicc": float(aicc),
                     "delta_aicc": float(deltas[model]),
-                    "akaike_weight": raw[model] / total,
+                    "akaike_weight": (raw[model] / total if not math.isnan(aicc)
+                                      else math.nan),
                     "n_points": n,
-                    "lag_min": float(tau.min()),
-                    "lag_max": float(tau.max()),
+                    "lag_min": float(tau.min()) if n else math.nan,
+                    "lag_max": float(tau.max()) if n else math.nan,
                     "min_mi": min_mi,
                     "selection": selection,
                     "confidence": conf,

@@ -2,7 +2,9 @@
 
 
 wildcard_constraints:
-    dataset="binary|estimator_benchmark",
+    dataset=r"binary|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char",
+    corpus="ptb|wikitext2|wikitext103|text8|gpt2|gpt2_117m",
+    level="char|word",
     gamma=r"\d+(\.\d+)?",
     split="train|valid",
 
@@ -12,17 +14,23 @@ def dataset_labels(wildcards):
     if wildcards.dataset == "estimator_benchmark":
         gamma = wildcards.name.removeprefix("gamma")
         return [f"gamma={gamma}", f"amplitude={config['estimator_benchmark']['amplitude']}"]
+    if is_text_dataset(wildcards.dataset):
+        corpus, level = wildcards.dataset.rsplit("_", 1)
+        return [f"corpus={corpus}", f"level={level}", f"split={wildcards.name}"]
     return [f"split={wildcards.name}"]
 
 
 def name_seed(wildcards):
     if wildcards.dataset == "estimator_benchmark":
         return gamma_seed(wildcards.name.removeprefix("gamma"))
-    return config["seed"] + config["binary"]["split_seed_offset"][wildcards.name]
+    if wildcards.dataset == "binary":
+        return config["seed"] + config["binary"]["split_seed_offset"][wildcards.name]
+    return config["seed"]  # corpora: the data are fixed, the seed only drives resampling
 
 
 def mi_flags(wildcards):
-    options = {"lags": config[wildcards.dataset]["lags"], **estimator_flags(name_seed(wildcards))}
+    options = {"lags": dataset_config(wildcards.dataset)["lags"],
+               **estimator_flags(name_seed(wildcards))}
     options["label"] = dataset_labels(wildcards)
     return cli_flags(options)
 
@@ -41,7 +49,7 @@ def replicates_flag(output):
 rule mi_data:
     """I(tau) of a data set, with shuffle baseline and resampling confidence intervals."""
     input:
-        f"{RESULTS}/data/{{dataset}}/{{name}}.npy",
+        lambda wc: data_path(wc.dataset, wc.name),
     output:
         **mi_outputs(),
     params:
@@ -60,18 +68,47 @@ rule mi_data:
 
 
 def fit_flags(wildcards):
-    cfg = config[wildcards.dataset]["fit"]
+    cfg = dataset_config(wildcards.dataset)["fit"]
     options = {
         "model": "all",
         "min_mi": cfg["min_mi"],
         "min_lag": cfg.get("min_lag"),
         "max_lag": cfg.get("max_lag"),
         "selection": cfg["selection"],
+        # a curve that barely rises above the threshold is a finding, not a pipeline failure
+        "too_few": "nan",
         "confidence": config["estimator"]["confidence"],
     }
     labels = dataset_labels(wildcards)
     options["label"] = [label for label in labels if not label.startswith("amplitude=")]
     return cli_flags(options)
+
+
+def uniformity_flags(wildcards):
+    window = config["corpora"]["long_range"]
+    return cli_flags({
+        "min_lag": window["min_lag"],
+        "max_lag": window["max_lag"],
+        "confidence": config["estimator"]["confidence"],
+        "label": dataset_labels(wildcards),
+    })
+
+
+rule uniformity_data:
+    """Long-range I(tau) of a corpus split against its shuffle baseline, and its power law."""
+    input:
+        **mi_outputs(),
+    output:
+        f"{RESULTS}/uniformity/data/{{dataset}}/{{name}}.csv",
+    params:
+        flags=uniformity_flags,
+    log:
+        log_path("uniformity_data", "{dataset}/{name}"),
+    benchmark:
+        benchmark_path("uniformity_data", "{dataset}/{name}")
+    shell:
+        "{MISCALING} uniformity {input.table} --replicates {input.replicates} {params.flags}"
+        " --out {output} > {log} 2>&1"
 
 
 rule fit_data:

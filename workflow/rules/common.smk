@@ -18,6 +18,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 MISCALING = f"{shlex.quote(sys.executable)} -m miscaling"
 
 RESULTS = "results"
+CORPUS_SPLITS = ("train", "valid", "test")
+#: Figure 6 and the data MI are measured at character level, as in the paper's Appendix D.2.
+TEXT_LEVEL = "char"
 
 
 def fmt_number(value):
@@ -69,6 +72,26 @@ def gamma_seed(gamma):
     return config["seed"] + round(float(gamma) * 1000)
 
 
+def corpus_datasets():
+    """Character-level data sets of the configured corpora, e.g. 'wikitext2_char'."""
+    return [f"{name}_{TEXT_LEVEL}" for name in config["corpora"]["names"]]
+
+
+def is_text_dataset(dataset):
+    return dataset.endswith(("_char", "_word"))
+
+
+def dataset_config(dataset):
+    """The config section with a data set's lags and fit settings."""
+    return config["corpora"] if is_text_dataset(dataset) else config[dataset]
+
+
+def data_path(dataset, name):
+    """The array a data set's I(tau) is measured on (ragged samples are .npz)."""
+    suffix = "npz" if dataset == "gpt2_char" else "npy"
+    return f"{RESULTS}/data/{dataset}/{name}.{suffix}"
+
+
 def log_path(rule_name, stem):
     return f"{RESULTS}/logs/{rule_name}/{stem}.log"
 
@@ -82,4 +105,10 @@ def all_targets():
         f"{RESULTS}/fits/data/binary/{split}.csv" for split in ("train", "valid")
     ]
     targets += [f"{RESULTS}/figures/fig5.{ext}" for ext in ("pdf", "png", "csv")]
+    if config["corpora"]["names"]:
+        targets += [f"{RESULTS}/figures/fig6.{ext}" for ext in ("pdf", "png", "csv")]
+        targets += [f"{RESULTS}/fits/data/{dataset}/{split}.csv"
+                    for dataset in corpus_datasets() for split in CORPUS_SPLITS]
+    if config["corpora"]["gpt2"]:
+        targets.append(f"{RESULTS}/fits/data/gpt2_char/samples.csv")
     return targets

@@ -24,3 +24,24 @@ rule fig5:
     shell:
         "{MISCALING} figure fig5 --curves {input.curves} --fits {input.fits}"
         " --tolerance {params.tolerance} --out {output.pdf} > {log} 2>&1"
+
+
+rule fig6:
+    """Figure 6: character-level I(tau) of the corpora's train/valid/test splits, and the non-uniformity table."""
+    input:
+        curves=lambda wc: [f"{RESULTS}/mi/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS],
+        uniformity=lambda wc: [
+            f"{RESULTS}/uniformity/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS
+        ],
+    output:
+        pdf=report(f"{RESULTS}/figures/fig6.pdf", caption="../report/fig6.rst", category="Data"),
+        png=f"{RESULTS}/figures/fig6.png",
+        table=f"{RESULTS}/figures/fig6.csv",
+        uniformity=f"{RESULTS}/figures/fig6_uniformity.csv",
+    log:
+        log_path("fig6", "fig6"),
+    benchmark:
+        benchmark_path("fig6", "fig6")
+    shell:
+        "{MISCALING} figure fig6 --curves {input.curves} --uniformity {input.uniformity}"
+        " --out {output.pdf} > {log} 2>&1"

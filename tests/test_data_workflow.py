@@ -1,0 +1,53 @@
+"""The corpus rules end to end on the shared/data mirror: download (verified) -> prepare ->
+I(tau) -> uniformity -> Figure 6.  Skipped when the mirror is absent (a user's machine)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from test_workflow import job_counts, snakemake, write_config
+
+MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.realdata,
+    pytest.mark.skipif(not (MIRROR / "ptb").is_dir(), reason=f"no corpus mirror at {MIRROR}"),
+]
+
+
+def test_corpus_rules_on_the_mirror(tmp_path):
+    config = write_config(
+        tmp_path / "data.yaml", "presets/smoke.yaml",
+        corpora={"names": ["ptb"], "gpt2": True, "mirror": str(MIRROR), "lags": "log:1000:12",
+                 "long_range": {"min_lag": 50, "max_lag": 1000}, "fit": {"min_mi": 2.0e-3}},
+    )
+    snakemake("--cores", "2", "--configfile", str(config), workdir=tmp_path)
+    results = tmp_path / "results"
+
+    manifest = json.loads((results / "raw/ptb/manifest.json").read_text())
+    assert manifest["files"]["train"]["hash"].startswith("sha256:fcea919f")
+    vocab = json.loads((results / "data/ptb_char/vocab.json").read_text())
+    assert vocab["vocab_size"] == 50 and vocab["lengths"]["train"] == 5_101_618
+
+    for name in ("fig6.pdf", "fig6.png", "fig6.csv", "fig6_uniformity.csv"):
+        assert (results / "figures" / name).stat().st_size > 0
+    table = pd.read_csv(results / "figures/fig6_uniformity.csv")
+    assert sorted(table["split"]) == ["test", "train", "valid"]
+    train = table[table["split"] == "train"].iloc[0]
+    # PTB's training set carries long-range MI beyond the shuffled-text floor
+    assert train["distinguishable"] and train["gamma_ci_low"] > 0
+    gpt2 = pd.read_csv(results / "mi/data/gpt2_char/samples.csv")
+    assert (gpt2["n_pairs"] > 0).all() and gpt2["mi"].iloc[0] > 0.5
+
+    # adding a corpus adds its jobs and reruns only what combines corpora
+    more = write_config(tmp_path / "more.yaml", str(config), corpora__names=["ptb", "wikitext2"])
+    dry = snakemake("-n", "--configfile", str(more), workdir=tmp_path)
+    assert job_counts(dry.stdout + dry.stderr) == {
+        "download_corpus": 1, "prepare_corpus": 1, "mi_data": 3, "fit_data": 3,
+        "uniformity_data": 3, "fig6": 1, "all": 1,
+    }
