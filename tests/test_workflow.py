@@ -99,6 +99,13 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     assert list((results / "logs").rglob("*.log"))
     assert list((results / "benchmarks").rglob("*.tsv"))
 
+    # the theory checks run and pass at smoke scale too
+    for topic in ("linear_rnn", "repetitive", "ising"):
+        checks = pd.read_csv(results / "theory" / topic / "checks.csv")
+        assert len(checks) and checks["passed"].all(), checks[~checks["passed"]]
+    for name in ("fig4", "theory_linear_rnn", "theory_ising"):
+        assert (results / "figures" / f"{name}.pdf").stat().st_size > 0
+
     gamma = pd.read_csv(results / "figures/fig5_gamma.csv")
     assert sorted(gamma["gamma"]) == [0.2, 0.6, 1.0]
     # even at smoke scale the estimator recovers the power roughly

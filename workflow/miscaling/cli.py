@@ -459,6 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_labels(uniformity)
     uniformity.set_defaults(func=run_uniformity)
 
+    from miscaling.theory.commands import add_theory_parsers, run_theory
+
+    theory = commands.add_parser("theory", help="analytical checks of the paper's appendices")
+    add_theory_parsers(theory)
+    theory.set_defaults(func=run_theory)
+
     from miscaling.plots import add_figure_parsers
 
     figure = commands.add_parser("figure", help="assemble one of the paper's figures")

@@ -109,6 +109,8 @@ def all_targets():
         targets += [f"{RESULTS}/figures/fig6.{ext}" for ext in ("pdf", "png", "csv")]
         targets += [f"{RESULTS}/fits/data/{dataset}/{split}.csv"
                     for dataset in corpus_datasets() for split in CORPUS_SPLITS]
+    targets += [f"{RESULTS}/figures/{name}.{ext}" for ext in ("pdf", "png")
+                for name in ("fig4", "theory_linear_rnn", "theory_ising")]
     if config["corpora"]["gpt2"]:
         targets.append(f"{RESULTS}/fits/data/gpt2_char/samples.csv")
     return targets

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import argparse
 
-from miscaling.plots import fig5, fig6
+from miscaling.plots import fig4, fig5, fig6, theory
 
-_MODULES = {"fig5": fig5, "fig6": fig6}
+_MODULES = {
+    "fig4": fig4,
+    "fig5": fig5,
+    "fig6": fig6,
+    "theory_linear_rnn": theory.theory_linear_rnn,
+    "theory_ising": theory.theory_ising,
+}
 FIGURES = {name: module.run for name, module in _MODULES.items()}
 
 
