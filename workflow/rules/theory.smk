@@ -6,8 +6,12 @@ THEORY = f"{RESULTS}/theory"
 
 
 def theory_flags(topic):
-    """CLI flags of one topic; list values (p, beta) are one flag with several values."""
-    options = dict(config["theory"][topic])
+    """CLI flags of one topic; list values (p, beta) are one flag with several values.
+
+    Keys are sorted: the flags string is a rule parameter, and key order in the config file
+    (or after a YAML round trip) must not look like a change.
+    """
+    options = dict(sorted(config["theory"][topic].items()))
     extra = []
     if topic == "linear_rnn" and not options.pop("memorising"):
         extra.append("--no-memorising")
