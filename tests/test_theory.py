@@ -426,3 +426,20 @@ def test_fig4_summary_has_one_row_per_p_and_lag_group():
     assert summary.loc["tau>=2", "mi_mean"] == pytest.approx(0.2)
     assert summary.loc["tau>=2", "predicted"] == pytest.approx(float(repetitive.eq52(0.2)))
     assert summary.loc["tau=1", "predicted"] == pytest.approx(repetitive.exact_mi(0.2, 1))
+
+
+@pytest.mark.parametrize(("topic", "args", "message"), [
+    ("repetitive", ["--p", "0.2", "1.5", "--out-curves", "c.csv", "--out-checks", "k.csv"],
+     "must lie in [0, 1]"),
+    ("ising", ["--beta", "-1", "--out-mi", "m.csv", "--out-tv", "t.csv", "--out-checks",
+               "k.csv"], "beta must be > 0"),
+    ("linear-rnn", ["--hidden", "0", "--out-curves", "c.csv", "--out-poles", "p.csv",
+                    "--out-checks", "k.csv"], "hidden >= 1"),
+])
+def test_theory_cli_rejects_bad_parameters(topic, args, message, tmp_path, capsys, monkeypatch):
+    from miscaling.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["theory", topic, *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -299,6 +299,8 @@ def run_ising_check(n_spins: int = 12, betas=(0.5, 1.0, 1.5), coupling: float = 
     matrix's correlation length, for each β.  Deterministic for a given ``seed``."""
     if n_spins < 6:
         raise ValueError(f"need n_spins >= 6 (5 lags) for a decay fit, got {n_spins}")
+    if len(betas) == 0 or min(betas) <= 0:
+        raise ValueError(f"inverse temperatures beta must be > 0, got {list(betas)}")
     if max_lag >= chain_length:
         raise ValueError(f"max_lag ({max_lag}) must be smaller than chain_length ({chain_length})")
     rng = np.random.default_rng(seed)

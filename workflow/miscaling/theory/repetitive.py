@@ -113,6 +113,8 @@ def run_repetitive_check(probabilities=DEFAULT_PROBABILITIES, lags=DEFAULT_LAGS,
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     lags = np.unique(np.asarray(lags, dtype=np.int64))
+    if len(probabilities) == 0 or not all(0.0 <= p <= 1.0 for p in probabilities):
+        raise ValueError(f"probabilities p must lie in [0, 1], got {list(probabilities)}")
     if replicates < 2:
         raise ValueError(f"need at least 2 replicates for a standard error, got {replicates}")
     if lags.min() < 1 or lags.max() >= length:
