@@ -327,3 +327,42 @@ def test_prepare_steps_from_manifests(tmp_path):
     assert np.load(tmp_path / "text8_char/train.npy").size == 1800
     assert run_cli("prepare", "split-text8", raw / "manifest.json", "--out-dir",
                    tmp_path / "s2") == 2  # 2,000 bytes is not 100 MB
+
+
+def test_train_select_sample_round_trip(tmp_path, capsys):
+    import torch
+
+    threads = torch.get_num_threads()
+    rng = np.random.default_rng(0)
+    data = _save(tmp_path, "train.npy", (rng.random((40, 32)) < 0.5).astype(np.uint8))
+    valid = _save(tmp_path, "valid.npy", (rng.random((10, 32)) < 0.5).astype(np.uint8))
+    runs = []
+    for seed in (0, 1):
+        run = tmp_path / f"seed{seed}"
+        assert run_cli("train", "--arch", "rnn", "--width", "4", "--depth", "1",
+                       "--embedding-dim", "2", "--train", data, "--valid", valid,
+                       "--seed", str(seed), "--max-epochs", "2", "--out-dir", run) == 0
+        assert (run / "result.json").is_file()
+        runs.append(run)
+    selection = tmp_path / "best.json"
+    assert run_cli("select", *runs, "--out", selection) == 0
+    out = tmp_path / "samples.npy"
+    assert run_cli("sample", selection, "--n-sequences", "7", "--length", "20",
+                   "--first-symbols", data, "--out", out) == 0
+    samples = np.load(out)
+    assert samples.shape == (7, 20) and set(np.unique(samples)) <= {0, 1}
+    torch.set_num_threads(threads)
+
+    # bad input: a clear message, exit 2, nothing written
+    bad = _save(tmp_path, "bad.npy", np.array([[0.5, 1.0]]))
+    assert run_cli("train", "--arch", "rnn", "--width", "4", "--depth", "1", "--train", bad,
+                   "--valid", valid, "--out-dir", tmp_path / "never") == 2
+    assert "integer" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
+    assert run_cli("train", "--arch", "gru", "--width", "4", "--depth", "1", "--train", data,
+                   "--valid", valid, "--out-dir", tmp_path / "never") == 2
+    assert run_cli("select", tmp_path / "missing", "--out", tmp_path / "s.json") == 2
+    assert "has not finished" in capsys.readouterr().err
+    assert run_cli("sample", selection, "--n-sequences", "2", "--length", "5",
+                   "--out", tmp_path / "s.txt") == 2
+    torch.set_num_threads(threads)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -99,6 +100,14 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     assert list((results / "logs").rglob("*.log"))
     assert list((results / "benchmarks").rglob("*.tsv"))
 
+    # every configured model was trained (2 restarts), selected, sampled and measured
+    samples = sorted(p.stem for p in (results / "data/binary_samples").glob("*.npy"))
+    assert samples == ["lstm_w4_d1", "lstm_w4_d2", "rnn_w2_d1", "rnn_w4_d1", "transformer_w8_d1"]
+    assert np.load(results / "data/binary_samples/lstm_w4_d2.npy").shape == (100, 64)
+    assert len(list((results / "models/binary").glob("*/seed*/result.json"))) == 10
+    for name in samples:
+        assert (results / "fits/data/binary_samples" / f"{name}.csv").is_file()
+
     # the theory checks run and pass at smoke scale too
     for topic in ("linear_rnn", "repetitive", "ising"):
         checks = pd.read_csv(results / "theory" / topic / "checks.csv")
@@ -128,6 +137,15 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
         "all": 1,
     }
 
+    # adding a width trains only the new model
+    wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
+                         binary_models__architectures__rnn__widths=[2, 4, 8])
+    dry = snakemake("-n", "--configfile", str(wider), workdir=tmp_path)
+    assert job_counts(dry.stdout + dry.stderr) == {
+        "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
+        "all": 1,
+    }
+
     # a changed estimator setting reruns every I(tau) table, but generates no data again
     reestimated = write_config(
         tmp_path / "est.yaml", "presets/smoke.yaml", estimator__bootstrap=10
@@ -135,7 +153,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     dry = snakemake("-n", "--configfile", str(reestimated), workdir=tmp_path)
     counts = job_counts(dry.stdout + dry.stderr)
     assert "synth_binary" not in counts and "synth_estimator_benchmark" not in counts
-    assert counts["mi_data"] == 5
+    assert counts["mi_data"] == 10 and "train_model" not in counts
 
 
 def test_every_rule_declares_log_and_benchmark():

@@ -2,7 +2,11 @@
 
 
 wildcard_constraints:
-    dataset=r"binary|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char",
+    dataset=r"binary|binary_samples|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char",
+    arch="rnn|lstm|transformer",
+    width=r"\d+",
+    depth=r"\d+",
+    seed=r"\d+",
     corpus="ptb|wikitext2|wikitext103|text8|gpt2|gpt2_117m",
     level="char|word",
     gamma=r"\d+(\.\d+)?",
@@ -14,6 +18,9 @@ def dataset_labels(wildcards):
     if wildcards.dataset == "estimator_benchmark":
         gamma = wildcards.name.removeprefix("gamma")
         return [f"gamma={gamma}", f"amplitude={config['estimator_benchmark']['amplitude']}"]
+    if wildcards.dataset == "binary_samples":
+        arch, width, depth = re.fullmatch(r"(\w+)_w(\d+)_d(\d+)", wildcards.name).groups()
+        return [f"arch={arch}", f"width={width}", f"depth={depth}"]
     if is_text_dataset(wildcards.dataset):
         corpus, level = wildcards.dataset.rsplit("_", 1)
         return [f"corpus={corpus}", f"level={level}", f"split={wildcards.name}"]
@@ -25,6 +32,8 @@ def name_seed(wildcards):
         return gamma_seed(wildcards.name.removeprefix("gamma"))
     if wildcards.dataset == "binary":
         return config["seed"] + config["binary"]["split_seed_offset"][wildcards.name]
+    if wildcards.dataset == "binary_samples":
+        return config["seed"]
     return config["seed"]  # corpora: the data are fixed, the seed only drives resampling
 
 

@@ -1,6 +1,7 @@
 # Helpers shared by all rules: config validation, the CLI command, path and parameter helpers.
 
 import os
+import re
 import shlex
 import sys
 
@@ -83,6 +84,8 @@ def is_text_dataset(dataset):
 
 def dataset_config(dataset):
     """The config section with a data set's lags and fit settings."""
+    if dataset == "binary_samples":  # samples are measured exactly like the data they imitate
+        return config["binary"]
     return config["corpora"] if is_text_dataset(dataset) else config[dataset]
 
 
@@ -109,6 +112,7 @@ def all_targets():
         targets += [f"{RESULTS}/figures/fig6.{ext}" for ext in ("pdf", "png", "csv")]
         targets += [f"{RESULTS}/fits/data/{dataset}/{split}.csv"
                     for dataset in corpus_datasets() for split in CORPUS_SPLITS]
+    targets += [f"{RESULTS}/fits/data/binary_samples/{name}.csv" for name in binary_model_names()]
     targets += [f"{RESULTS}/figures/{name}.{ext}" for ext in ("pdf", "png")
                 for name in ("fig4", "theory_linear_rnn", "theory_ising")]
     if config["corpora"]["gpt2"]:

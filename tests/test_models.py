@@ -1,0 +1,253 @@
+"""Tests for miscaling.models: shapes, causality, Keras initialisation, incremental state."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from miscaling.models import (
+    KVCache,
+    build_model,
+    count_parameters,
+    sinusoidal_encoding,
+)
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny per-step kernels: a second OpenMP thread only adds barrier stalls on busy cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def make(arch, vocab_size=5, width=8, depth=2, **kwargs):
+    torch.manual_seed(0)
+    return build_model(arch, vocab_size, width, depth, **{**ARCH_KWARGS[arch], **kwargs})
+
+
+def tokens(batch=3, length=12, vocab_size=5, seed=1):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, vocab_size, (batch, length), generator=generator)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_forward_gives_logits_per_position(arch):
+    logits = make(arch)(tokens())
+    assert logits.shape == (3, 12, 5)
+    assert logits.dtype == torch.float32
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_logits_never_see_later_tokens(arch):
+    model = make(arch).eval()
+    x = tokens()
+    changed = x.clone()
+    changed[:, 7:] = (changed[:, 7:] + 1) % 5
+    torch.testing.assert_close(model(x)[:, :7], model(changed)[:, :7], rtol=0, atol=1e-6)
+    assert not torch.allclose(model(x)[:, 7:], model(changed)[:, 7:])
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_config_is_json_and_rebuilds_the_model(arch):
+    model = make(arch, dropout=0.1)
+    config = json.loads(json.dumps(model.config))
+    rebuilt = build_model(**config)
+    rebuilt.load_state_dict(model.state_dict())
+    model.eval(), rebuilt.eval()
+    torch.testing.assert_close(rebuilt(tokens()), model(tokens()), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_step_by_step_logits_equal_full_forward(arch, depth, device):
+    model = make(arch, depth=depth).to(device).eval()
+    x = tokens(length=20).to(device)
+    with torch.no_grad():
+        full = model(x)
+        state = model.init_state(x.shape[0])
+        stepped = []
+        for t in range(x.shape[1]):
+            logits, state = model.step(x[:, t], state)
+            stepped.append(logits)
+    torch.testing.assert_close(torch.stack(stepped, dim=1), full, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_chunked_advance_equals_full_forward(arch):
+    """Prefill then mixed chunks: the transformer's offset causal mask and the RNN state carry."""
+    model = make(arch, depth=2).eval()
+    x = tokens(length=20)
+    with torch.no_grad():
+        state = model.init_state(x.shape[0])
+        pieces = []
+        for start, end in [(0, 5), (5, 8), (8, 9), (9, 16), (16, 20)]:
+            logits, state = model.advance(x[:, start:end], state)
+            pieces.append(logits)
+        torch.testing.assert_close(torch.cat(pieces, dim=1), model(x), rtol=0, atol=1e-5)
+
+
+def test_transformer_cached_steps_equal_recomputing_the_prefix():
+    model = make("transformer", width=16, depth=2, heads=4).eval()
+    x = tokens(length=15)
+    with torch.no_grad():
+        state = model.init_state(x.shape[0], capacity=15)
+        for t in range(x.shape[1]):
+            cached, state = model.step(x[:, t], state)
+            uncached = model(x[:, : t + 1])[:, -1]
+            torch.testing.assert_close(cached, uncached, rtol=0, atol=1e-5)
+        assert isinstance(state, KVCache) and state.length == 15
+
+
+def test_transformer_rejects_positions_beyond_max_len():
+    model = make("transformer", max_len=6).eval()
+    model(tokens(length=6))
+    with pytest.raises(ValueError, match="max_len=6"):
+        model(tokens(length=7))
+    state = model.init_state(3)
+    with torch.no_grad():
+        for t in range(6):
+            _, state = model.step(tokens(length=6)[:, t], state)
+        with pytest.raises(ValueError, match="overflow"):
+            model.step(tokens(length=1)[:, 0], state)
+    with pytest.raises(ValueError, match="capacity"):
+        model.init_state(3, capacity=7)
+
+
+def test_recurrent_models_have_no_length_limit():
+    model = make("lstm", max_len=4)
+    assert model(tokens(length=9)).shape == (3, 9, 5)
+    assert model.context_limit is None
+
+
+def test_parameter_counts_match_the_paper():
+    """Appendix E.1.1: 32-unit vanilla RNN 1,190 parameters, 4-unit LSTM 126 (binary data)."""
+    assert count_parameters(build_model("rnn", 2, 32, 1, embedding_dim=2)) == 1190
+    assert count_parameters(build_model("lstm", 2, 4, 1, embedding_dim=2)) == 126
+
+
+def glorot_bound(weight):
+    fan_out, fan_in = weight.shape
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm"])
+def test_recurrent_init_follows_keras_defaults(arch):
+    model = make(arch, vocab_size=7, width=16, depth=2, embedding_dim=3)
+    gates = 4 if arch == "lstm" else 1
+    assert model.embedding.weight.abs().max() <= 0.05
+    for layer in range(2):
+        kernel = getattr(model.rnn, f"weight_ih_l{layer}")
+        recurrent = getattr(model.rnn, f"weight_hh_l{layer}")
+        bias = getattr(model.rnn, f"bias_ih_l{layer}")
+        second_bias = getattr(model.rnn, f"bias_hh_l{layer}")
+        assert kernel.abs().max() <= glorot_bound(kernel)
+        assert kernel.abs().max() > 0.8 * glorot_bound(kernel)  # uniform, not something narrower
+        # One orthogonal matrix over all gates: [gates*16, 16] with orthonormal columns.
+        torch.testing.assert_close(recurrent.T @ recurrent, torch.eye(16), rtol=0, atol=1e-5)
+        expected_bias = torch.zeros(gates * 16)
+        if arch == "lstm":
+            expected_bias[16:32] = 1.0  # forget gate (i, f, g, o): Keras unit_forget_bias
+        assert torch.equal(bias.detach(), expected_bias)
+        assert torch.equal(second_bias.detach(), torch.zeros(gates * 16))
+        assert bias.requires_grad and not second_bias.requires_grad
+    assert model.decoder.weight.abs().max() <= glorot_bound(model.decoder.weight)
+    assert torch.equal(model.decoder.bias.detach(), torch.zeros(7))
+
+
+def test_frozen_second_bias_stays_zero_under_training():
+    model = make("lstm")
+    optimiser = torch.optim.RMSprop(model.parameters(), lr=0.01)
+    for _ in range(3):
+        x = tokens()
+        loss = torch.nn.functional.cross_entropy(model(x[:, :-1]).transpose(1, 2), x[:, 1:])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    assert torch.equal(model.rnn.bias_hh_l0.detach(), torch.zeros(32))
+    assert model.rnn.bias_ih_l0.grad is not None
+
+
+def test_transformer_init_follows_keras_defaults():
+    model = make("transformer", width=16, depth=2, heads=4)
+    assert model.embedding.weight.abs().max() <= 0.05
+    for block in model.blocks:
+        qkv = block.attention.query_key_value
+        assert qkv.bias is None and block.attention.output.bias is None
+        assert qkv.weight.abs().max() <= glorot_bound(qkv.weight)
+        for linear in (block.feed_forward[0], block.feed_forward[2]):
+            assert linear.weight.abs().max() <= glorot_bound(linear.weight)
+            assert torch.equal(linear.bias.detach(), torch.zeros_like(linear.bias))
+    assert block.feed_forward[0].out_features == 64
+
+
+def test_sinusoidal_encoding_is_the_original_formula():
+    encoding = sinusoidal_encoding(50, 6)
+    for position in (0, 1, 17, 49):
+        for i in range(3):
+            angle = position / 10000 ** (2 * i / 6)
+            assert encoding[position, 2 * i] == pytest.approx(math.sin(angle), abs=1e-6)
+            assert encoding[position, 2 * i + 1] == pytest.approx(math.cos(angle), abs=1e-6)
+    assert sinusoidal_encoding(10, 5).shape == (10, 5)  # odd width: last cosine dropped
+    assert "positional_encoding" not in make("transformer").state_dict()
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_tied_weights_share_one_matrix(arch):
+    model = make(arch, tie_weights=True)
+    assert model.decoder.weight is model.embedding.weight
+    untied = make(arch)
+    assert count_parameters(untied) - count_parameters(model) == 5 * 8
+
+
+def test_dropout_acts_only_in_training_mode():
+    model = make("transformer", dropout=0.5)
+    x = tokens()
+    model.eval()
+    torch.testing.assert_close(model(x), model(x), rtol=0, atol=0)
+    model.train()
+    assert not torch.allclose(model(x), model(x))
+
+
+def test_recurrent_state_shapes():
+    h = make("rnn").init_state(4)
+    h_lstm, c_lstm = make("lstm").init_state(4)
+    assert h.shape == h_lstm.shape == c_lstm.shape == (2, 4, 8)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"arch": "gru"}, "unknown arch"),
+    ({"width": 0}, "width"),
+    ({"depth": 0}, "depth"),
+    ({"vocab_size": 0}, "vocab_size"),
+    ({"width": 2.5}, "width"),
+    ({"depth": True}, "depth"),
+    ({"max_len": 0}, "max_len"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"dropout": -0.1}, "dropout"),
+    ({"arch": "transformer", "width": 10, "heads": 4}, "divisible"),
+    ({"arch": "transformer", "heads": None}, "needs heads"),
+    ({"arch": "transformer", "heads": 0}, "heads"),
+    ({"arch": "transformer", "heads": 2, "embedding_dim": 4}, "embedding_dim"),
+    ({"arch": "lstm", "heads": 4}, "only applies to the transformer"),
+    ({"arch": "lstm", "embedding_dim": 0}, "embedding_dim"),
+    ({"arch": "rnn", "embedding_dim": 2, "tie_weights": True}, "tie_weights"),
+])
+def test_invalid_arguments_raise_clear_errors(kwargs, message):
+    arguments = {"arch": "lstm", "vocab_size": 5, "width": 8, "depth": 1, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        build_model(**arguments)
+
+
+def test_token_tensors_of_the_wrong_rank_are_rejected():
+    model = make("lstm")
+    with pytest.raises(ValueError, match="2-D"):
+        model(tokens()[0])
+    with pytest.raises(ValueError, match="1-D"):
+        model.step(tokens(), model.init_state(3))

@@ -1,0 +1,388 @@
+"""The paper's sequence models: vanilla RNN, LSTM and Transformer language models.
+
+One family, built by :func:`build_model`, serves the binary and the text experiments::
+
+    tokens [B, T] -> embedding -> body -> linear -> logits [B, T, vocab]
+
+``logits[:, t]`` scores the symbol at ``t + 1`` (causal; no start token, see *First symbol*).
+``model.config`` holds the constructor arguments as a JSON-serialisable dict, so
+``build_model(**model.config)`` rebuilds the model for a checkpoint's ``state_dict``.
+
+Incremental use (sampling, truncated BPTT) goes through a state::
+
+    state = model.init_state(batch_size)                    # zero hidden state / empty KV cache
+    logits, state = model.step(tokens, state)                # tokens [B] -> logits [B, vocab]
+    logits, state = model.advance(chunk, state)              # chunk [B, T] -> logits [B, T, vocab]
+
+For RNNs the state is the hidden state (``h`` for "rnn", ``(h, c)`` for "lstm", each
+``[depth, B, width]``, as nn.RNN/nn.LSTM take it); for the Transformer it is a
+:class:`KVCache` that is filled in place, so no step recomputes the prefix.
+
+Initialisation follows the Keras defaults the paper relied on (Appendix E.1.1), checked against
+the Keras/tf.keras LSTM documentation: embeddings U(-0.05, 0.05); input kernels Glorot-uniform
+(computed on the whole gate-stacked matrix, as Keras does); recurrent kernels orthogonal (also
+on the whole stacked matrix); zero biases, except the LSTM forget gate whose bias starts at 1
+(``unit_forget_bias=True``, a Keras default); dense layers Glorot-uniform with zero bias.
+Keras RNN cells have ONE bias per gate while PyTorch has two (``b_ih + b_hh``), so ``b_hh`` is
+zeroed and frozen (``requires_grad=False``): the model is then exactly the Keras one, and
+:func:`count_parameters` reproduces the paper's counts (1,190 for the 32-unit vanilla RNN,
+126 for the 4-unit LSTM, Appendix E.1.1).
+
+Known deviation: Keras < 2.3 (and tf.keras 1.x) defaulted the LSTM ``recurrent_activation`` to
+``hard_sigmoid``; Keras >= 2.3 / tf.keras 2 use ``sigmoid``. The paper does not name its Keras
+version; nn.LSTM (cuDNN) only offers ``sigmoid``, which is what is used here.
+
+First symbol: the paper's Keras models are fed ``x[:, :-1]`` to predict ``x[:, 1:]``, without a
+start token, so no model here ever predicts the first symbol; :func:`miscaling.sample.generate`
+draws it from a distribution given by the caller (the training set's first-symbol frequencies).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "ARCHS",
+    "KVCache",
+    "RecurrentModel",
+    "SequenceModel",
+    "TransformerModel",
+    "build_model",
+    "count_parameters",
+    "sinusoidal_encoding",
+]
+
+ARCHS = ("rnn", "lstm", "transformer")
+KERAS_EMBEDDING_BOUND = 0.05  # keras.layers.Embedding default: RandomUniform(-0.05, 0.05)
+FEED_FORWARD_MULTIPLIER = 4  # position-wise feed-forward width / model width (Vaswani et al.)
+
+
+def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
+                embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
+                dropout: float = 0.0, tie_weights: bool = False) -> SequenceModel:
+    """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
+
+    width: hidden units per recurrent layer, or the Transformer's model width (heads × head dim).
+    depth: number of recurrent layers or Transformer blocks.
+    embedding_dim: RNN/LSTM input embedding size (default ``width``; the paper uses 2 on binary
+        data and 200 for character-level text). The Transformer embeds in ``width`` dimensions.
+    heads: attention heads (Transformer only, required; the paper uses 4 on binary, 8 on text).
+    max_len: longest context the Transformer accepts (positions 0 … max_len-1); recurrent
+        models have no limit and only record it.
+    dropout: RNN/LSTM: after the embedding and between recurrent layers (not after the last,
+        as in the paper's word-level model); Transformer: after embedding + position, on the
+        attention weights and on each sub-layer's output before its residual addition.
+    tie_weights: share the embedding matrix with the output layer (needs embedding_dim == width).
+    """
+    config = _validated_config(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
+                               heads=heads, max_len=max_len, dropout=dropout,
+                               tie_weights=tie_weights)
+    if config["arch"] == "transformer":
+        return TransformerModel(config)
+    return RecurrentModel(config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters (tied matrices counted once, frozen RNN b_hh excluded)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _validated_config(arch, vocab_size, width, depth, *, embedding_dim, heads, max_len,
+                      dropout, tie_weights) -> dict:
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    vocab_size = _positive_int("vocab_size", vocab_size)
+    width = _positive_int("width", width)
+    depth = _positive_int("depth", depth)
+    max_len = _positive_int("max_len", max_len)
+    if not (isinstance(dropout, numbers.Real) and 0.0 <= dropout < 1.0):
+        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    if arch == "transformer":
+        if heads is None:
+            raise ValueError("the transformer needs heads (the paper: 4 on binary, 8 on text)")
+        heads = _positive_int("heads", heads)
+        if width % heads:
+            raise ValueError(f"width ({width}) must be divisible by heads ({heads}): "
+                             "width = heads × head dimension")
+        if embedding_dim is not None and embedding_dim != width:
+            raise ValueError(f"the transformer embeds in width ({width}) dimensions because of "
+                             f"its residual connections; got embedding_dim={embedding_dim}")
+        embedding_dim = width
+    else:
+        if heads is not None:
+            raise ValueError(f"heads only applies to the transformer, not to {arch!r}")
+        embedding_dim = width if embedding_dim is None else embedding_dim
+        embedding_dim = _positive_int("embedding_dim", embedding_dim)
+        if tie_weights and embedding_dim != width:
+            raise ValueError(f"tie_weights needs embedding_dim == width, got {embedding_dim} "
+                             f"and {width}")
+    return {"arch": arch, "vocab_size": vocab_size, "width": width, "depth": depth,
+            "embedding_dim": embedding_dim, "heads": heads, "max_len": max_len,
+            "dropout": float(dropout), "tie_weights": bool(tie_weights)}
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+class SequenceModel(nn.Module):
+    """Embedding -> body -> linear; subclasses supply the body and its incremental state."""
+
+    def __init__(self, config: dict):
+        super().__init__()
+        self.config = dict(config)
+        self.vocab_size = config["vocab_size"]
+        self.embedding = nn.Embedding(config["vocab_size"], config["embedding_dim"])
+        self.decoder = nn.Linear(config["width"], config["vocab_size"])
+
+    @property
+    def context_limit(self) -> int | None:
+        """Most positions one sequence may hold (None: unlimited)."""
+        return None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits [B, T, vocab] for tokens [B, T]; logits[:, t] predict x[:, t + 1]."""
+        _check_tokens(x, dims=2)
+        return self.advance(x, None)[0]
+
+    def advance(self, x: torch.Tensor, state):
+        """Feed tokens [B, T] after ``state`` (None: start of sequence); -> (logits, state)."""
+        raise NotImplementedError
+
+    def init_state(self, batch_size: int, device=None, capacity: int | None = None):
+        """State of ``batch_size`` empty sequences (capacity: KV-cache length, Transformer)."""
+        raise NotImplementedError
+
+    def step(self, tokens: torch.Tensor, state):
+        """Feed one token per sequence, tokens [B]; -> (logits [B, vocab], state)."""
+        _check_tokens(tokens, dims=1)
+        logits, state = self.advance(tokens[:, None], state)
+        return logits[:, 0], state
+
+    def _parameter_device(self) -> torch.device:
+        return self.embedding.weight.device
+
+    def _init_embedding_and_decoder(self) -> None:
+        nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND, KERAS_EMBEDDING_BOUND)
+        nn.init.xavier_uniform_(self.decoder.weight)
+        nn.init.zeros_(self.decoder.bias)
+        if self.config["tie_weights"]:
+            self.decoder.weight = self.embedding.weight  # after init: the embedding's init wins
+
+
+def _check_tokens(x: torch.Tensor, dims: int) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != dims:
+        shape = "[B, T]" if dims == 2 else "[B]"
+        raise ValueError(f"expected a {dims}-D tensor of token ids {shape}, "
+                         f"got {getattr(x, 'shape', type(x).__name__)}")
+
+
+class RecurrentModel(SequenceModel):
+    """Elman RNN (tanh) or LSTM: embedding -> ``depth`` recurrent layers -> linear."""
+
+    def __init__(self, config: dict):
+        super().__init__(config)
+        rnn_class = nn.LSTM if config["arch"] == "lstm" else nn.RNN
+        inter_layer_dropout = config["dropout"] if config["depth"] > 1 else 0.0
+        self.rnn = rnn_class(config["embedding_dim"], config["width"], num_layers=config["depth"],
+                             batch_first=True, dropout=inter_layer_dropout)
+        self.input_dropout = nn.Dropout(config["dropout"])
+        self._init_keras()
+
+    def _init_keras(self) -> None:
+        width = self.config["width"]
+        for name, param in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(param)  # Keras kernel: Glorot over all gates at once
+            elif name.startswith("weight_hh"):
+                nn.init.orthogonal_(param)  # Keras recurrent kernel: one orthogonal matrix
+            else:
+                nn.init.zeros_(param)
+                if name.startswith("bias_hh"):
+                    param.requires_grad_(False)  # Keras has one bias per gate; keep b_hh at 0
+                elif self.config["arch"] == "lstm":
+                    param.data[width:2 * width] = 1.0  # gate order i, f, g, o: forget bias 1
+        self._init_embedding_and_decoder()
+
+    def init_state(self, batch_size: int, device=None, capacity: int | None = None):
+        """Zero hidden state, ``h`` or ``(h, c)`` of shape [depth, B, width]; capacity unused."""
+        device = self._parameter_device() if device is None else device
+        dtype = self.embedding.weight.dtype
+        shape = (self.config["depth"], batch_size, self.config["width"])
+        hidden = torch.zeros(shape, device=device, dtype=dtype)
+        if self.config["arch"] == "lstm":
+            return hidden, torch.zeros_like(hidden)
+        return hidden
+
+    def advance(self, x: torch.Tensor, state):
+        _check_tokens(x, dims=2)
+        output, state = self.rnn(self.input_dropout(self.embedding(x)), state)
+        return self.decoder(output), state
+
+
+def sinusoidal_encoding(max_len: int, width: int) -> torch.Tensor:
+    """[max_len, width] positional encoding of Vaswani et al. (2017), Sec. 3.5.
+
+    PE[p, 2i] = sin(p / 10000^(2i/width)), PE[p, 2i+1] = cos(p / 10000^(2i/width)); an odd
+    width just drops the last cosine. Computed in float64 so far positions stay accurate.
+    """
+    position = torch.arange(max_len, dtype=torch.float64)[:, None]
+    even_dims = torch.arange(0, width, 2, dtype=torch.float64)
+    angles = position * torch.exp(-math.log(10000.0) * even_dims / width)
+    encoding = torch.empty(max_len, width, dtype=torch.float64)
+    encoding[:, 0::2] = torch.sin(angles)
+    encoding[:, 1::2] = torch.cos(angles[:, : width // 2])
+    return encoding.float()
+
+
+@dataclass
+class KVCache:
+    """Keys and values of every Transformer block for the positions fed so far.
+
+    keys[i], values[i]: [B, heads, capacity, head_dim], filled in place up to ``length``.
+    """
+
+    keys: list[torch.Tensor]
+    values: list[torch.Tensor]
+    length: int = 0
+
+    @property
+    def capacity(self) -> int:
+        return self.keys[0].shape[2]
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention; with a cache, new queries also see cached keys.
+
+    No biases in the projections and one Glorot matrix for q, k and v together, as in the
+    keras-transformer implementation the paper used (kpot/keras-transformer).
+    """
+
+    def __init__(self, width: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.query_key_value = nn.Linear(width, 3 * width, bias=False)
+        self.output = nn.Linear(width, width, bias=False)
+        self.attention_dropout = dropout
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0):
+        batch, length, width = x.shape
+        q, k, v = self.query_key_value(x).split(width, dim=2)
+        q, k, v = (t.view(batch, length, self.heads, -1).transpose(1, 2) for t in (q, k, v))
+        start = 0 if cache is None else cache.length
+        if cache is not None:
+            end = start + length
+            cache.keys[layer][:, :, start:end] = k
+            cache.values[layer][:, :, start:end] = v
+            k, v = cache.keys[layer][:, :, :end], cache.values[layer][:, :, :end]
+        dropout = self.attention_dropout if self.training else 0.0
+        if start == 0:  # square causal mask, SDPA's fast path
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+        else:  # is_causal is top-left aligned; a chunk after a cache needs an offset mask
+            mask = None if length == 1 else _offset_causal_mask(start, length, x.device)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
+        return self.output(y.transpose(1, 2).reshape(batch, length, width))
+
+
+def _offset_causal_mask(start: int, length: int, device) -> torch.Tensor:
+    """[length, start + length] mask: query at position start + i sees keys 0 … start + i."""
+    key_position = torch.arange(start + length, device=device)
+    query_position = torch.arange(start, start + length, device=device)
+    return key_position[None, :] <= query_position[:, None]
+
+
+class TransformerBlock(nn.Module):
+    """Original (post-LN) Transformer decoder block without cross-attention.
+
+    x = LayerNorm(x + Dropout(SelfAttention(x))); x = LayerNorm(x + Dropout(FeedForward(x))),
+    FeedForward = Linear(width, 4 width) -> ReLU -> Linear(4 width, width).
+    Post-LN because it is the paper's Transformer (Vaswani et al.; kpot/keras-transformer, which
+    the paper used, also normalises after each residual addition). Pre-LN mainly helps deep
+    models trained with large learning rates and no warm-up; the paper's are 1-5 blocks deep,
+    trained with Adam at 2-2.5e-4 and gradient clipping, where post-LN trains well.
+    """
+
+    def __init__(self, width: int, heads: int, dropout: float):
+        super().__init__()
+        self.attention = CausalSelfAttention(width, heads, dropout)
+        self.attention_norm = nn.LayerNorm(width)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(width, FEED_FORWARD_MULTIPLIER * width),
+            nn.ReLU(),
+            nn.Linear(FEED_FORWARD_MULTIPLIER * width, width),
+        )
+        self.feed_forward_norm = nn.LayerNorm(width)
+        self.residual_dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0):
+        x = self.attention_norm(x + self.residual_dropout(self.attention(x, cache, layer)))
+        return self.feed_forward_norm(x + self.residual_dropout(self.feed_forward(x)))
+
+
+class TransformerModel(SequenceModel):
+    """Embedding (width) + sinusoidal position -> ``depth`` causal blocks -> linear."""
+
+    def __init__(self, config: dict):
+        super().__init__(config)
+        width, heads = config["width"], config["heads"]
+        self.max_len = config["max_len"]
+        # Not persistent: rebuilt from the config, so checkpoints hold only learned weights.
+        self.register_buffer("positional_encoding", sinusoidal_encoding(self.max_len, width),
+                             persistent=False)
+        self.input_dropout = nn.Dropout(config["dropout"])
+        self.blocks = nn.ModuleList(
+            TransformerBlock(width, heads, config["dropout"]) for _ in range(config["depth"]))
+        self._init_keras()
+
+    def _init_keras(self) -> None:
+        for module in self.blocks.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        self._init_embedding_and_decoder()
+
+    @property
+    def context_limit(self) -> int:
+        return self.max_len
+
+    def init_state(self, batch_size: int, device=None, capacity: int | None = None) -> KVCache:
+        """Empty KV cache for ``capacity`` positions (default and maximum: max_len)."""
+        capacity = self.max_len if capacity is None else capacity
+        if not 1 <= capacity <= self.max_len:
+            raise ValueError(f"cache capacity must be in 1 … max_len={self.max_len}, "
+                             f"got {capacity}")
+        device = self._parameter_device() if device is None else device
+        heads = self.config["heads"]
+        shape = (batch_size, heads, capacity, self.config["width"] // heads)
+        dtype = self.embedding.weight.dtype
+
+        def buffers():
+            return [torch.zeros(shape, device=device, dtype=dtype) for _ in self.blocks]
+
+        return KVCache(keys=buffers(), values=buffers())
+
+    def advance(self, x: torch.Tensor, state: KVCache | None):
+        _check_tokens(x, dims=2)
+        start = 0 if state is None else state.length
+        end = start + x.shape[1]
+        limit = self.max_len if state is None else state.capacity
+        if end > limit:
+            what = f"max_len={self.max_len}" if limit == self.max_len else f"cache of {limit}"
+            raise ValueError(f"transformer context overflow: positions {start} … {end - 1} "
+                             f"exceed {what} positions; build the model with a larger max_len "
+                             "or use shorter sequences")
+        h = self.input_dropout(self.embedding(x) + self.positional_encoding[start:end])
+        for layer, block in enumerate(self.blocks):
+            h = block(h, state, layer)
+        if state is not None:
+            state.length = end  # after all blocks: each one writes at the same positions
+        return self.decoder(h), state

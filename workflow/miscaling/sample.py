@@ -1,0 +1,134 @@
+"""Unconditional sampling from the models of :mod:`miscaling.models`.
+
+Sequences are generated in batches that advance together one symbol at a time, feeding each
+new symbol through ``model.step`` (RNN hidden state / Transformer KV cache), so the prefix is
+never recomputed.
+
+First symbol. The paper's Keras models were trained on ``x[:, :-1] -> x[:, 1:]`` with no start
+token, so they never model the first symbol. It is drawn here from ``first_token``: the training
+set's first-symbol frequencies (``symbol_frequencies(train[:, 0], vocab_size)``; for one long
+text stream, its unigram frequencies), or a fixed symbol. The training side therefore feeds
+plain sequences, ``model(x[:, :-1])`` against targets ``x[:, 1:]`` (no BOS id, vocab_size
+embedding rows), and stores the first-symbol frequencies with the checkpoint for sampling.
+
+Limits. A Transformer samples at most ``max_len + 1`` symbols per sequence (its positions are
+absolute, so a cache cannot slide); one long stream, as the paper's 2 MB of text from RNNs, is
+only possible with recurrent models. On CPU, small models sample fastest with
+``torch.set_num_threads(1)`` (per-step kernels are tiny; see benchmarks/bench_generate.py);
+this module leaves the thread count to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .mi_torch import resolve_device
+from .models import SequenceModel
+
+__all__ = ["generate", "symbol_frequencies"]
+
+
+def generate(model: SequenceModel, n_sequences: int, length: int, *, batch_size: int = 500,
+             temperature: float = 1.0, seed: int = 0, device=None, first_token=None,
+             use_cache: bool = True) -> np.ndarray:
+    """Sample ``n_sequences`` sequences of ``length`` symbols -> array [n_sequences, length].
+
+    first_token: how the first symbol is drawn: None (uniform over the vocabulary), an int (that
+        symbol) or a length-vocab_size vector of probabilities/frequencies (normalised here).
+    temperature: the logits are divided by it before the softmax (1: the model's distribution).
+    seed: seeds a torch.Generator on ``device``; the same seed, batch_size and device give the
+        same samples.
+    device: where to generate (default: CUDA when available, else CPU); the model is moved there.
+    use_cache: False recomputes the whole prefix at every step (only to check/benchmark caching).
+
+    The dtype is the smallest unsigned integer type holding vocab_size - 1. The model is put in
+    eval mode (dropout off) for the call and then back in the mode it was in.
+    """
+    _check_count("n_sequences", n_sequences, minimum=0)
+    _check_count("length", length, minimum=1)
+    _check_count("batch_size", batch_size, minimum=1)
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    limit = model.context_limit
+    if limit is not None and length - 1 > limit:  # the last symbol is sampled, never fed
+        raise ValueError(f"length {length} needs {length - 1} positions of context but the "
+                         f"model's max_len is {limit}")
+    vocab_size = model.config["vocab_size"]
+    device = resolve_device(device)
+    model.to(device)
+    first_probs = _first_token_probs(first_token, vocab_size, device)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    samples = np.empty((n_sequences, length), dtype=np.min_scalar_type(vocab_size - 1))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, n_sequences, batch_size):
+                count = min(batch_size, n_sequences - start)
+                batch = _sample_batch(model, count, length, first_probs, temperature, generator,
+                                      use_cache)
+                samples[start:start + count] = batch.cpu().numpy()
+    finally:
+        model.train(was_training)
+    return samples
+
+
+def symbol_frequencies(symbols, vocab_size: int) -> np.ndarray:
+    """Relative frequency of each symbol id 0 … vocab_size-1 (e.g. of ``train[:, 0]``)."""
+    symbols = np.asarray(symbols).ravel()
+    if symbols.size == 0:
+        raise ValueError("no symbols to count")
+    if symbols.min() < 0 or symbols.max() >= vocab_size:
+        raise ValueError(f"symbol ids must lie in 0 … {vocab_size - 1}")
+    return np.bincount(symbols.astype(np.int64), minlength=vocab_size) / symbols.size
+
+
+def _sample_batch(model, count, length, first_probs, temperature, generator, use_cache):
+    device = first_probs.device
+    tokens = torch.empty((count, length), dtype=torch.long, device=device)
+    tokens[:, 0] = torch.multinomial(first_probs, count, replacement=True, generator=generator)
+    state = model.init_state(count, device, capacity=max(length - 1, 1)) if use_cache else None
+    for t in range(1, length):
+        if use_cache:
+            logits, state = model.step(tokens[:, t - 1], state)
+        else:
+            logits = model(tokens[:, :t])[:, -1]
+        tokens[:, t] = _draw(logits, temperature, generator)
+    return tokens
+
+
+def _draw(logits: torch.Tensor, temperature: float, generator: torch.Generator) -> torch.Tensor:
+    """One symbol per row from softmax(logits / temperature); float32 so rare symbols survive."""
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    return torch.multinomial(probs, 1, generator=generator)[:, 0]
+
+
+def _first_token_probs(first_token, vocab_size: int, device) -> torch.Tensor:
+    if first_token is None:
+        probs = torch.ones(vocab_size, dtype=torch.float64)
+    elif isinstance(first_token, (int, np.integer)) and not isinstance(first_token, bool):
+        if not 0 <= first_token < vocab_size:
+            raise ValueError(f"first_token {first_token} is not a symbol id in "
+                             f"0 … {vocab_size - 1}")
+        probs = torch.zeros(vocab_size, dtype=torch.float64)
+        probs[int(first_token)] = 1.0
+    elif isinstance(first_token, (Sequence, np.ndarray, torch.Tensor)) \
+            and not isinstance(first_token, str):
+        probs = torch.as_tensor(first_token).detach().to("cpu", torch.float64)
+        if probs.shape != (vocab_size,):
+            raise ValueError(f"first_token probabilities need shape ({vocab_size},), "
+                             f"got {tuple(probs.shape)}")
+        if not torch.isfinite(probs).all() or (probs < 0).any() or probs.sum() <= 0:
+            raise ValueError("first_token probabilities must be finite, >= 0 and not all zero")
+    else:
+        raise ValueError("first_token must be None, a symbol id or a vector of probabilities, "
+                         f"got {type(first_token).__name__}")
+    return (probs / probs.sum()).float().to(device)
+
+
+def _check_count(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
