@@ -113,6 +113,11 @@ def all_targets():
         targets += [f"{RESULTS}/fits/data/{dataset}/{split}.csv"
                     for dataset in corpus_datasets() for split in CORPUS_SPLITS]
     targets += [f"{RESULTS}/fits/data/binary_samples/{name}.csv" for name in binary_model_names()]
+    archs = {arch for arch, _, _ in binary_models()}
+    wanted = {"fig1": {"rnn", "lstm"} & archs, "fig3": {"transformer"} & archs,
+              "fig7": {"lstm"} & archs, "fig9": {"transformer"} & archs}
+    targets += [f"{RESULTS}/figures/{fig}.{ext}" for fig, present in wanted.items() if present
+                for ext in ("pdf", "png", "csv")]
     targets += [f"{RESULTS}/figures/{name}.{ext}" for ext in ("pdf", "png")
                 for name in ("fig4", "theory_linear_rnn", "theory_ising")]
     if config["corpora"]["gpt2"]:

@@ -45,3 +45,40 @@ rule fig6:
     shell:
         "{MISCALING} figure fig6 --curves {input.curves} --uniformity {input.uniformity}"
         " --out {output.pdf} > {log} 2>&1"
+
+
+def model_inputs(wildcards):
+    names = binary_model_names()
+    return {
+        "curves": [f"{RESULTS}/mi/data/binary_samples/{n}.csv" for n in names],
+        "fits": [f"{RESULTS}/fits/data/binary_samples/{n}.csv" for n in names],
+        "reference": f"{RESULTS}/fits/data/binary/train.csv",
+    }
+
+
+MODEL_FIGURE_CAPTIONS = {
+    "fig1": "Figure 1: sample I(tau) of vanilla RNNs and LSTMs and their correlation length vs width and depth.",
+    "fig3": "Figure 3(a): sample I(tau) of Transformers trained on the binary data.",
+    "fig7": "Figure 7: LSTM correlation length vs depth for several widths.",
+    "fig9": "Figure 9: Transformer correlation length vs width and depth.",
+}
+
+
+rule model_figure:
+    """Figures 1, 3(a), 7, 9 from the samples' I(tau) and fits (Figure 1 also writes binary_models.csv)."""
+    input:
+        unpack(model_inputs),
+    output:
+        pdf=report(f"{RESULTS}/figures/{{figure}}.pdf", caption="../report/models.rst",
+                   category="Sequence models"),
+        png=f"{RESULTS}/figures/{{figure}}.png",
+        table=f"{RESULTS}/figures/{{figure}}.csv",
+    wildcard_constraints:
+        figure="fig1|fig3|fig7|fig9",
+    log:
+        log_path("model_figure", "{figure}"),
+    benchmark:
+        benchmark_path("model_figure", "{figure}")
+    shell:
+        "{MISCALING} figure {wildcards.figure} --curves {input.curves} --fits {input.fits}"
+        " --reference {input.reference} --out {output.pdf} > {log} 2>&1"

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 
-from miscaling.plots import fig4, fig5, fig6, theory
+from miscaling.plots import fig4, fig5, fig6, models, theory
 
 _MODULES = {
+    "fig1": models.fig1,
+    "fig3": models.fig3,
     "fig4": fig4,
     "fig5": fig5,
     "fig6": fig6,
+    "fig7": models.fig7,
+    "fig9": models.fig9,
     "theory_linear_rnn": theory.theory_linear_rnn,
     "theory_ising": theory.theory_ising,
 }

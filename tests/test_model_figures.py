@@ -1,0 +1,76 @@
+"""Figures 1, 3, 7, 9 and the per-model table, from synthetic sample curves with known decay."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from miscaling.cli import main
+from miscaling.fit import fit_decay
+from miscaling.plots.models import model_table
+
+LAGS = np.unique(np.geomspace(1, 500, 40).round())
+
+
+def _curve(arch, width, depth):
+    """Exponential decay for recurrent models (ξ grows with width), a power law otherwise."""
+    if arch == "transformer":
+        mi = 0.1 * LAGS ** -0.4
+    else:
+        xi = 5.0 * width * (2 if arch == "lstm" else 1) * (1 + 0.1 * (depth - 1))
+        mi = 0.1 * np.exp(-LAGS / xi)
+    mi = mi * np.exp(np.random.default_rng(width * 10 + depth).normal(0, 0.02, LAGS.size))
+    return pd.DataFrame({"lag": LAGS, "mi": mi, "arch": arch, "width": width, "depth": depth})
+
+
+MODELS = [("rnn", 4, 1), ("rnn", 8, 1), ("rnn", 8, 2), ("lstm", 4, 1), ("lstm", 8, 1),
+          ("lstm", 8, 2), ("lstm", 4, 2), ("transformer", 8, 1), ("transformer", 16, 1),
+          ("transformer", 16, 2)]
+
+
+@pytest.fixture
+def tables(tmp_path):
+    curves, fits = [], []
+    for arch, width, depth in MODELS:
+        curve = _curve(arch, width, depth)
+        fit = fit_decay(curve.lag, curve.mi, min_mi=1e-3, too_few="nan")
+        fit = fit.assign(arch=arch, width=width, depth=depth)
+        c, f = tmp_path / f"c_{arch}{width}{depth}.csv", tmp_path / f"f_{arch}{width}{depth}.csv"
+        curve.to_csv(c, index=False)
+        fit.to_csv(f, index=False)
+        curves.append(c)
+        fits.append(f)
+    reference = tmp_path / "reference.csv"
+    fit_decay(LAGS, 0.1 * np.exp(-LAGS / 420.0) * (1 + 0.01 * np.sin(LAGS))).to_csv(
+        reference, index=False)
+    return curves, fits, reference
+
+
+def test_model_table_verdicts(tables):
+    _, fits, _ = tables
+    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    assert len(table) == len(MODELS)
+    by = table.set_index(["arch", "width", "depth"])
+    assert by.loc[("rnn", 8, 1), "xi"] == pytest.approx(40, rel=0.05)
+    assert by.loc[("rnn", 8, 1), "xi"] < by.loc[("lstm", 8, 1), "xi"]
+    assert (table[table.arch != "transformer"]["verdict"] == "exponential").all()
+    assert (table[table.arch == "transformer"]["verdict"] == "algebraic").all()
+
+
+@pytest.mark.parametrize("figure", ["fig1", "fig3", "fig7", "fig9"])
+def test_model_figures(figure, tables, tmp_path):
+    curves, fits, reference = tables
+    out = tmp_path / "figures" / f"{figure}.pdf"
+    assert main(["figure", figure, "--curves", *map(str, curves), "--fits", *map(str, fits),
+                 "--reference", str(reference), "--out", str(out)]) == 0
+    assert out.stat().st_size > 0 and out.with_suffix(".png").stat().st_size > 0
+    assert len(pd.read_csv(out.with_suffix(".csv")))
+    assert (out.parent / "binary_models.csv").exists() == (figure == "fig1")
+
+
+def test_model_figures_reject_unlabelled_tables(tables, tmp_path, capsys):
+    curves, fits, reference = tables
+    bare = tmp_path / "bare.csv"
+    pd.read_csv(curves[0]).drop(columns=["arch"]).to_csv(bare, index=False)
+    assert main(["figure", "fig1", "--curves", str(bare), "--fits", *map(str, fits),
+                 "--reference", str(reference), "--out", str(tmp_path / "f.pdf")]) == 2
+    assert "arch" in capsys.readouterr().err
