@@ -137,13 +137,14 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
         "all": 1,
     }
 
-    # adding a width trains only the new model
+    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9) draw every
+    # model, so they are redrawn, but no other model is trained, sampled or measured again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
                          binary_models__architectures__rnn__widths=[2, 4, 8])
     dry = snakemake("-n", "--configfile", str(wider), workdir=tmp_path)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
-        "all": 1,
+        "model_figure": 4, "all": 1,
     }
 
     # a changed estimator setting reruns every I(tau) table, but generates no data again
