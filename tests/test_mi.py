@@ -351,10 +351,10 @@ def test_bootstrap_unit_weights_reproduce_estimate(path, shape):
     plan = mi_mod._make_plan(symbols, lags, path)
     units = mi_resample.resampling_units(lengths, 19, None)
     grid = plan.layout.arrange(ids, alphabet)
-    unit_grid = plan.layout.arrange(units.unit, -1)
+    starts = np.append(plan.layout.cells_of(units.bounds[:-1]), grid.size)
     ones = np.ones((2, units.n_units), dtype=np.int64)
     for lag, want in zip(lags, df.mi):
-        got = mi_resample.replicate_mi(int(lag), grid, unit_grid, alphabet,
+        got = mi_resample.replicate_mi(int(lag), grid, starts, alphabet,
                                        plan.layout.sentinel, ones, "miller_madow")
         assert np.allclose(got, want, rtol=0, atol=1e-12)
 
@@ -534,3 +534,146 @@ def test_replicate_curves_are_the_interval(resampling):
     pd.testing.assert_frame_equal(df, plain)
     _, none = mutual_information(x, "1:3", return_replicates=True)
     assert none.empty and list(none.columns) == ["replicate", "lag", "mi"]
+
+
+# --------------------------------------------------------------------------- memory-lean counting
+
+
+def regression_data(kind):
+    rng = np.random.default_rng(42)
+    p = 1.0 / np.arange(1, 41)
+    def zipf(n):
+        return rng.choice(40, size=n, p=p / p.sum())
+
+    if kind == "single":
+        return zipf(6000)
+    if kind == "rect":
+        return zipf(12 * 500).reshape(12, 500)
+    if kind == "gapped":
+        return [zipf(n) for n in (40, 3000, 25, 900)]
+    return [zipf(n) for n in rng.integers(295, 300, 11)]  # padded, sequence units
+
+
+# mi, baseline, ci_low, ci_high at lags 1, 3, 17, computed by the implementation before the
+# chunked, small-dtype counting (int64 ids, full-length codes, per-symbol unit labels).
+REGRESSION = [
+    ('single', 'dense', 'grassberger', 'global', 'half',
+     [0.05292607080865608, 0.04355902575213566, 0.04434437119286638],
+     [0.04683282332342298, 0.04407452740165452, 0.050804968156642705],
+     [0.04500951431190064, 0.03220858486018789, 0.03626283177096168],
+     [0.06321042110796118, 0.055551053412843714, 0.055349448407949815],
+    ),
+    ('single', 'sparse', 'plugin', 'global', 'replacement',
+     [0.13773380910282906, 0.13002538708994482, 0.13070032522534003],
+     [0.1324009828671282, 0.13061887234591474, 0.13659292337322304],
+     [0.20745695636195877, 0.20123592229342807, 0.19825140020404625],
+     [0.24555729696938136, 0.23033830162898453, 0.23817391965651744],
+    ),
+    ('rect', 'dense', 'miller_madow', 'within', 'half',
+     [0.06006825572551833, 0.0513241069467778, 0.0548630642176553],
+     [0.05457362890668582, 0.05515933914696758, 0.05569162197990796],
+     [0.04697578137771974, 0.04125834250163297, 0.04207868001673037],
+     [0.07166116365083246, 0.06098093209790663, 0.06797238084035535],
+    ),
+    ('rect', 'sparse', 'grassberger2003', 'global', 'half',
+     [0.026529134384952968, 0.012097556139746501, 0.015287373526446935],
+     [0.0172782025544862, 0.013171193238018297, 0.023529436147172955],
+     [0.00812701252705422, -0.0003341178795270186, -0.004032640164709946],
+     [0.04392816161341389, 0.02793493451256069, 0.03516421737293328],
+    ),
+    ('gapped', 'dense', 'grassberger', 'within', 'replacement',
+     [0.08746970162602707, 0.07120079857904749, 0.08292941686987643],
+     [0.08071578167854065, 0.08793107191413352, 0.08145837478228346],
+     [0.20149666000811492, 0.1827771537918285, 0.20242307711604765],
+     [0.2475161056007194, 0.24506946608327326, 0.24290634977184133],
+    ),
+    ('gapped', 'sparse', 'grassberger', 'global', 'half',
+     [0.08746970162602707, 0.07120079857904749, 0.08292941686987643],
+     [0.08793344815794102, 0.0795455603368751, 0.08620992025012253],
+     [0.0663187857659578, 0.06193973652227854, 0.06741880738416436],
+     [0.10186807931863455, 0.08027009587920722, 0.10226816499059277],
+    ),
+    ('padded', 'dense', 'plugin', 'global', 'half',
+     [0.2305273339691949, 0.22365583000251288, 0.23903079209239397],
+     [0.2274273187113387, 0.2230439033098559, 0.23080311692134803],
+     [0.2222563622444494, 0.20755926917818976, 0.22045511003155624],
+     [0.24336099161095853, 0.23533134436456243, 0.2623491226008679],
+    ),
+    ('padded', 'sparse', 'miller_madow', 'within', 'replacement',
+     [0.11851135363729526, 0.11072266168568135, 0.12320882977920355],
+     [0.11965043878225146, 0.10439722809694851, 0.1251647738464845],
+     [0.18427812241105307, 0.17674819155775925, 0.203957877961324],
+     [0.32934294473540143, 0.3241404920415572, 0.35518164694390825],
+    ),
+]
+
+
+@pytest.mark.parametrize("kind, path, estimator, scope, resampling, mi, baseline, low, high",
+                         REGRESSION)
+def test_regression_against_saved_values(kind, path, estimator, scope, resampling, mi,
+                                         baseline, low, high):
+    df = mutual_information(regression_data(kind), [1, 3, 17], estimator, shuffles=2,
+                            bootstrap=20, seed=5, shuffle_scope=scope, resampling=resampling,
+                            _path=path)
+    got = [df[c].to_numpy() for c in ("mi", "baseline", "ci_low", "ci_high")]
+    np.testing.assert_allclose(got, [mi, baseline, low, high], rtol=0, atol=1e-12)
+
+
+def test_regression_layouts_are_the_intended_ones():
+    kinds = {k: mi_mod._choose_layout(np.array([len(s) for s in regression_data(k)]), 17).kind
+             for k in ("gapped", "padded")}
+    assert kinds == {"gapped": "gapped", "padded": "padded"}
+
+
+@pytest.mark.parametrize("path", ["dense", "sparse"])
+@pytest.mark.parametrize("kind", ["single", "rect", "gapped", "padded", "small-units"])
+def test_chunked_counting_equals_unchunked(monkeypatch, path, kind):
+    """Chunks of a few cells (rows split, units split across chunks, lag batches of one)
+    give exactly the numbers of one chunk for everything."""
+    data = regression_data("single" if kind == "small-units" else kind)
+    kw = {"shuffles": 2, "bootstrap": 15, "seed": 3, "_path": path, "return_replicates": True}
+    if kind == "small-units":
+        kw["block_length"] = 37  # many units per chunk: the grouped unit counting
+    monkeypatch.setattr(mi_resample, "COUNT_CHUNK", 2**30)
+    whole, whole_reps = mutual_information(data, [1, 2, 9, 20], **kw)
+    for chunk in (1, 7, 100):
+        monkeypatch.setattr(mi_resample, "COUNT_CHUNK", chunk)
+        monkeypatch.setattr(mi_mod, "DENSE_BATCH_BYTES", 1)
+        monkeypatch.setattr(mi_mod, "DENSE_CHUNK_TABLES", 0)
+        chunked, reps = mutual_information(data, [1, 2, 9, 20], **kw)
+        pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+        pd.testing.assert_frame_equal(reps, whole_reps, check_exact=True)
+
+
+def test_compact_ids_use_the_smallest_dtype_and_reuse_compact_input():
+    x = np.arange(1000) % 255
+    ids, alphabet = mi_mod._compact_ids(x.astype(np.int64))
+    assert alphabet == 255 and ids.dtype == np.uint8  # 0…254 and the sentinel 255
+    compact = x.astype(np.uint8)
+    ids, _ = mi_mod._compact_ids(compact)
+    assert ids is compact  # already compact: no copy (and never written to)
+    ids, alphabet = mi_mod._compact_ids(np.arange(256, dtype=np.uint8))
+    assert alphabet == 256 and ids.dtype == np.uint16  # the sentinel needs 9 bits
+    ids, alphabet = mi_mod._compact_ids((x * 1000).astype(np.uint32))
+    assert alphabet == 255 and ids.dtype == np.uint8 and (ids == x).all()
+    ids, alphabet = mi_mod._compact_ids(x.astype(np.uint64) * 10**15)  # the np.unique branch
+    assert alphabet == 255 and ids.dtype == np.uint8 and (ids == x).all()
+
+
+def test_input_array_is_not_modified():
+    x = (np.arange(5000) * 7 % 13).astype(np.uint8)
+    before = x.copy()
+    mutual_information(x, [1, 5], shuffles=2, bootstrap=5)
+    mutual_information(x.reshape(50, 100), [1, 5], shuffles=2, shuffle_scope="within",
+                       bootstrap=5)
+    assert np.array_equal(x, before)
+
+
+def test_resampling_units_are_ranges():
+    lengths = np.array([10, 3, 25])
+    blocks = mi_resample.resampling_units(lengths, 2, 4)
+    assert blocks.bounds.tolist() == [0, 4, 8, 10, 13, 17, 21, 25, 29, 33, 37, 38]
+    assert blocks.n_units == 11
+    assert blocks.labels().tolist()[:14] == [0] * 4 + [1] * 4 + [2] * 2 + [3] * 3 + [4]
+    seqs = mi_resample.resampling_units(np.full(25, 3), 1, None)
+    assert seqs.n_units == 25 and seqs.bounds.tolist() == list(range(0, 76, 3))

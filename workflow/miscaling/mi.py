@@ -21,6 +21,14 @@ How the counting is organised (the slow part; see ``benchmarks/bench_mi.py``):
   partner, so they are updated incrementally from lag to lag instead of being recounted.
 * Histograms become entropies through lookup tables of ``n g(n)`` (:mod:`miscaling.entropy`).
 
+Memory (see ``benchmarks/bench_mi_memory.py``): ids are kept in the smallest unsigned dtype
+that holds ``U`` (the input itself when it already is compact), and everything of the length
+of the data beyond that is built chunk by chunk (:data:`miscaling.mi_resample.COUNT_CHUNK`
+cells): the dense path computes the int64 codes of one chunk at a time for a batch of lags and
+sums the chunks' histograms, the marginals only look at the ``max lag`` symbols at each
+sequence edge, and the resampling units are ranges, not per-symbol labels.  Only the sparse
+path needs the codes of all pairs of a lag at once (to sort them).
+
 Only the per-lag joint counting depends on the backend (numpy here, torch in
 :mod:`miscaling.mi_torch`); the shuffle baseline and the resampling intervals
 (:mod:`miscaling.mi_resample`) are shared.
@@ -41,11 +49,15 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from . import mi_resample
 from .entropy import CountSummary, check_estimator, entropy_from_summary, summarize_counts
 from .mi_resample import (
     RESAMPLING,
-    ResamplingUnits,
     SHUFFLE_SCOPES,
+    ResamplingUnits,
+    chunked_bincount,
+    grid_blocks,
+    pair_codes,
     replicate_curves,
     replicate_mi,
     resampling_units,
@@ -67,6 +79,18 @@ COLUMNS: list[str] = [
 #: Measured on 2M symbols (2 cores): dense and sort-based counting break even at V² ≈ 1.2 N,
 #: at 20M symbols at V² ≈ 0.7 N; the cap keeps one table at <= 128 MiB per thread.
 DENSE_MAX_CELLS = 2**24
+#: The dense path counts a batch of lags per pass over the grid, so that widening a chunk of
+#: ids to int64 and computing x·V is done once per chunk and batch, not per lag.  A batch
+#: has at most DENSE_BATCH_LAGS lags and DENSE_BATCH_BYTES of tables (V = 2000: 8 lags; with
+#: 2 the widening cost 7% at 4M symbols).
+DENSE_BATCH_LAGS = 32
+DENSE_BATCH_BYTES = 2**28
+#: A dense chunk holds at least this many codes per table cell, up to DENSE_CHUNK_MAX codes:
+#: each chunk's fresh table is added to the lag's sum, which costs about as much per cell as
+#: counting a code into a large table (measured at V = 2000, 20M symbols: chunks of 2 tables
+#: 9% slower than unchunked, of 4 on par).  Scratch: 3 int64 chunk buffers (<= 768 MiB).
+DENSE_CHUNK_TABLES = 4
+DENSE_CHUNK_MAX = 2**25
 
 
 # --------------------------------------------------------------------------- lags
@@ -154,32 +178,39 @@ def _as_lags(lags) -> np.ndarray:
 class _Symbols:
     """All sequences concatenated, as compact ids ``0..alphabet−1``."""
 
-    ids: np.ndarray  # int64, length n_symbols
+    ids: np.ndarray  # length n_symbols, the smallest unsigned dtype that holds `alphabet`
     lengths: np.ndarray  # int64 lengths of the non-empty sequences, in input order
     alphabet: int
 
 
 def _checked_piece(arr: np.ndarray, where: str) -> np.ndarray:
-    """Validate one sequence's dtype and sign and return it as int64."""
+    """Validate one sequence's dtype and sign; return it without a copy (bool as uint8)."""
     if arr.dtype == np.bool_:
-        return arr.astype(np.int64)
+        return arr.view(np.uint8)
     if not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(
             f"{where} must hold non-negative integer symbols (bool/uint8/uint16/int*), "
             f"got dtype {arr.dtype}"
         )
     if arr.size == 0:
-        return arr.astype(np.int64)
+        return arr
     if np.issubdtype(arr.dtype, np.signedinteger) and arr.min() < 0:
         raise ValueError(f"{where} contains the negative symbol {int(arr.min())}; "
                          "symbols must be >= 0")
     if arr.dtype == np.uint64 and arr.max() > np.iinfo(np.int64).max:
         raise ValueError(f"{where} contains a symbol larger than 2**63 - 1")
-    return arr.astype(np.int64, copy=False)
+    return arr
+
+
+def _common_dtype(pieces: list[np.ndarray]) -> np.dtype:
+    """An integer dtype for the concatenation (numpy promotes int64 with uint64 to float64)."""
+    dtype = np.result_type(*pieces) if pieces else np.dtype(np.int64)
+    return dtype if np.issubdtype(dtype, np.integer) else np.dtype(np.int64)
 
 
 def _collect(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Flatten the accepted input forms to (int64 symbols, per-sequence lengths)."""
+    """Flatten the accepted input forms to (integer symbols, per-sequence lengths), copying
+    only where sequences have to be concatenated."""
     if isinstance(sequences, (list, tuple)):
         if len(sequences) == 0:
             raise ValueError("sequences is empty: got no sequences")
@@ -193,7 +224,7 @@ def _collect(sequences) -> tuple[np.ndarray, np.ndarray]:
                     raise ValueError(f"sequence {i} must be 1-D, got shape {arr.shape}")
                 pieces.append(_checked_piece(arr, f"sequence {i}"))
             lengths = np.array([p.size for p in pieces], dtype=np.int64)
-            return np.concatenate(pieces), lengths
+            return np.concatenate(pieces, dtype=_common_dtype(pieces)), lengths
     arr = np.asarray(sequences)
     if arr.ndim == 1:
         return _checked_piece(arr, "sequences"), np.array([arr.size], dtype=np.int64)
@@ -206,15 +237,33 @@ def _collect(sequences) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _id_dtype(top: int) -> np.dtype:
+    """The smallest unsigned dtype that holds ``0..top`` (ids plus the sentinel ``top``)."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
 def _compact_ids(flat: np.ndarray) -> tuple[np.ndarray, int]:
-    """Relabel symbols as 0..U−1 (only symbols present), preserving their order."""
+    """Relabel symbols as 0..U−1 (only symbols present), preserving their order.
+
+    The ids come in :func:`_id_dtype` ``(U)``, so that the sentinel ``U`` fits too; input that
+    already is ``0..U−1`` in that dtype is returned as it is (no copy, never written to).
+    """
     top = int(flat.max())
     if top <= max(4 * flat.size, 2**20):  # a lookup table is cheaper than sorting
-        present = np.bincount(flat, minlength=top + 1) > 0
-        relabel = np.cumsum(present) - 1
-        return relabel[flat], int(present.sum())
+        present = chunked_bincount(flat, top + 1) > 0
+        alphabet = int(present.sum())
+        dtype = _id_dtype(alphabet)
+        if alphabet == top + 1 and flat.dtype == dtype:
+            return flat, alphabet
+        relabel = (np.cumsum(present) - 1).astype(dtype)
+        if flat.dtype == np.uint64:  # fancy indexing casts uint64 indices only with a copy
+            flat = flat.view(np.int64)  # validated: all values < 2**63
+        return relabel[flat], alphabet  # non-intp indices are cast in buffered chunks
     symbols, ids = np.unique(flat, return_inverse=True)
-    return ids.astype(np.int64, copy=False), int(symbols.size)
+    return ids.ravel().astype(_id_dtype(symbols.size)), int(symbols.size)
 
 
 # --------------------------------------------------------------------------- layout
@@ -222,17 +271,41 @@ def _compact_ids(flat: np.ndarray) -> tuple[np.ndarray, int]:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where each symbol sits in the 2-D counting grid; empty cells hold the sentinel."""
+    """Where each symbol sits in the 2-D counting grid; empty cells hold the sentinel.
+
+    ``kind`` ``"plain"``: the concatenated symbols reshaped (rectangular data, no sentinel);
+    ``"padded"``: one row per sequence, padded to the longest; ``"gapped"``: one row with
+    ``gap`` empty cells after every sequence but the last.
+    """
 
     shape: tuple[int, int]
-    dest: np.ndarray | None  # flat grid index of every symbol; None: a plain reshape
-    sentinel: bool
+    kind: str
+    lengths: np.ndarray
+    gap: int = 0
+
+    @property
+    def sentinel(self) -> bool:
+        return self.kind != "plain"
+
+    def cells_of(self, positions: np.ndarray) -> np.ndarray:
+        """Flat grid index of the symbols at these concatenated positions (int64)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.kind == "plain":
+            return positions
+        ends = np.cumsum(self.lengths)
+        seq = np.searchsorted(ends, positions, side="right")
+        if self.kind == "gapped":
+            return positions + seq * self.gap
+        return seq * self.shape[1] + positions - (ends - self.lengths)[seq]
 
     def arrange(self, values: np.ndarray, fill: int) -> np.ndarray:
-        if self.dest is None:
+        if self.kind == "plain":
             return values.reshape(self.shape)
         grid = np.full(self.shape[0] * self.shape[1], fill, dtype=values.dtype)
-        grid[self.dest] = values
+        step = 8 * mi_resample.COUNT_CHUNK  # bounds the int64 cell indices
+        for lo in range(0, values.size, step):
+            hi = min(values.size, lo + step)
+            grid[self.cells_of(np.arange(lo, hi))] = values[lo:hi]
         return grid.reshape(self.shape)
 
 
@@ -245,15 +318,12 @@ def _choose_layout(lengths: np.ndarray, max_lag: int) -> _Layout:
     """
     n_seq, n = lengths.size, int(lengths.sum())
     if np.all(lengths == lengths[0]):
-        return _Layout((n_seq, int(lengths[0])), None, False)
-    starts = np.cumsum(lengths) - lengths
-    seq = np.repeat(np.arange(n_seq), lengths)
+        return _Layout((n_seq, int(lengths[0])), "plain", lengths)
     longest = int(lengths.max())
     padded, gapped = n_seq * longest, n + (n_seq - 1) * max_lag
     if padded <= gapped:
-        dest = seq * longest + (np.arange(n) - starts[seq])
-        return _Layout((n_seq, longest), dest, True)
-    return _Layout((1, gapped), np.arange(n) + seq * max_lag, True)
+        return _Layout((n_seq, longest), "padded", lengths)
+    return _Layout((1, gapped), "gapped", lengths, max_lag)
 
 
 # --------------------------------------------------------------------------- marginals
@@ -265,31 +335,38 @@ class _MarginalPlan:
     At lag τ, X counts every symbol with at least τ successors in its sequence and Y every
     symbol with at least τ predecessors — exactly the symbols that form pairs — so going from
     one lag to the next only removes the symbols whose distance to the end (start) of their
-    sequence falls in [τ_prev, τ).
+    sequence falls in [τ_prev, τ).  Only the symbols within ``max lag`` of a sequence edge
+    are ever removed, so only they are listed.
     """
 
     def __init__(self, lengths: np.ndarray, lags: np.ndarray):
-        n = int(lengths.sum())
-        pos = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        to_end = np.repeat(lengths, lengths) - 1 - pos
+        top = int(lags[-1])
+        near = np.minimum(lengths, top)  # symbols within `top` of each edge, per sequence
+        ends = np.cumsum(lengths)
+        seq = np.repeat(np.arange(lengths.size), near)
+        # 0 … near−1 within each sequence; positions come out ascending on both sides
+        rank = np.arange(seq.size) - np.repeat(np.cumsum(near) - near, near)
         self.lags = lags
-        self.sides = [self._plan(to_end, lags), self._plan(pos, lags)]
+        self.sides = [
+            self._plan((ends - near)[seq] + rank, (near - 1)[seq] - rank, lags),  # to the end
+            self._plan((ends - lengths)[seq] + rank, rank, lags),  # from the start
+        ]
 
     @staticmethod
-    def _plan(distance: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.flatnonzero(distance < lags[-1])
-        d = distance[idx]
+    def _plan(index: np.ndarray, distance: np.ndarray,
+              lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if lags[-1] < 2**15:
-            d = d.astype(np.int16)  # numpy sorts 16-bit keys by radix sort
-        order = idx[np.argsort(d, kind="stable")]
-        return order, np.searchsorted(distance[order], lags, side="left")
+            distance = distance.astype(np.int16)  # numpy sorts 16-bit keys by radix sort
+        by_distance = np.argsort(distance, kind="stable")
+        return index[by_distance], np.searchsorted(distance[by_distance], lags, side="left")
 
     def summaries(
         self, ids: np.ndarray, alphabet: int, estimator: str
     ) -> tuple[list[CountSummary], list[CountSummary]]:
         out: list[list[CountSummary]] = []
+        all_counts = chunked_bincount(ids, alphabet)
         for order, cuts in self.sides:
-            counts = np.bincount(ids, minlength=alphabet)
+            counts = all_counts.copy()
             removed = ids[order]
             side, prev = [], 0
             for cut in cuts:
@@ -304,12 +381,29 @@ class _MarginalPlan:
 
 
 class _Counter(Protocol):
-    parallel: bool  # whether counting several lags on threads pays off
-
-    def joint(self, lag: int) -> CountSummary: ...
+    def joints(self, lags: list[int], pool: ThreadPoolExecutor | None) -> list[CountSummary]:
+        """Joint histogram summaries of the given lags (``pool``: threads it may use)."""
+        ...
 
 
 CounterFactory = Callable[[np.ndarray, int, bool, bool, str], _Counter]
+
+
+def _map(pool: ThreadPoolExecutor | None, fn: Callable, items) -> list:
+    return list(pool.map(fn, items)) if pool is not None else [fn(i) for i in items]
+
+
+def _run_lengths_from_changes(change: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Run lengths of a sorted array of ``n`` elements whose runs end at ``change`` (all
+    runs but the last), written to ``out[:change.size + 1]``."""
+    lengths = out[: change.size + 1]
+    if change.size:
+        lengths[0] = change[0] + 1
+        np.subtract(change[1:], change[:-1], out=lengths[1:-1])
+        lengths[-1] = n - 1 - change[-1]
+    else:
+        lengths[0] = n
+    return lengths
 
 
 def run_lengths(sorted_codes: np.ndarray, flag_out: np.ndarray | None = None,
@@ -317,22 +411,16 @@ def run_lengths(sorted_codes: np.ndarray, flag_out: np.ndarray | None = None,
     """Run lengths of a sorted non-empty 1-D array, and the index of the last element of all
     runs but the final one (whose last element is ``sorted_codes[-1]``).
 
-    ``flag_out`` (bool) and ``lengths_out`` (int64), at least as long as the input, are
-    optional scratch arrays that spare a fresh allocation per lag.
+    ``flag_out`` (bool, at least as long as the input) and ``lengths_out`` (int64, at least
+    as long as the number of runs) are optional scratch arrays.
     """
     n = sorted_codes.size
     flag = np.not_equal(sorted_codes[1:], sorted_codes[:-1],
                         out=None if flag_out is None else flag_out[: n - 1])
     change = np.flatnonzero(flag)
-    k = change.size + 1
-    lengths = np.empty(k, dtype=np.int64) if lengths_out is None else lengths_out[:k]
-    if change.size:
-        lengths[0] = change[0] + 1
-        np.subtract(change[1:], change[:-1], out=lengths[1:-1])
-        lengths[-1] = n - 1 - change[-1]
-    else:
-        lengths[0] = n
-    return lengths, change
+    if lengths_out is None:
+        lengths_out = np.empty(change.size + 1, dtype=np.int64)
+    return _run_lengths_from_changes(change, n, lengths_out), change
 
 
 def real_pair_codes(keys: np.ndarray, alphabet: int) -> np.ndarray:
@@ -342,55 +430,112 @@ def real_pair_codes(keys: np.ndarray, alphabet: int) -> np.ndarray:
 
 
 class NumpyCounter:
-    """Joint histogram of (x_t, x_{t+τ}) over a grid, one lag at a time (thread-safe)."""
+    """Joint histograms of (x_t, x_{t+τ}) over a grid of compact ids (thread-safe).
+
+    The grid is only read (it may be the caller's array).  Dense path: for a batch of lags
+    at a time, one pass over the grid in chunks of :data:`~miscaling.mi_resample.COUNT_CHUNK`
+    cells computes x·V once per chunk, then per lag the chunk's int64 codes and their
+    ``np.bincount``; the chunks' tables are summed.  Sparse path: per lag, the codes of all
+    pairs (int32 when they fit) are sorted and their run lengths are the non-zero counts.
+    """
 
     def __init__(self, grid: np.ndarray, alphabet: int, sentinel: bool, dense: bool,
                  estimator: str):
+        self.grid = grid
         self.alphabet, self.sentinel, self.dense = alphabet, sentinel, dense
         self.estimator = estimator
-        # np.sort releases the GIL, np.bincount does not: two threads on the dense path were
-        # measured 25% slower than one (contention), so only the sparse path runs in parallel.
-        self.parallel = not dense
         self.width = alphabet + int(sentinel)
-        # int32 codes sort twice as fast; np.bincount wants intp and would copy them.
-        small = not dense and self.width**2 < 2**31
-        self.second = grid.astype(np.int32 if small else np.int64)
-        self.first = self.second * self.width  # x·V, precomputed once for all lags
+        # int32 codes sort twice as fast; np.bincount wants intp anyway.
+        self.code_dtype = np.dtype(np.int32 if not dense and self.width**2 < 2**31
+                                   else np.int64)
         # No joint count can exceed the count of the most frequent symbol: when that is below
         # the lookup table's size the per-lag search for huge counts is skipped.
-        self.max_count = int(np.bincount(grid.ravel(), minlength=self.width)[:alphabet].max())
+        self.max_count = int(chunked_bincount(grid, self.width)[:alphabet].max())
         self._scratch = threading.local()
 
-    def _buffers(self) -> threading.local:
-        """Per-thread scratch arrays sized for lag 1, reused by every lag (saves ~5%)."""
-        buf = self._scratch
-        if not hasattr(buf, "codes"):
-            n = self.second.size
-            buf.codes = np.empty(n, dtype=self.second.dtype)
-            buf.terms = np.empty(self.width**2 if self.dense else n, dtype=np.float64)
-            if not self.dense:
-                buf.flag = np.empty(n, dtype=np.bool_)
-                buf.lengths = np.empty(n, dtype=np.int64)
-        return buf
+    def _buffer(self, name: str, size: int, dtype) -> np.ndarray:
+        """A per-thread scratch array of at least ``size`` elements, reused across lags
+        (fresh large arrays cost page faults: ~5% per lag); grows geometrically."""
+        arr = getattr(self._scratch, name, None)
+        if arr is None or arr.size < size:
+            arr = np.empty(max(size, 0 if arr is None else 3 * arr.size // 2), dtype=dtype)
+            setattr(self._scratch, name, arr)
+        return arr[:size]
+
+    def joints(self, lags: list[int], pool: ThreadPoolExecutor | None = None
+               ) -> list[CountSummary]:
+        if not self.dense:
+            # np.sort releases the GIL, np.bincount does not: two threads on the dense path
+            # were measured 25% slower than one (contention), so only sorting runs in parallel.
+            return _map(pool, self._sparse_joint, lags)
+        cells = self.width**2
+        per_batch = max(1, min(DENSE_BATCH_LAGS, DENSE_BATCH_BYTES // (8 * cells)))
+        out: list[CountSummary] = []
+        for lo in range(0, len(lags), per_batch):
+            out += self._dense_joints(lags[lo: lo + per_batch])
+        return out
 
     def joint(self, lag: int) -> CountSummary:
-        rows, cols = self.second.shape
-        buf = self._buffers()
-        codes = buf.codes[: rows * (cols - lag)]
-        np.add(self.first[:, :-lag], self.second[:, lag:], out=codes.reshape(rows, cols - lag))
-        if self.dense:
-            table = np.bincount(codes, minlength=self.width**2)
+        return self.joints([lag])[0]
+
+    def _dense_joints(self, lags: list[int]) -> list[CountSummary]:
+        grid, width, cells = self.grid, self.width, self.width**2
+        cols, reach = grid.shape[1], max(lags)
+        chunk = max(mi_resample.COUNT_CHUNK, min(DENSE_CHUNK_TABLES * cells, DENSE_CHUNK_MAX))
+        # Per chunk, its ids and the next `reach` ones are widened to int64 once, and x·V
+        # computed once; each lag is then one same-dtype add (mixed-dtype ufuncs are slower).
+        wide_buf = self._buffer("wide", chunk + reach, np.int64)
+        first = self._buffer("first", chunk, np.int64)
+        codes = self._buffer("codes", chunk, np.int64)
+        tables: list[np.ndarray | None] = [None] * len(lags)
+        for r0, r1, c0, c1 in grid_blocks(grid.shape, 0, grid.size, chunk):
+            rows, stop = r1 - r0, min(cols, c1 + reach)
+            wide = wide_buf[: rows * (stop - c0)].reshape(rows, stop - c0)
+            np.copyto(wide, grid[r0:r1, c0:stop])
+            xv = first[: rows * (c1 - c0)].reshape(rows, c1 - c0)
+            np.multiply(wide[:, : c1 - c0], width, out=xv)
+            for i, lag in enumerate(lags):
+                n = min(c1, cols - lag) - c0  # pairs per row that start in this chunk
+                if n <= 0:
+                    continue
+                out = codes[: rows * n].reshape(rows, n)
+                np.add(xv[:, :n], wide[:, lag: lag + n], out=out)
+                counts = np.bincount(out.reshape(-1), minlength=cells)
+                if tables[i] is None:
+                    tables[i] = counts
+                else:
+                    tables[i] += counts
+        terms = self._buffer("terms", cells, np.float64)
+        summaries = []
+        for table in tables:
+            assert table is not None  # every lag < the row length has pairs in a chunk
             if self.sentinel:
-                table = table.reshape(self.width, self.width)[: self.alphabet, : self.alphabet]
-            return summarize_counts(table, self.estimator, max_count=self.max_count,
-                                    out=buf.terms)
+                table = table.reshape(width, width)[: self.alphabet, : self.alphabet]
+            summaries.append(summarize_counts(table, self.estimator, max_count=self.max_count,
+                                              out=terms))
+        return summaries
+
+    def _sparse_joint(self, lag: int) -> CountSummary:
+        grid = self.grid
+        rows, cols = grid.shape
+        n = rows * (cols - lag)
+        codes = self._buffer("codes", rows * (cols - 1), self.code_dtype)[:n]
+        filled = 0
+        for block in grid_blocks(grid.shape, 0, grid.size, mi_resample.COUNT_CHUNK):
+            part = pair_codes(grid, lag, block, self.width, codes[filled:])
+            if part is not None:
+                filled += part.size
         codes.sort()
-        lengths, change = run_lengths(codes, buf.flag, buf.lengths)
+        flag = np.not_equal(codes[1:], codes[:-1], out=self._buffer("flag", n - 1, np.bool_))
+        change = np.flatnonzero(flag)
+        lengths = _run_lengths_from_changes(
+            change, n, self._buffer("lengths", change.size + 1, np.int64))
         if self.sentinel:
             keys = np.append(codes[change], codes[-1])
             lengths = lengths[real_pair_codes(keys, self.alphabet)]
         return summarize_counts(lengths, self.estimator, max_count=self.max_count,
-                                positive=True, out=buf.terms)
+                                positive=True, out=self._buffer("terms", lengths.size,
+                                                                np.float64))
 
 
 # --------------------------------------------------------------------------- engine
@@ -419,16 +564,13 @@ def _make_plan(symbols: _Symbols, lags: np.ndarray, path: str | None) -> _Plan:
                  _MarginalPlan(symbols.lengths, lags))
 
 
-def _map(pool: ThreadPoolExecutor | None, fn: Callable, items) -> list:
-    return list(pool.map(fn, items)) if pool is not None else [fn(i) for i in items]
-
-
 def _mi_curve(ids: np.ndarray, plan: _Plan, estimator: str, make_counter: CounterFactory,
               pool: ThreadPoolExecutor | None) -> tuple[np.ndarray, np.ndarray]:
     """Î(τ) and the number of pairs for every lag of the plan."""
     grid = plan.layout.arrange(ids, fill=plan.alphabet)
     counter = make_counter(grid, plan.alphabet, plan.layout.sentinel, plan.dense, estimator)
-    joints = _map(pool if counter.parallel else None, counter.joint, plan.lags.tolist())
+    joints = counter.joints(plan.lags.tolist(), pool)
+    del counter, grid  # free the counter's scratch before the marginals
     xs, ys = plan.marginals.summaries(ids, plan.alphabet, estimator)
     mi = np.empty(plan.lags.size)
     for i, (j, x, y) in enumerate(zip(joints, xs, ys)):
@@ -454,8 +596,11 @@ def _replicate_curves(symbols: _Symbols, plan: _Plan, point: np.ndarray,
         log.warning("only %d resampling unit: no confidence interval", units.n_units)
         return np.full((point.size, replicates), np.nan)
     weights = resampling_weights(rng, units.n_units, replicates, method)
-    fn = partial(replicate_mi, grid=plan.layout.arrange(symbols.ids, fill=plan.alphabet),
-                 unit_grid=plan.layout.arrange(units.unit, fill=-1), alphabet=plan.alphabet,
+    grid = plan.layout.arrange(symbols.ids, fill=plan.alphabet)
+    # Units are contiguous in the concatenated order and the layout keeps that order, so each
+    # unit is a range of flat grid cells (gaps and padding are sentinels, never counted).
+    starts = np.append(plan.layout.cells_of(units.bounds[:-1]), grid.size)
+    fn = partial(replicate_mi, grid=grid, starts=starts, alphabet=plan.alphabet,
                  sentinel=plan.layout.sentinel, weights=weights, estimator=estimator)
     reps = np.stack(_map(pool, fn, plan.lags.tolist()))  # lags × replicates
     return replicate_curves(point, reps, method, units.n_units)
@@ -584,6 +729,7 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     make_counter, backend_name, device_name = _resolve_backend(backend, device)
 
     ids, alphabet = _compact_ids(flat)
+    del flat  # a concatenation of the input, if one was needed
     symbols = _Symbols(ids, lengths[lengths > 0], alphabet)
     plan = _make_plan(symbols, lag_arr, _path)
     shuffle_rng, resample_rng = (np.random.default_rng(s)

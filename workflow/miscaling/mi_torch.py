@@ -2,7 +2,9 @@
 
 Same algorithm as :class:`miscaling.mi.NumpyCounter` — dense ``bincount`` of pair codes for
 small alphabets, sort + run lengths otherwise — with torch ops on any device (CUDA when
-available), and the ``n g(n)`` lookup table moved to the device once.  Entropies are
+available), and the ``n g(n)`` lookup table moved to the device once.  The grid of compact
+ids travels to the device in its own small dtype and is widened there; the codes of a lag are
+computed whole (no chunking: device memory holds about 12–16 bytes per symbol).  Entropies are
 accumulated in float64, so results agree with numpy to rounding (~1e-12).  Everything else
 (marginals, shuffles, bootstrap) is shared with the numpy backend.
 
@@ -40,14 +42,21 @@ class TorchCounter:
                  estimator: str, device: torch.device | str | None = None):
         self.device = resolve_device(device)
         self.alphabet, self.sentinel, self.dense = alphabet, sentinel, dense
-        self.parallel = True  # torch ops release the GIL
         self.estimator = estimator
         self.width = alphabet + int(sentinel)
-        small = not dense and self.width**2 < 2**31  # int32 codes sort faster
-        dtype = torch.int32 if small else torch.int64
-        self.second = torch.as_tensor(grid).to(device=self.device, dtype=dtype)
+        # int32 codes sort faster; torch.bincount takes them as they are.  Dense codes are
+        # below width² <= 2**24 unless the dense path was forced.
+        dtype = torch.int32 if self.width**2 < 2**31 else torch.int64
+        # Copy the compact ids as they are (1–4 bytes each) and widen them on the device.
+        host = torch.from_numpy(np.ascontiguousarray(grid))
+        self.second = host.to(self.device).to(dtype)
         self.first = self.second * self.width
         self.table = torch.as_tensor(ng_table(estimator).copy()).to(self.device)
+
+    def joints(self, lags: list[int], pool=None) -> list[CountSummary]:
+        """Summaries of the given lags (torch ops release the GIL: lags run on ``pool``)."""
+        return list(pool.map(self.joint, lags)) if pool is not None else [
+            self.joint(lag) for lag in lags]
 
     def joint(self, lag: int) -> CountSummary:
         codes = (self.first[:, :-lag] + self.second[:, lag:]).reshape(-1)
