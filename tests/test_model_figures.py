@@ -6,7 +6,7 @@ import pytest
 
 from miscaling.cli import main
 from miscaling.fit import fit_decay
-from miscaling.plots.models import model_table
+from miscaling.model_summary import model_table, trend_checks
 
 LAGS = np.unique(np.geomspace(1, 500, 40).round())
 
@@ -64,7 +64,6 @@ def test_model_figures(figure, tables, tmp_path):
                  "--reference", str(reference), "--out", str(out)]) == 0
     assert out.stat().st_size > 0 and out.with_suffix(".png").stat().st_size > 0
     assert len(pd.read_csv(out.with_suffix(".csv")))
-    assert (out.parent / "binary_models.csv").exists() == (figure == "fig1")
 
 
 def test_model_figures_reject_unlabelled_tables(tables, tmp_path, capsys):
@@ -74,3 +73,48 @@ def test_model_figures_reject_unlabelled_tables(tables, tmp_path, capsys):
     assert main(["figure", "fig1", "--curves", str(bare), "--fits", *map(str, fits),
                  "--reference", str(reference), "--out", str(tmp_path / "f.pdf")]) == 2
     assert "arch" in capsys.readouterr().err
+
+
+def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
+    _, fits, reference = tables
+    models, trends = tmp_path / "out" / "binary_models.csv", tmp_path / "out" / "binary_trends.csv"
+    assert main(["model-summary", "--fits", *map(str, fits), "--reference", str(reference),
+                 "--models-out", str(models), "--trends-out", str(trends)]) == 0
+    table = pd.read_csv(models)
+    data = table[table.arch == "data"].iloc[0]
+    assert data.xi == pytest.approx(420, rel=0.05) and data.verdict == "exponential"
+    checks = pd.read_csv(trends).set_index("check")
+    # the synthetic curves are built so that every claim holds clearly
+    assert checks["holds"].all() and checks["clear"].all(), checks
+    assert list(checks.index) == ["xi_rnn_w8_below_lstm_w8", "xi_rnn_grows_with_width",
+                                  "xi_lstm_grows_with_width", "transformer_samples_algebraic",
+                                  "rnn_samples_exponential"]
+    assert "rnn: 39.97 [" in checks.loc["xi_rnn_w8_below_lstm_w8", "measured"]
+
+
+def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
+    _, fits, _ = tables
+    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    swapped = table.copy()
+    rnn, lstm = swapped.arch == "rnn", swapped.arch == "lstm"
+    swapped.loc[rnn, "arch"], swapped.loc[lstm, "arch"] = "lstm", "rnn"  # LSTM now the shorter
+    transformer = swapped.arch == "transformer"
+    swapped.loc[transformer, "verdict"] = "exponential"
+    checks = trend_checks(swapped).set_index("check")
+    assert not checks.loc["xi_rnn_w8_below_lstm_w8", "holds"]
+    assert not checks.loc["transformer_samples_algebraic", "holds"]
+    algebraic_rnn = table.copy()
+    algebraic_rnn.loc[algebraic_rnn.arch == "rnn", "verdict"] = "algebraic"
+    assert not trend_checks(algebraic_rnn).set_index("check").loc["rnn_samples_exponential",
+                                                                  "holds"]
+    shrinking = table.copy()
+    shrinking.loc[(shrinking.arch == "rnn") & (shrinking.width == 8), "xi"] = 1.0
+    assert not trend_checks(shrinking).set_index("check").loc["xi_rnn_grows_with_width", "holds"]
+
+
+def test_trend_checks_name_missing_models(tables):
+    _, fits, _ = tables
+    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    checks = trend_checks(table[table.arch != "lstm"]).set_index("check")
+    row = checks.loc["xi_rnn_w8_below_lstm_w8"]
+    assert pd.isna(row["holds"]) and "not in the model grid" in row["measured"]

@@ -63,6 +63,27 @@ def test_dry_run_succeeds_on_every_preset(config, tmp_path):
     assert counts.get("synth_binary") == 2
 
 
+def _train_commands(config: str, workdir: Path) -> dict[str, str]:
+    """{model run folder: its `miscaling train` command} of a dry run of ``config``."""
+    result = snakemake("-n", "-p", "--configfile", str(ROOT / config), workdir=workdir)
+    commands = re.findall(r"-m miscaling train .*", result.stdout + result.stderr)
+    return {re.search(r"--out-dir (\S+)", c).group(1): c for c in commands}
+
+
+def test_training_settings_per_preset(tmp_path):
+    """The paper preset trains with the paper's settings (no overrides: Appendix E's rates and
+    batch size, 5 restarts); the quick one overrides only the Transformer's, as documented."""
+    paper = _train_commands("presets/paper.yaml", tmp_path / "paper")
+    assert not any("--lr" in c or "--batch-size" in c for c in paper.values())
+    assert sum("transformer_w16_d1/" in run for run in paper) == 5
+    quick = _train_commands("config.yaml", tmp_path / "quick")
+    transformer = [c for run, c in quick.items() if "/transformer_" in run]
+    assert transformer and all("--lr 0.003 --batch-size 25" in c for c in transformer)
+    assert not any("--lr" in c for run, c in quick.items() if "/transformer_" not in run)
+    assert sum("transformer_w16_d1/" in run for run in quick) == 1  # restarts: 1
+    assert sum("lstm_w8_d1/" in run for run in quick) == 2
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -137,14 +158,14 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
         "all": 1,
     }
 
-    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9) draw every
-    # model, so they are redrawn, but no other model is trained, sampled or measured again
+    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9) and the
+    # summary tables hold every model, so they are redone; no other model is trained again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
                          binary_models__architectures__rnn__widths=[2, 4, 8])
     dry = snakemake("-n", "--configfile", str(wider), workdir=tmp_path)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
-        "model_figure": 4, "all": 1,
+        "model_figure": 4, "model_summary": 1, "all": 1,
     }
 
     # a changed estimator setting reruns every I(tau) table, but generates no data again

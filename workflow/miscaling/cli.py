@@ -597,6 +597,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_theory_parsers(theory)
     theory.set_defaults(func=run_theory)
 
+    from miscaling import model_summary
+
+    summary = commands.add_parser(
+        "model-summary", help="per-model xi/gamma/verdict table and the paper's trend checks")
+    model_summary.add_parser(summary)
+    summary.set_defaults(func=model_summary.run)
+
     from miscaling.plots import add_figure_parsers
 
     figure = commands.add_parser("figure", help="assemble one of the paper's figures")

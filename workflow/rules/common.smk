@@ -118,6 +118,8 @@ def all_targets():
               "fig7": {"lstm"} & archs, "fig9": {"transformer"} & archs}
     targets += [f"{RESULTS}/figures/{fig}.{ext}" for fig, present in wanted.items() if present
                 for ext in ("pdf", "png", "csv")]
+    if archs:
+        targets += [f"{RESULTS}/figures/binary_{table}.csv" for table in ("models", "trends")]
     targets += [f"{RESULTS}/figures/{name}.{ext}" for ext in ("pdf", "png")
                 for name in ("fig4", "theory_linear_rnn", "theory_ising")]
     if config["corpora"]["gpt2"]:

@@ -65,7 +65,7 @@ MODEL_FIGURE_CAPTIONS = {
 
 
 rule model_figure:
-    """Figures 1, 3(a), 7, 9 from the samples' I(tau) and fits (Figure 1 also writes binary_models.csv)."""
+    """Figures 1, 3(a), 7, 9 from the samples' I(tau) and fits."""
     input:
         unpack(model_inputs),
     output:
@@ -82,3 +82,22 @@ rule model_figure:
     shell:
         "{MISCALING} figure {wildcards.figure} --curves {input.curves} --fits {input.fits}"
         " --reference {input.reference} --out {output.pdf} > {log} 2>&1"
+
+
+rule model_summary:
+    """Every binary model's xi, gamma and AICc verdict, and the checks of the paper's claims."""
+    input:
+        fits=lambda wc: model_inputs(wc)["fits"],
+        reference=f"{RESULTS}/fits/data/binary/train.csv",
+    output:
+        models=report(f"{RESULTS}/figures/binary_models.csv", caption="../report/model_summary.rst",
+                      category="Sequence models"),
+        trends=report(f"{RESULTS}/figures/binary_trends.csv", caption="../report/model_summary.rst",
+                      category="Sequence models"),
+    log:
+        log_path("model_summary", "binary"),
+    benchmark:
+        benchmark_path("model_summary", "binary")
+    shell:
+        "{MISCALING} model-summary --fits {input.fits} --reference {input.reference}"
+        " --models-out {output.models} --trends-out {output.trends} > {log} 2>&1"

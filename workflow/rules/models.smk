@@ -26,6 +26,12 @@ def binary_model_names():
     return [model_name(*model) for model in binary_models()]
 
 
+def model_restarts(arch):
+    """Training runs of every model of ``arch`` (the per-architecture override, else the default)."""
+    cfg = config["binary_models"]
+    return cfg["architectures"][arch]["restarts"] or cfg["restarts"]
+
+
 def train_flags(wildcards):
     cfg = config["binary_models"]
     arch_cfg = cfg["architectures"][wildcards.arch]
@@ -38,6 +44,8 @@ def train_flags(wildcards):
         "heads": arch_cfg["heads"] if wildcards.arch == "transformer" else None,
         "train_sequences": arch_cfg["train_sequences"] or cfg["train_sequences"],
         "max_epochs": arch_cfg["max_epochs"] or cfg["max_epochs"],
+        "lr": arch_cfg["lr"],
+        "batch_size": arch_cfg["batch_size"],
         "patience": cfg["patience"],
         "seed": config["seed"] + int(wildcards.seed),
     })
@@ -71,7 +79,7 @@ rule select_model:
     input:
         lambda wc: [
             f"{MODELS}/{wc.arch}_w{wc.width}_d{wc.depth}/seed{seed}/result.json"
-            for seed in range(config["binary_models"]["restarts"])
+            for seed in range(model_restarts(wc.arch))
         ],
     output:
         f"{MODELS}/{{arch}}_w{{width}}_d{{depth}}/selection.json",

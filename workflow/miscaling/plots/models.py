@@ -11,25 +11,22 @@ interval are drawn as the dashed reference line and band (the paper's "ξ ≈ 42
 * Figure 7: LSTM ξ vs depth, one line per depth-sweep width.
 * Figure 9: Transformer ξ vs width (depth 1) and vs depth.
 
-Beside each figure: ``figN.csv`` (the points drawn); beside Figure 1 also the per-model table
-``binary_models.csv`` of :func:`model_table` (one row per model: ξ with its interval, γ, the
-AICc verdict exponential/algebraic).
+Beside each figure: ``figN.csv`` (the points drawn).  The per-model table (ξ with its interval,
+γ, the AICc verdict) and the checks of the paper's claims are written by
+``miscaling model-summary`` (:mod:`miscaling.model_summary`).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from miscaling.fit import decay_verdict
 from miscaling.io import read_table, write_table
+from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table, reference_xi
 from miscaling.plots.common import figure_paths, save_figure, setup_style
 
-MODEL_KEYS = ["arch", "width", "depth"]
-ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
 ARCH_COLORS = {"rnn": "tab:orange", "lstm": "tab:blue", "transformer": "tab:green"}
 
 
@@ -49,38 +46,6 @@ def _concat(paths: list[str], required: set[str], what: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{what} tables lack the column(s) {sorted(missing)}")
     return frame
-
-
-def model_table(fits: pd.DataFrame) -> pd.DataFrame:
-    """One row per model: ξ (exponential fit) with its CI, γ (power law), AICc verdict."""
-    rows = []
-    for key, group in fits.groupby(MODEL_KEYS, sort=True):
-        row = dict(zip(MODEL_KEYS, key))
-        for model, name, prefix in (("exponential", "xi", "xi"), ("power", "gamma", "gamma")):
-            pick = group[(group["model"] == model) & (group["parameter"] == name)]
-            value = pick.iloc[0] if len(pick) else None
-            row[prefix] = float(value["value"]) if value is not None else np.nan
-            row[f"{prefix}_ci_low"] = float(value["ci_low"]) if value is not None else np.nan
-            row[f"{prefix}_ci_high"] = float(value["ci_high"]) if value is not None else np.nan
-        row["n_points"] = int(group["n_points"].iloc[0])
-        row["lag_max"] = float(group["lag_max"].iloc[0])
-        fitted = group[np.isfinite(group["aicc"])]
-        if {"exponential", "power"} <= set(fitted["model"]):
-            verdict = decay_verdict(fitted)
-            row["verdict"], row["delta_aicc"] = verdict["verdict"], verdict["delta_aicc"]
-            row["best_model"] = verdict["best_model"]
-        else:  # too few points above the threshold for a comparison
-            row["verdict"], row["delta_aicc"], row["best_model"] = "undetermined", np.nan, ""
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def reference_xi(reference: pd.DataFrame) -> tuple[float, float, float]:
-    pick = reference[(reference["model"] == "exponential") & (reference["parameter"] == "xi")]
-    if pick.empty:
-        raise ValueError("the reference fit table has no exponential xi row")
-    row = pick.iloc[0]
-    return float(row["value"]), float(row["ci_low"]), float(row["ci_high"])
 
 
 def _label(width: int, depth: int) -> str:
@@ -136,12 +101,10 @@ def _depth_sweep_width(table: pd.DataFrame, arch: str) -> int | None:
     return int(counts[counts == counts.max()].index.max())
 
 
-def _write(fig, points: pd.DataFrame, out: str, table: pd.DataFrame | None = None) -> None:
-    """The figure, the points behind it and (Figure 1 only) the per-model table beside it."""
+def _write(fig, points: pd.DataFrame, out: str) -> None:
+    """The figure and the points behind it."""
     pdf, _ = figure_paths(out)
     write_table(points, pdf.with_suffix(".csv"))
-    if table is not None:
-        write_table(table, Path(pdf.parent, "binary_models.csv"))
     save_figure(fig, pdf)
 
 
@@ -171,7 +134,7 @@ def run_fig1(args: argparse.Namespace) -> None:
         axes[1, 0].set_xscale("log", base=2)
     sns.despine(fig)
     fig.tight_layout()
-    _write(fig, table[table["arch"].isin(["rnn", "lstm"])], args.out, table)
+    _write(fig, table[table["arch"].isin(["rnn", "lstm"])], args.out)
 
 
 def run_fig3(args: argparse.Namespace) -> None:

@@ -1,0 +1,175 @@
+"""Per-model numbers and the paper's Section 6 claims, measured on the binary models' samples.
+
+* :func:`model_table`: one row per model (arch, width, depth): ξ of I = I0·e^(−τ/ξ) with its
+  95% interval, γ of the power law with its interval, and the AICc verdict (exponential or
+  algebraic) that calls the decay by a number rather than by eye.
+* :func:`trend_checks`: the claims the quick reproduction must show, each as one row with what
+  was expected, what was measured (with intervals), whether it holds on the point estimates and
+  whether it is *clear* (disjoint 95% intervals, or ΔAICc of at least 10 — the level at which
+  Burnham & Anderson call the losing model "essentially unsupported").
+
+The CLI ``miscaling model-summary`` writes both tables; the Figure 1/3/7/9 plots read the same
+``model_table``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from miscaling.fit import decay_verdict
+from miscaling.io import read_table, write_table
+
+MODEL_KEYS = ["arch", "width", "depth"]
+ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
+# |AICc(exponential) - AICc(power)| from which a verdict counts as clear.
+CLEAR_DELTA_AICC = 10.0
+
+
+def model_table(fits: pd.DataFrame) -> pd.DataFrame:
+    """One row per model: ξ (exponential fit) with its CI, γ (power law), AICc verdict."""
+    missing = {*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
+               "n_points", "lag_max"} - set(fits.columns)
+    if missing:
+        raise ValueError(f"model fit tables lack the column(s) {sorted(missing)}")
+    rows = []
+    for key, group in fits.groupby(MODEL_KEYS, sort=True):
+        row = dict(zip(MODEL_KEYS, key))
+        for model, name, prefix in (("exponential", "xi", "xi"), ("power", "gamma", "gamma")):
+            pick = group[(group["model"] == model) & (group["parameter"] == name)]
+            value = pick.iloc[0] if len(pick) else None
+            row[prefix] = float(value["value"]) if value is not None else np.nan
+            row[f"{prefix}_ci_low"] = float(value["ci_low"]) if value is not None else np.nan
+            row[f"{prefix}_ci_high"] = float(value["ci_high"]) if value is not None else np.nan
+        row["n_points"] = int(group["n_points"].iloc[0])
+        row["lag_max"] = float(group["lag_max"].iloc[0])
+        fitted = group[np.isfinite(group["aicc"])]
+        if {"exponential", "power"} <= set(fitted["model"]):
+            verdict = decay_verdict(fitted)
+            row["verdict"], row["delta_aicc"] = verdict["verdict"], verdict["delta_aicc"]
+            row["best_model"] = verdict["best_model"]
+        else:  # too few points above the threshold for a comparison
+            row["verdict"], row["delta_aicc"], row["best_model"] = "undetermined", np.nan, ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reference_xi(reference: pd.DataFrame) -> tuple[float, float, float]:
+    """ξ of the training data with its interval, from its fit table."""
+    pick = reference[(reference["model"] == "exponential") & (reference["parameter"] == "xi")]
+    if pick.empty:
+        raise ValueError("the reference fit table has no exponential xi row")
+    row = pick.iloc[0]
+    return float(row["value"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+def _xi_text(row: pd.Series) -> str:
+    return f"{row['xi']:.4g} [{row['xi_ci_low']:.4g}, {row['xi_ci_high']:.4g}]"
+
+
+def _model(table: pd.DataFrame, arch: str, width: int, depth: int = 1) -> pd.Series | None:
+    pick = table[(table["arch"] == arch) & (table["width"] == width) & (table["depth"] == depth)]
+    return pick.iloc[0] if len(pick) else None
+
+
+def _row(check: str, expected: str, measured: str, holds, clear, criterion: str) -> dict:
+    return {"check": check, "expected": expected, "measured": measured,
+            "holds": holds, "clear": clear, "criterion": criterion}
+
+
+def _absent(check: str, expected: str, what: str) -> dict:
+    return _row(check, expected, f"not measured: {what} not in the model grid", None, None, "")
+
+
+def _compare_widths(table: pd.DataFrame, arch_a: str, arch_b: str, width: int) -> dict:
+    check = f"xi_{arch_a}_w{width}_below_{arch_b}_w{width}"
+    expected = f"xi({ARCH_TITLES[arch_a]}, width {width}) < xi({ARCH_TITLES[arch_b]}, width {width})"
+    a, b = _model(table, arch_a, width), _model(table, arch_b, width)
+    if a is None or b is None:
+        return _absent(check, expected, f"width-{width} depth-1 {arch_a} and {arch_b}")
+    measured = f"{arch_a}: {_xi_text(a)}; {arch_b}: {_xi_text(b)}"
+    if not (np.isfinite(a["xi"]) and np.isfinite(b["xi"])):
+        return _row(check, expected, measured, False, False, "xi undetermined")
+    return _row(check, expected, measured, bool(a["xi"] < b["xi"]),
+                bool(a["xi_ci_high"] < b["xi_ci_low"]), "clear: disjoint 95% intervals")
+
+
+def _grows_with_width(table: pd.DataFrame, arch: str, max_width: int) -> dict:
+    check = f"xi_{arch}_grows_with_width"
+    expected = f"xi of the depth-1 {ARCH_TITLES[arch]} grows with width up to width {max_width}"
+    rows = table[(table["arch"] == arch) & (table["depth"] == 1)
+                 & (table["width"] <= max_width)].sort_values("width")
+    if len(rows) < 2:
+        return _absent(check, expected, f"two depth-1 {arch} widths <= {max_width}")
+    measured = "; ".join(f"w{int(r.width)}: {_xi_text(r)}" for _, r in rows.iterrows())
+    xi = rows["xi"].to_numpy()
+    if not np.isfinite(xi).all():
+        return _row(check, expected, measured, False, False, "xi undetermined")
+    first, last = rows.iloc[0], rows.iloc[-1]
+    return _row(check, expected, measured, bool((np.diff(xi) > 0).all()),
+                bool(first["xi_ci_high"] < last["xi_ci_low"]),
+                "holds: increasing at every step; clear: smallest and largest width's "
+                "95% intervals disjoint")
+
+
+def _verdicts(table: pd.DataFrame, arch: str, verdict: str) -> dict:
+    check = f"{arch}_samples_{verdict}"
+    expected = f"every {ARCH_TITLES[arch]}'s sample I(tau) is {verdict} by AICc"
+    rows = table[table["arch"] == arch]
+    if rows.empty:
+        return _absent(check, expected, f"no {arch}")
+    measured = "; ".join(
+        f"{_label(r)}: {r['verdict']} (dAICc {r['delta_aicc']:+.1f})" for _, r in rows.iterrows())
+    holds = bool((rows["verdict"] == verdict).all())
+    clear = holds and bool((rows["delta_aicc"].abs() >= CLEAR_DELTA_AICC).all())
+    return _row(check, expected, measured, holds, clear,
+                f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
+                f"{CLEAR_DELTA_AICC:g} for every model")
+
+
+def _label(row: pd.Series) -> str:
+    return f"w{int(row['width'])}d{int(row['depth'])}"
+
+
+def trend_checks(table: pd.DataFrame, *, width: int = 8) -> pd.DataFrame:
+    """The quick reproduction's claims (paper Sections 4.2.1 and 5.1), one row each.
+
+    ``holds`` is None where the grid lacks the models a check needs (the row says which).
+    """
+    rows = [
+        _compare_widths(table, "rnn", "lstm", width),
+        _grows_with_width(table, "rnn", width),
+        _grows_with_width(table, "lstm", width),
+        _verdicts(table, "transformer", "algebraic"),
+        _verdicts(table, "rnn", "exponential"),
+    ]
+    return pd.DataFrame(rows, columns=["check", "expected", "measured", "holds", "clear",
+                                       "criterion"])
+
+
+def read_fits(paths: list[str]) -> pd.DataFrame:
+    if not paths:
+        raise ValueError("no model fit tables given")
+    return pd.concat([read_table(p) for p in paths], ignore_index=True)
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fits", nargs="+", required=True,
+                        help="fit tables of the samples, labelled arch, width, depth")
+    parser.add_argument("--reference", required=True, help="fit table of the training data")
+    parser.add_argument("--width", type=int, default=8,
+                        help="width of the RNN/LSTM comparison and the largest 'small' width")
+    parser.add_argument("--models-out", required=True,
+                        help="per-model table (.csv/.parquet), training data as arch 'data'")
+    parser.add_argument("--trends-out", required=True, help="checks table (.csv/.parquet)")
+
+
+def run(args: argparse.Namespace) -> None:
+    table = model_table(read_fits(args.fits))
+    # the training data in the same table, as the row every model is compared with
+    data = model_table(read_table(args.reference).assign(arch="data", width=0, depth=0))
+    checks = trend_checks(table, width=args.width)
+    write_table(pd.concat([table, data], ignore_index=True), args.models_out)
+    write_table(checks, args.trends_out)
