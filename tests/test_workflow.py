@@ -19,12 +19,15 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snake
 CONFIGS = ["config.yaml", "presets/smoke.yaml", "presets/paper.yaml"]
 
 
-def snakemake(*args: str, workdir: Path, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    *args: str, workdir: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), *args],
         capture_output=True,
         text=True,
         timeout=900,
+        env=env,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -105,10 +108,10 @@ def test_malformed_config_is_rejected_before_any_job(changes, message, tmp_path)
 
 
 @pytest.mark.slow
-def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
+def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
+    # smoke_run (conftest.py) ran the preset with --cores 2; only dry runs below touch it
     config = ROOT / "presets/smoke.yaml"
-    snakemake("--cores", "2", "--configfile", str(config), workdir=tmp_path)
-    results = tmp_path / "results"
+    results = smoke_run / "results"
     for name in ("fig5.pdf", "fig5.png", "fig5.csv", "fig5_gamma.csv"):
         assert (results / "figures" / name).stat().st_size > 0
     for split in ("train", "valid"):
@@ -142,14 +145,14 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     assert (gamma["abs_error"] < 0.15).all(), gamma
 
     # nothing to do on a second run
-    again = snakemake("-n", "--configfile", str(config), workdir=tmp_path)
+    again = snakemake("-n", "--configfile", str(config), workdir=smoke_run)
     assert job_counts(again.stdout + again.stderr) == {}
 
     # changing one gamma reruns only what depends on it
     changed = write_config(
         tmp_path / "changed.yaml", "presets/smoke.yaml", estimator_benchmark__gammas=[0.2, 0.7, 1.0]
     )
-    dry = snakemake("-n", "--configfile", str(changed), workdir=tmp_path)
+    dry = snakemake("-n", "--configfile", str(changed), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
         "synth_estimator_benchmark": 1,
         "mi_data": 1,
@@ -162,7 +165,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     # summary tables hold every model, so they are redone; no other model is trained again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
                          binary_models__architectures__rnn__widths=[2, 4, 8])
-    dry = snakemake("-n", "--configfile", str(wider), workdir=tmp_path)
+    dry = snakemake("-n", "--configfile", str(wider), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
         "model_figure": 4, "model_summary": 1, "all": 1,
@@ -172,7 +175,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(tmp_path):
     reestimated = write_config(
         tmp_path / "est.yaml", "presets/smoke.yaml", estimator__bootstrap=10
     )
-    dry = snakemake("-n", "--configfile", str(reestimated), workdir=tmp_path)
+    dry = snakemake("-n", "--configfile", str(reestimated), workdir=smoke_run)
     counts = job_counts(dry.stdout + dry.stderr)
     assert "synth_binary" not in counts and "synth_estimator_benchmark" not in counts
     assert counts["mi_data"] == 10 and "train_model" not in counts

@@ -70,7 +70,7 @@ rule mi_data:
     benchmark:
         benchmark_path("mi_data", "{dataset}/{name}")
     resources:
-        mem_mb=lambda wc, input: 1000 + 30 * input.size_mb,
+        **step_resources("mi_data"),
     shell:
         "{MISCALING} mi {input} {params.flags} {params.replicates} --threads {threads}"
         " --out {output.table} > {log} 2>&1"
@@ -115,6 +115,9 @@ rule uniformity_data:
         log_path("uniformity_data", "{dataset}/{name}"),
     benchmark:
         benchmark_path("uniformity_data", "{dataset}/{name}")
+    threads: 1
+    resources:
+        **step_resources("uniformity_data"),
     shell:
         "{MISCALING} uniformity {input.table} --replicates {input.replicates} {params.flags}"
         " --out {output} > {log} 2>&1"
@@ -133,5 +136,8 @@ rule fit_data:
         log_path("fit_data", "{dataset}/{name}"),
     benchmark:
         benchmark_path("fit_data", "{dataset}/{name}")
+    threads: 1
+    resources:
+        **step_resources("fit_data"),
     shell:
         "{MISCALING} fit {input.table} {params.flags} {params.replicates} --out {output} > {log} 2>&1"

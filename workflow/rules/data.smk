@@ -22,6 +22,9 @@ rule download_corpus:
         log_path("download_corpus", "{corpus}"),
     benchmark:
         benchmark_path("download_corpus", "{corpus}")
+    threads: 1
+    resources:
+        **step_resources("download_corpus"),
     retries: 1
     shell:
         "{MISCALING} download {wildcards.corpus} --dest {params.dest} {params.mirror}"
@@ -40,6 +43,9 @@ rule split_text8:
         log_path("split_text8", "text8"),
     benchmark:
         benchmark_path("split_text8", "text8")
+    threads: 1
+    resources:
+        **step_resources("split_text8"),
     shell:
         "{MISCALING} prepare split-text8 {input} --out-dir {params.out_dir} > {log} 2>&1"
 
@@ -63,8 +69,9 @@ rule prepare_corpus:
         log_path("prepare_corpus", "{corpus}_{level}"),
     benchmark:
         benchmark_path("prepare_corpus", "{corpus}_{level}")
+    threads: 1
     resources:
-        mem_mb=4000,
+        **step_resources("prepare_corpus"),
     shell:
         "{MISCALING} prepare corpus {input} --level {wildcards.level}"
         " --out-dir {params.out_dir} > {log} 2>&1"
@@ -83,5 +90,8 @@ rule prepare_gpt2:
         log_path("prepare_gpt2", "gpt2"),
     benchmark:
         benchmark_path("prepare_gpt2", "gpt2")
+    threads: 1
+    resources:
+        **step_resources("prepare_gpt2"),
     shell:
         "{MISCALING} prepare gpt2 {input} --out-dir {params.out_dir} > {log} 2>&1"

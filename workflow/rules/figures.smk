@@ -21,6 +21,9 @@ rule fig5:
         log_path("fig5", "fig5"),
     benchmark:
         benchmark_path("fig5", "fig5")
+    threads: 1
+    resources:
+        **step_resources("fig5"),
     shell:
         "{MISCALING} figure fig5 --curves {input.curves} --fits {input.fits}"
         " --tolerance {params.tolerance} --out {output.pdf} > {log} 2>&1"
@@ -42,6 +45,9 @@ rule fig6:
         log_path("fig6", "fig6"),
     benchmark:
         benchmark_path("fig6", "fig6")
+    threads: 1
+    resources:
+        **step_resources("fig6"),
     shell:
         "{MISCALING} figure fig6 --curves {input.curves} --uniformity {input.uniformity}"
         " --out {output.pdf} > {log} 2>&1"
@@ -79,6 +85,9 @@ rule model_figure:
         log_path("model_figure", "{figure}"),
     benchmark:
         benchmark_path("model_figure", "{figure}")
+    threads: 1
+    resources:
+        **step_resources("model_figure"),
     shell:
         "{MISCALING} figure {wildcards.figure} --curves {input.curves} --fits {input.fits}"
         " --reference {input.reference} --out {output.pdf} > {log} 2>&1"
@@ -98,6 +107,9 @@ rule model_summary:
         log_path("model_summary", "binary"),
     benchmark:
         benchmark_path("model_summary", "binary")
+    threads: 1
+    resources:
+        **step_resources("model_summary"),
     shell:
         "{MISCALING} model-summary --fits {input.fits} --reference {input.reference}"
         " --models-out {output.models} --trends-out {output.trends} > {log} 2>&1"

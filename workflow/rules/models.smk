@@ -63,12 +63,15 @@ rule train_model:
         flags=train_flags,
         out_dir=lambda wc: f"{MODELS}/{wc.arch}_w{wc.width}_d{wc.depth}/seed{wc.seed}",
     threads: 1
+    # longest first (estimated minutes), so that the big Transformers do not start last and
+    # leave the other cores idle at the end of the run
+    priority: lambda wildcards: train_runtime(wildcards, 1)
     log:
         log_path("train_model", "{arch}_w{width}_d{depth}/seed{seed}"),
     benchmark:
         benchmark_path("train_model", "{arch}_w{width}_d{depth}/seed{seed}")
     resources:
-        mem_mb=2000,
+        **step_resources("train_model"),
     shell:
         "{MISCALING} train {params.flags} --train {input.train} --valid {input.valid}"
         " --threads {threads} --out-dir {params.out_dir} > {log} 2>&1"
@@ -89,6 +92,9 @@ rule select_model:
         log_path("select_model", "{arch}_w{width}_d{depth}"),
     benchmark:
         benchmark_path("select_model", "{arch}_w{width}_d{depth}")
+    threads: 1
+    resources:
+        **step_resources("select_model"),
     shell:
         "{MISCALING} select {params.runs} --out {output} > {log} 2>&1"
 
@@ -109,6 +115,8 @@ rule sample_model:
         log_path("sample_model", "{arch}_w{width}_d{depth}"),
     benchmark:
         benchmark_path("sample_model", "{arch}_w{width}_d{depth}")
+    resources:
+        **step_resources("sample_model"),
     shell:
         "{MISCALING} sample {input.selection} --n-sequences {params.n} --length {params.length}"
         " --first-symbols {input.train} --seed {params.seed} --threads {threads}"

@@ -25,8 +25,9 @@ rule synth_binary:
         log_path("synth_binary", "{split}"),
     benchmark:
         benchmark_path("synth_binary", "{split}")
+    threads: 1
     resources:
-        mem_mb=lambda wc: 500 + config["binary"]["n_train"] * config["binary"]["length"] * 24 // 10**6,
+        **step_resources("synth_binary"),
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"
 
@@ -55,8 +56,8 @@ rule synth_estimator_benchmark:
         log_path("synth_estimator_benchmark", "gamma{gamma}"),
     benchmark:
         benchmark_path("synth_estimator_benchmark", "gamma{gamma}")
+    threads: 1
     resources:
-        mem_mb=lambda wc: 500
-        + config["estimator_benchmark"]["n_seq"] * config["estimator_benchmark"]["length"] * 24 // 10**6,
+        **step_resources("synth_estimator_benchmark"),
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"

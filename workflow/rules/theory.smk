@@ -35,6 +35,9 @@ rule theory_linear_rnn:
         log_path("theory_linear_rnn", "linear_rnn"),
     benchmark:
         benchmark_path("theory_linear_rnn", "linear_rnn")
+    threads: 1
+    resources:
+        **step_resources("theory_linear_rnn"),
     shell:
         "{MISCALING} theory linear-rnn {params.flags} --out-curves {output.curves}"
         " --out-poles {output.poles} --out-checks {output.checks} > {log} 2>&1"
@@ -51,6 +54,9 @@ rule theory_repetitive:
         log_path("theory_repetitive", "repetitive"),
     benchmark:
         benchmark_path("theory_repetitive", "repetitive")
+    threads: 1
+    resources:
+        **step_resources("theory_repetitive"),
     shell:
         "{MISCALING} theory repetitive {params.flags} --out-curves {output.curves}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -68,6 +74,9 @@ rule theory_ising:
         log_path("theory_ising", "ising"),
     benchmark:
         benchmark_path("theory_ising", "ising")
+    threads: 1
+    resources:
+        **step_resources("theory_ising"),
     shell:
         "{MISCALING} theory ising {params.flags} --out-mi {output.mi} --out-tv {output.tv}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -86,6 +95,9 @@ rule fig4:
         log_path("fig4", "fig4"),
     benchmark:
         benchmark_path("fig4", "fig4")
+    threads: 1
+    resources:
+        **step_resources("fig4"),
     shell:
         "{MISCALING} figure fig4 --curves {input.curves} --checks {input.checks}"
         " --out {output.pdf} > {log} 2>&1"
@@ -103,6 +115,9 @@ rule fig_theory_linear_rnn:
         log_path("fig_theory_linear_rnn", "theory_linear_rnn"),
     benchmark:
         benchmark_path("fig_theory_linear_rnn", "theory_linear_rnn")
+    threads: 1
+    resources:
+        **step_resources("fig_theory_linear_rnn"),
     shell:
         "{MISCALING} figure theory_linear_rnn --curves {input.curves} --poles {input.poles}"
         " --checks {input.checks} --out {output.pdf} > {log} 2>&1"
@@ -120,6 +135,9 @@ rule fig_theory_ising:
         log_path("fig_theory_ising", "theory_ising"),
     benchmark:
         benchmark_path("fig_theory_ising", "theory_ising")
+    threads: 1
+    resources:
+        **step_resources("fig_theory_ising"),
     shell:
         "{MISCALING} figure theory_ising --mi {input.mi} --tv {input.tv} --checks {input.checks}"
         " --out {output.pdf} > {log} 2>&1"

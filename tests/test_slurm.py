@@ -1,0 +1,259 @@
+"""The pipeline on a real (single-node) Slurm cluster through `--profile profiles/slurm`.
+
+The module starts its own cluster (tests/slurm_cluster.py): it installs Debian's slurmctld,
+slurmd, slurm-client and munge when they are missing (CI runs as root) and the package's
+`slurm` extra (snakemake-executor-plugin-slurm) when it is not importable, writes a slurm.conf
+for this host and starts munged, slurmctld and slurmd, which it stops again, by pid, when the
+module is done, also when a test fails.  Where Slurm cannot be had (not root, no apt-get, no
+package index) the tests are skipped with the reason.
+
+Proved here:
+* the smoke preset runs through the Slurm executor, every job as a Slurm job (GPU steps with
+  --gpus against the node's GPU slots), and its outputs equal a local run's, table by table;
+* a training job cancelled mid-run (scancel) is resubmitted by Snakemake (the profile's
+  retries) and resumes from its checkpoint: the final model, its log and its result equal
+  those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slurm_cluster
+from slurm_cluster import SlurmCluster, install_reason
+from test_workflow import ROOT, SNAKEMAKE, snakemake, write_config
+
+# What a cluster without Slurm accounting needs (SNAKEMAKE-NOTES.md): job status from squeue, no
+# account, and quick first status checks (the plugin waits 40 s by default).
+SLURM_HERE = (
+    "--slurm-no-account",
+    "--slurm-status-command", "squeue",
+    "--slurm-init-seconds-before-status-checks", "1",
+    "--seconds-between-status-checks", "2",
+)
+# Columns and fields that measure the machine's speed, not the computation.
+TIMING_COLUMNS = {"seconds", "tokens_per_s"}
+TIMING_FIELDS = {"total_seconds", "wall_seconds"}
+
+
+def slurm_extra_requirement() -> str:
+    """The `slurm` extra's requirement, read from pyproject.toml (one place for the pin)."""
+    text = (ROOT / "pyproject.toml").read_text()
+    match = re.search(r'^slurm = \["([^"]+)"\]', text, re.M)
+    assert match, "pyproject.toml has no [project.optional-dependencies] slurm entry"
+    return match.group(1)
+
+
+def plugin_reason() -> str | None:
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None:
+        return None
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         slurm_extra_requirement()],
+        capture_output=True, text=True, timeout=600,
+    )
+    if result.returncode != 0:
+        return f"could not install the slurm extra ({slurm_extra_requirement()}):\n" \
+               f"{result.stderr[-2000:]}"
+    importlib.invalidate_caches()
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    reason = install_reason() or plugin_reason()
+    if reason:
+        pytest.skip(reason)
+    cores = os.cpu_count() or 2
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    # Four job slots per core and eight GPU slots: the smoke preset's jobs are mostly start-up
+    # and waiting on status polls, so this keeps the run short without changing what is run.
+    with SlurmCluster(cpus=max(8, 4 * cores), memory_mb=memory_mb, gpus=8) as running:
+        yield running
+
+
+def slurm_run(cluster: SlurmCluster, workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return snakemake("--profile", str(ROOT / "profiles/slurm"), *SLURM_HERE, *args,
+                     workdir=workdir, env=cluster.env)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def read_json(path: Path) -> dict:
+    return {k: v for k, v in json.loads(path.read_text()).items() if k not in TIMING_FIELDS}
+
+
+def state_dict(path: Path) -> dict:
+    import torch
+
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    return payload["model_state"]
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    import torch
+
+    left, right = state_dict(a), state_dict(b)
+    assert left.keys() == right.keys(), (a, b)
+    for key in left:
+        assert torch.equal(left[key], right[key]), f"{a}: {key} differs"
+
+
+def assert_same_table(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
+    drop = [c for c in a.columns if c in TIMING_COLUMNS]
+    pd.testing.assert_frame_equal(a.drop(columns=drop), b.drop(columns=drop), check_exact=True,
+                                  obj=what)
+
+
+def compared_files(results: Path) -> set[Path]:
+    """Every output except per-job logs and timings (which differ between any two runs)."""
+    return {p.relative_to(results) for p in results.rglob("*")
+            if p.is_file() and p.relative_to(results).parts[0] not in ("logs", "benchmarks")}
+
+
+def assert_same_results(local: Path, remote: Path) -> int:
+    """Equal tables, arrays, JSON (bar timings) and weights; figures must exist in both."""
+    files = compared_files(local)
+    assert files == compared_files(remote)
+    compared = 0
+    for rel in sorted(files):
+        a, b, suffix = local / rel, remote / rel, rel.suffix
+        if suffix == ".csv":
+            assert_same_table(pd.read_csv(a), pd.read_csv(b), str(rel))
+        elif suffix == ".parquet":
+            assert_same_table(pd.read_parquet(a), pd.read_parquet(b), str(rel))
+        elif suffix == ".npy":
+            x, y = np.load(a), np.load(b)
+            assert x.dtype == y.dtype and np.array_equal(x, y), rel
+        elif suffix == ".json":
+            assert read_json(a) == read_json(b), rel
+        elif suffix == ".pt":
+            assert_same_weights(a, b)
+        elif suffix in (".pdf", ".png"):
+            assert b.stat().st_size > 0, rel  # rendered files carry dates: compare the tables
+            continue
+        else:
+            raise AssertionError(f"no comparison for {rel}: add one")
+        compared += 1
+    return compared
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_without_root_slurm_is_skipped_with_the_reason(monkeypatch):
+    monkeypatch.setattr(slurm_cluster.shutil, "which", lambda name, path=None: None)
+    monkeypatch.setattr(slurm_cluster.os, "geteuid", lambda: 1000)
+    reason = install_reason()
+    assert "not installed" in reason and "needs root" in reason and "slurmctld" in reason
+
+
+@pytest.mark.slow
+def test_smoke_preset_on_slurm_equals_local_run(cluster, smoke_run, tmp_path):
+    earlier = {job["id"] for job in cluster.jobs()}
+    start = time.monotonic()
+    slurm_run(cluster, tmp_path, "--configfile", str(ROOT / "presets/smoke.yaml"))
+    print(f"smoke preset through Slurm: {time.monotonic() - start:.0f} s")
+
+    # the work ran as Slurm jobs, and all of them succeeded
+    jobs = [job for job in cluster.jobs() if job["id"] not in earlier]
+    assert jobs and {job["state"] for job in jobs} == {"COMPLETED"}, jobs
+    comments = " ".join(job["comment"] for job in jobs)
+    for rule in ("train_model", "synth_binary"):
+        assert f"rule_{rule}" in comments, comments
+    assert any(job["comment"].startswith("rule_sample") for job in jobs), comments  # GPU group
+    # each rule's own log lands where a local run puts it (Slurm's logs of successful jobs are
+    # removed by the executor; those of failed jobs stay under .snakemake/slurm_logs/)
+    assert {p.relative_to(tmp_path) for p in (tmp_path / "results/logs").rglob("*.log")} == \
+        {p.relative_to(smoke_run) for p in (smoke_run / "results/logs").rglob("*.log")}
+
+    compared = assert_same_results(smoke_run / "results", tmp_path / "results")
+    assert compared > 50
+
+
+@pytest.mark.slow
+def test_training_killed_on_slurm_resumes_from_checkpoint(cluster, tmp_path):
+    # one model, long enough to be caught mid-run (about 0.25 s per epoch on one core)
+    epochs = 60
+    config = write_config(
+        tmp_path / "kill.yaml", "presets/smoke.yaml",
+        binary__n_train=4000,
+        binary_models__restarts=1,
+        binary_models__max_epochs=epochs,
+        binary_models__patience=epochs,
+        binary_models__architectures={"lstm": {"widths": [8], "embedding_dim": 2}},
+    )
+    run = "results/models/binary/lstm_w8_d1/seed0"
+    target = f"{run}/result.json"
+
+    reference = tmp_path / "uninterrupted"
+    # (targets before --configfile, which takes several files)
+    snakemake(target, "--cores", "1", "--configfile", str(config), workdir=reference)
+
+    killed = tmp_path / "killed"
+    # the same training data (with its timestamps), so that only the training runs on Slurm
+    shutil.copytree(reference / "results/data", killed / "results/data")
+    earlier = {job["id"] for job in cluster.jobs()}
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [*SNAKEMAKE, "--directory", str(killed), "--profile", str(ROOT / "profiles/slurm"),
+         *SLURM_HERE, target, "--configfile", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cluster.env,
+    )
+    try:
+        log, cancelled = killed / run / "log.csv", None
+        deadline = time.monotonic() + 300
+        while cancelled is None and time.monotonic() < deadline and proc.poll() is None:
+            rows = len(log.read_text().splitlines()) - 1 if log.exists() else 0
+            if rows >= 3:  # three epochs checkpointed, the fourth under way
+                running = [job for job in cluster.jobs() if job["state"] == "RUNNING"
+                           and job["comment"].startswith("rule_train_model")
+                           and job["id"] not in earlier]
+                assert len(running) == 1, running
+                cluster.run("scancel", running[0]["id"])
+                cancelled = running[0]["id"]
+            time.sleep(0.1)
+        output, _ = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    print(f"killed and retried training through Slurm: {time.monotonic() - start:.0f} s")
+    assert cancelled is not None, "the training job finished before it could be cancelled"
+    assert proc.returncode == 0, output
+
+    # Slurm saw the cancelled attempt and a successful retry of the same job
+    states = {job["id"]: job["state"] for job in cluster.jobs()
+              if job["comment"].startswith("rule_train_model") and job["id"] not in earlier}
+    assert states.pop(cancelled) == "CANCELLED", states
+    assert list(states.values()) == ["COMPLETED"], states
+    assert not any(job["comment"].startswith("rule_synth") for job in cluster.jobs()
+                   if job["id"] not in earlier)
+
+    resumed = json.loads((killed / target).read_text())
+    assert 3 <= resumed["resumed_from_epoch"] < epochs, resumed
+    assert resumed["epochs_run"] == epochs
+    plain = json.loads((reference / target).read_text())
+    assert plain["resumed_from_epoch"] == 0
+
+    # the same final model as the uninterrupted run: result, every log row, best and last weights
+    ignore = TIMING_FIELDS | {"resumed_from_epoch"}
+    assert {k: v for k, v in resumed.items() if k not in ignore} == \
+        {k: v for k, v in plain.items() if k not in ignore}
+    assert_same_table(pd.read_csv(reference / run / "log.csv"),
+                      pd.read_csv(killed / run / "log.csv"), "log.csv")
+    assert_same_weights(reference / run / "best.pt", killed / run / "best.pt")
+    assert_same_weights(reference / run / "checkpoint.pt", killed / run / "checkpoint.pt")
