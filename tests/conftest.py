@@ -5,8 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Run a test on one torch thread, then restore the count.
+
+    Tiny models gain nothing from threads, and on a busy 2-core machine OpenMP's spinning
+    barriers make a recurrent step of a few microseconds take far longer; one thread avoids
+    that.  Modules of tiny-model tests use it through ``pytestmark``.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

@@ -17,13 +17,7 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny per-step kernels: a second OpenMP thread only adds barrier stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make(arch, vocab_size=5, width=8, depth=2, **kwargs):

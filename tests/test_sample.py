@@ -11,13 +11,7 @@ from miscaling.sample import generate, symbol_frequencies
 ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny per-step kernels: a second OpenMP thread only adds barrier stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make(arch, vocab_size=3, width=8, depth=2, **kwargs):
