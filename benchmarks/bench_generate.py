@@ -7,21 +7,30 @@
 For each architecture (depth 1, the paper's binary settings: embedding 2 for RNNs, 4 heads for
 the Transformer) and width it times
 
-* ``batched``     generate(n_sequences, batch_size=500): all sequences of a batch advance together;
-* ``one at a time`` generate(batch_size=1) on ``--sequential`` sequences, scaled per sequence;
+* ``one at a time`` generate(batch_size=1) on ``--sequential`` sequences, scaled per sequence,
+                  on one torch thread (its fastest: a second thread only adds barrier stalls to
+                  kernels this small);
+* ``batched``     generate(n_sequences, batch_size=500), all sequences of a batch advancing
+                  together, on one thread and on ``--max-threads`` threads (default: every core);
+                  each ratio divides by the one-at-a-time rate;
 * ``recomputed``  (Transformer) generate(use_cache=False) on ``--recomputed`` sequences in one
                   batch — the full prefix is fed again at every step — against the KV-cached
-                  run on the same sequences.
+                  run on the same sequences (one thread).
 
-One torch thread by default: per-step kernels this small gain nothing from a second thread and
-stall on its barriers when the cores are busy. The models are untrained: the cost of sampling
-does not depend on the weights. All timings come from one process (best of ``--repeats``), so
-the printed ratios compare like with like.
+Transformer ceiling. A cached step of a batch reads every sequence's keys and values, so one
+sequence of length L costs at least 4 · width · depth · L(L-1) bytes of reads (float32) however
+fast the kernels are. ``KV bound`` divides the machine's streaming read bandwidth (a sum over
+a 512 MB tensor on ``--max-threads`` threads, measured here) by that, and ``bound ratio``
+compares it with the one-at-a-time rate: no batched sampler on this machine can beat it.
+
+The models are untrained: the cost of sampling does not depend on the weights. All timings come
+from one process (best of ``--repeats``), so the printed ratios compare like with like.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
@@ -30,6 +39,7 @@ from miscaling.models import build_model
 from miscaling.sample import generate
 
 ARCHS = ("rnn", "lstm", "transformer")
+FLOAT32_BYTES = 4
 
 
 def make_model(arch: str, width: int):
@@ -39,13 +49,40 @@ def make_model(arch: str, width: int):
     return build_model(arch, 2, width, 1, embedding_dim=2)
 
 
-def sequences_per_second(model, n_sequences: int, length: int, repeats: int, **kwargs) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        generate(model, n_sequences, length, seed=0, **kwargs)
-        best = min(best, time.perf_counter() - start)
+def sequences_per_second(model, n_sequences: int, length: int, repeats: int, threads: int = 1,
+                         **kwargs) -> float:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            generate(model, n_sequences, length, seed=0, **kwargs)
+            best = min(best, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(previous)
     return n_sequences / best
+
+
+def read_bandwidth(threads: int, repeats: int = 5) -> float:
+    """Streaming read bandwidth in bytes/s: the best of ``repeats`` sums over 512 MB."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        data = torch.ones(2**27)  # 512 MB: far beyond any cache
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            data.sum()
+            best = min(best, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(previous)
+    return data.numel() * FLOAT32_BYTES / best
+
+
+def kv_bytes_per_sequence(width: int, depth: int, length: int) -> int:
+    """Keys and values read by the cached steps of one sequence: sum over t < L of 2·t·width·depth."""
+    return 2 * FLOAT32_BYTES * width * depth * (length * (length - 1) // 2)
 
 
 def main() -> None:
@@ -61,38 +98,53 @@ def main() -> None:
                         help="sequences generated without the KV cache (one batch)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--device", default=None, help="default: CUDA when available, else CPU")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (1: small per-step kernels are barrier-bound)")
+    parser.add_argument("--max-threads", type=int, default=os.cpu_count() or 1,
+                        help="torch CPU threads of the second batched run (default: every core)")
     parser.add_argument("--quick", action="store_true", help="200 sequences of length 128")
     args = parser.parse_args()
     if args.quick:
         args.n_sequences, args.length, args.sequential, args.recomputed = 200, 128, 5, 20
 
-    torch.set_num_threads(args.threads)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    many = args.max_threads
+    bandwidth = read_bandwidth(many) if device.type == "cpu" else None
     print(f"{args.n_sequences} sequences x {args.length} symbols, batch {args.batch_size}, "
-          f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"best of {args.repeats}")
-    header = (f"{'arch':<12}{'width':>6}{'batched seq/s':>15}{'1-at-a-time':>13}{'ratio':>8}"
-              f"{'cached seq/s':>14}{'recomputed':>12}{'ratio':>8}")
+          f"device {device}, torch {torch.__version__}, best of {args.repeats}")
+    if bandwidth:
+        print(f"streaming read bandwidth on {many} threads: {bandwidth / 1e9:.1f} GB/s")
+    header = (f"{'arch':<12}{'width':>6}{'1-at-a-time':>13}{'batched 1 thr':>15}{'ratio':>8}"
+              f"{f'batched {many} thr':>17}{'ratio':>8}{'KV bound':>10}{'ratio':>8}"
+              f"{'cached':>9}{'recomputed':>12}{'ratio':>8}")
     print(header)
     print("-" * len(header))
     for arch in args.archs:
         for width in args.widths:
             model = make_model(arch, width)
             generate(model, 2, 8, device=device)  # warm-up: allocator, kernels
-            batched = sequences_per_second(model, args.n_sequences, args.length, args.repeats,
-                                           batch_size=args.batch_size, device=device)
+            batched = {"batch_size": args.batch_size, "device": device}
             single = sequences_per_second(model, args.sequential, args.length, args.repeats,
                                           batch_size=1, device=device)
-            line = f"{arch:<12}{width:>6}{batched:>15.1f}{single:>13.2f}{batched / single:>7.0f}x"
+            one = sequences_per_second(model, args.n_sequences, args.length, args.repeats,
+                                       **batched)
+            line = (f"{arch:<12}{width:>6}{single:>13.2f}{one:>15.1f}{one / single:>7.0f}x")
+            if device.type == "cpu" and many > 1:
+                all_cores = sequences_per_second(model, args.n_sequences, args.length,
+                                                 args.repeats, threads=many, **batched)
+                line += f"{all_cores:>17.1f}{all_cores / single:>7.0f}x"
+            else:
+                line += f"{'':>25}"
             if arch == "transformer":
+                if bandwidth:
+                    bound = bandwidth / kv_bytes_per_sequence(width, 1, args.length)
+                    line += f"{bound:>10.0f}{bound / single:>7.0f}x"
+                else:
+                    line += f"{'':>18}"
                 same_batch = {"batch_size": args.recomputed, "device": device}
                 cached = sequences_per_second(model, args.recomputed, args.length, args.repeats,
                                               **same_batch)
                 recomputed = sequences_per_second(model, args.recomputed, args.length,
                                                   args.repeats, use_cache=False, **same_batch)
-                line += f"{cached:>14.1f}{recomputed:>12.2f}{cached / recomputed:>7.1f}x"
+                line += f"{cached:>9.1f}{recomputed:>12.2f}{cached / recomputed:>7.1f}x"
             print(line, flush=True)
 
 

@@ -1,0 +1,48 @@
+"""The benchmark scripts run (tiny sizes) and print what their docstrings promise.
+
+Their timings are not checked here (speed is measured by running them, see benchmarks/RESULTS.md);
+these tests only keep the scripts from rotting as the library changes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_benchmark(script: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_bench_generate_prints_every_ratio():
+    out = run_benchmark("bench_generate.py", "--widths", "4", "--n-sequences", "8",
+                        "--length", "12", "--batch-size", "4", "--sequential", "2",
+                        "--recomputed", "3", "--max-threads", "2")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("rnn", "lstm", "transformer")}
+    assert set(rows) == {"rnn", "lstm", "transformer"}
+    assert "streaming read bandwidth on 2 threads" in out
+    # rnn/lstm: width, 1-at-a-time, batched and ratio on 1 and 2 threads; the Transformer adds
+    # the KV-read ceiling and cached vs recomputed, each with its ratio
+    assert len(rows["rnn"]) == 2 + 5 and len(rows["lstm"]) == 2 + 5
+    assert len(rows["transformer"]) == 2 + 5 + 2 + 3
+    ratios = [rows["transformer"][i] for i in (4, 6, 8, 11)]
+    assert all(field.endswith("x") and float(field[:-1]) > 0 for field in ratios), ratios
+
+
+def test_kv_bytes_count_every_cached_read():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_generate import kv_bytes_per_sequence
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    width, depth, length = 8, 2, 5
+    # steps t = 1 … length-1 each read the t cached keys and values of every layer (float32)
+    expected = sum(2 * 4 * width * depth * t for t in range(1, length))
+    assert kv_bytes_per_sequence(width, depth, length) == expected
