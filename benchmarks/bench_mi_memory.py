@@ -29,6 +29,8 @@ import time
 
 import numpy as np
 
+from proc_memory import proc_status_mib, reset_peak_rss  # benchmarks/ is on sys.path
+
 GIB = 2**30
 
 
@@ -45,24 +47,6 @@ def zipf_uint16(n: int, alphabet: int, seed: int, chunk: int = 2**24) -> np.ndar
     return out
 
 
-def status_kib(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def child(args: argparse.Namespace) -> None:
     """Measure one configuration in this (fresh) process and print one JSON line."""
     from miscaling.mi import mutual_information
@@ -70,13 +54,13 @@ def child(args: argparse.Namespace) -> None:
     x = zipf_uint16(args.n, args.alphabet, args.seed)
     # Warm imports and the entropy lookup table, so that `start` holds the fixed costs.
     mutual_information(x[:10_000], [1, 2], shuffles=1, bootstrap=2)
-    reset = reset_peak()
-    start = status_kib("VmRSS") * 1024
+    reset = reset_peak_rss()
+    start = proc_status_mib("VmRSS") * 2**20
     t0 = time.perf_counter()
     df = mutual_information(x, args.lags, shuffles=args.shuffles, bootstrap=args.bootstrap,
                             threads=args.threads)
     seconds = time.perf_counter() - t0
-    peak = status_kib("VmHWM") * 1024
+    peak = proc_status_mib("VmHWM") * 2**20
     print(json.dumps({
         "n": args.n, "alphabet": int(df.attrs["alphabet_size"]), "lags": len(df),
         "path": df.attrs["counting_path"], "shuffles": args.shuffles,

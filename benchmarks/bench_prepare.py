@@ -41,6 +41,7 @@ import numpy as np
 
 from miscaling.data.prepare import encode_corpus
 from miscaling.mi import mutual_information, parse_lags
+from proc_memory import proc_status_mib, reset_peak_rss  # benchmarks/ is on sys.path
 
 LAG_SPEC = "log:1000:60"
 ALPHABET = b"abcdefghijklmnopqrstuvwxyz"
@@ -106,28 +107,6 @@ def stage_mi_floor(path: Path, work: Path, floor_lags: int) -> str:
     for lag in subset:
         np.bincount(symbols[:-lag] * alphabet + symbols[lag:], minlength=alphabet**2)
     return f"{subset.size} of {lags.size} lags timed"
-
-
-def proc_status_mib(field: str) -> float | None:
-    """A memory field of /proc/self/status (``VmRSS``, ``VmHWM``) in MiB; None if unavailable."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(f"{field}:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def reset_peak_rss() -> bool:
-    """Set VmHWM back to the current RSS (Linux >= 4.0); False where that is not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def measure(stage: Callable[..., str], *args) -> tuple[float, float, float, float, str]:

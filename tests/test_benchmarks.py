@@ -46,3 +46,12 @@ def test_kv_bytes_count_every_cached_read():
     # steps t = 1 … length-1 each read the t cached keys and values of every layer (float32)
     expected = sum(2 * 4 * width * depth * t for t in range(1, length))
     assert kv_bytes_per_sequence(width, depth, length) == expected
+
+
+def test_memory_benchmarks_report_peaks():
+    memory = run_benchmark("bench_mi_memory.py", "--sizes", "1e5", "--bootstrap", "4",
+                           "--lags", "1:5")
+    assert "100,000" in memory and "peak GiB" in memory
+    prepare = run_benchmark("bench_prepare.py", "--chars", "200000")
+    stages = [line.split()[0] for line in prepare.splitlines() if line.split()]
+    assert {"read", "prepare", "mi"} <= set(stages)
