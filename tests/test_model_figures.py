@@ -40,9 +40,15 @@ def tables(tmp_path):
         curves.append(c)
         fits.append(f)
     reference = tmp_path / "reference.csv"
-    fit_decay(LAGS, 0.1 * np.exp(-LAGS / 420.0) * (1 + 0.01 * np.sin(LAGS))).to_csv(
-        reference, index=False)
+    reference_mi = 0.1 * np.exp(-LAGS / 420.0) * (1 + 0.01 * np.sin(LAGS))
+    fit_decay(LAGS, reference_mi).to_csv(reference, index=False)
+    pd.DataFrame({"lag": LAGS, "mi": reference_mi}).to_csv(tmp_path / "reference_curve.csv",
+                                                           index=False)
     return curves, fits, reference
+
+
+def read_all(paths):
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
 
 
 def test_model_table_verdicts(tables):
@@ -54,6 +60,32 @@ def test_model_table_verdicts(tables):
     assert by.loc[("rnn", 8, 1), "xi"] < by.loc[("lstm", 8, 1), "xi"]
     assert (table[table.arch != "transformer"]["verdict"] == "exponential").all()
     assert (table[table.arch == "transformer"]["verdict"] == "algebraic").all()
+
+
+def test_model_table_verdicts_on_log_spaced_lags(tables):
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves))
+    assert (table["verdict_log_lags"] == table["verdict"]).all()
+    assert (table["n_points_log_lags"] >= 10).all()
+    assert (table["n_points_log_lags"] <= table["n_points"]).all()
+    # the refit is the same fit on 60 log-spaced lags of the fitted window (1 … 399 here)
+    curve = pd.DataFrame({"lag": np.arange(1, 400), "arch": "rnn", "width": 1, "depth": 1})
+    curve["mi"] = np.where(curve.lag <= 20, 0.1 * np.exp(-curve.lag / 10.0),
+                           0.1 * np.exp(-2.0) * (curve.lag / 20.0) ** -0.5)
+    fit = fit_decay(curve.lag, curve.mi, min_mi=1e-3).assign(arch="rnn", width=1, depth=1)
+    row = model_table(fit, curve).iloc[0]
+    lags = np.unique(np.geomspace(1, 399, 60).round())
+    expected = fit_decay(lags, curve.set_index("lag").loc[lags, "mi"].to_numpy(),
+                         ("exponential", "power"), min_mi=1e-3)
+    aicc = expected.groupby("model")["aicc"].first()
+    assert row["n_points_log_lags"] == len(lags) < row["n_points"] == 399
+    assert row["delta_aicc_log_lags"] == pytest.approx(aicc["exponential"] - aicc["power"])
+
+
+def test_model_table_names_a_model_without_curve(tables):
+    curves, fits, _ = tables
+    with pytest.raises(ValueError, match="no I\\(tau\\) curve for the model.*'lstm'"):
+        model_table(read_all(fits), read_all(curves).query("arch != 'lstm'"))
 
 
 @pytest.mark.parametrize("figure", ["fig1", "fig3", "fig7", "fig9"])
@@ -76,13 +108,17 @@ def test_model_figures_reject_unlabelled_tables(tables, tmp_path, capsys):
 
 
 def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
-    _, fits, reference = tables
+    curves, fits, reference = tables
     models, trends = tmp_path / "out" / "binary_models.csv", tmp_path / "out" / "binary_trends.csv"
-    assert main(["model-summary", "--fits", *map(str, fits), "--reference", str(reference),
+    assert main(["model-summary", "--fits", *map(str, fits), "--curves", *map(str, curves),
+                 "--reference", str(reference),
+                 "--reference-curve", str(reference.parent / "reference_curve.csv"),
                  "--models-out", str(models), "--trends-out", str(trends)]) == 0
     table = pd.read_csv(models)
     data = table[table.arch == "data"].iloc[0]
     assert data.xi == pytest.approx(420, rel=0.05) and data.verdict == "exponential"
+    assert data.verdict_log_lags == "exponential"
+    assert (table.verdict_log_lags == table.verdict).all()
     checks = pd.read_csv(trends).set_index("check")
     # the synthetic curves are built so that every claim holds clearly
     assert checks["holds"].all() and checks["clear"].all(), checks
@@ -90,6 +126,23 @@ def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
                                   "xi_lstm_grows_with_width", "transformer_samples_algebraic",
                                   "rnn_samples_exponential"]
     assert "rnn: 39.97 [" in checks.loc["xi_rnn_w8_below_lstm_w8", "measured"]
+    assert "on log-spaced lags: w8d1: algebraic" in checks.loc["transformer_samples_algebraic",
+                                                               "measured"]
+
+
+def test_a_verdict_that_flips_on_log_spaced_lags_is_not_clear(tables):
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves))
+    assert trend_checks(table).set_index("check").loc["transformer_samples_algebraic", "clear"]
+    flipped = table.copy()
+    first = flipped.index[flipped.arch == "transformer"][0]
+    flipped.loc[first, "verdict_log_lags"] = "exponential"
+    row = trend_checks(flipped).set_index("check").loc["transformer_samples_algebraic"]
+    assert row["holds"] and not row["clear"]
+    weak = table.copy()
+    weak.loc[weak.arch == "rnn", "delta_aicc_log_lags"] = -3.0
+    row = trend_checks(weak).set_index("check").loc["rnn_samples_exponential"]
+    assert row["holds"] and not row["clear"]
 
 
 def test_trend_checks_fail_when_the_claims_do_not_hold(tables):

@@ -97,7 +97,9 @@ rule model_summary:
     """Every binary model's xi, gamma and AICc verdict, and the checks of the paper's claims."""
     input:
         fits=lambda wc: model_inputs(wc)["fits"],
+        curves=lambda wc: model_inputs(wc)["curves"],
         reference=f"{RESULTS}/fits/data/binary/train.csv",
+        reference_curve=f"{RESULTS}/mi/data/binary/train.csv",
     output:
         models=report(f"{RESULTS}/figures/binary_models.csv", caption="../report/model_summary.rst",
                       category="Sequence models"),
@@ -111,5 +113,6 @@ rule model_summary:
     resources:
         **step_resources("model_summary"),
     shell:
-        "{MISCALING} model-summary --fits {input.fits} --reference {input.reference}"
+        "{MISCALING} model-summary --fits {input.fits} --curves {input.curves}"
+        " --reference {input.reference} --reference-curve {input.reference_curve}"
         " --models-out {output.models} --trends-out {output.trends} > {log} 2>&1"
