@@ -84,6 +84,8 @@ def test_model_table_verdicts_on_log_spaced_lags(tables):
 
 def test_model_table_names_a_model_without_curve(tables):
     curves, fits, _ = tables
+    with pytest.raises(ValueError, match="I\\(tau\\) tables lack the column\\(s\\) \\['mi'\\]"):
+        model_table(read_all(fits), read_all(curves).drop(columns="mi"))
     with pytest.raises(ValueError, match="no I\\(tau\\) curve for the model.*'lstm'"):
         model_table(read_all(fits), read_all(curves).query("arch != 'lstm'"))
 

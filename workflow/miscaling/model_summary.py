@@ -40,8 +40,14 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.Da
     curves: the models' I(τ) tables (lag, mi, arch, width, depth); adds the verdict on
     log-spaced lags (``verdict_log_lags``, ``delta_aicc_log_lags``, ``n_points_log_lags``).
     """
-    missing = {*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
-               "n_points", "lag_max"} - set(fits.columns)
+    needed = {*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
+              "n_points", "lag_max"}
+    if curves is not None:
+        needed |= {"lag_min", "min_mi"}  # the window and threshold the refit reuses
+        missing_curve = {*MODEL_KEYS, "lag", "mi"} - set(curves.columns)
+        if missing_curve:
+            raise ValueError(f"I(tau) tables lack the column(s) {sorted(missing_curve)}")
+    missing = needed - set(fits.columns)
     if missing:
         raise ValueError(f"model fit tables lack the column(s) {sorted(missing)}")
     rows = []
