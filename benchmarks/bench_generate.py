@@ -20,7 +20,7 @@ the Transformer) and width it times
 Transformer ceiling. A cached step of a batch reads every sequence's keys and values, so one
 sequence of length L costs at least 4 · width · depth · L(L-1) bytes of reads (float32) however
 fast the kernels are. ``KV bound`` divides the machine's streaming read bandwidth (a sum over
-a 512 MB tensor on ``--max-threads`` threads, measured here) by that, and ``bound ratio``
+a 512 MB tensor on ``--max-threads`` threads, measured here) by that, and the ratio next to it
 compares it with the one-at-a-time rate: no batched sampler on this machine can beat it.
 
 The models are untrained: the cost of sampling does not depend on the weights. All timings come
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from contextlib import contextmanager
 
 import torch
 
@@ -49,34 +50,37 @@ def make_model(arch: str, width: int):
     return build_model(arch, 2, width, 1, embedding_dim=2)
 
 
-def sequences_per_second(model, n_sequences: int, length: int, repeats: int, threads: int = 1,
-                         **kwargs) -> float:
+@contextmanager
+def torch_threads(threads: int):
+    """Run the block on ``threads`` torch CPU threads, then restore the previous count."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        best = float("inf")
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def sequences_per_second(model, n_sequences: int, length: int, repeats: int, threads: int = 1,
+                         **kwargs) -> float:
+    best = float("inf")
+    with torch_threads(threads):
         for _ in range(repeats):
             start = time.perf_counter()
             generate(model, n_sequences, length, seed=0, **kwargs)
             best = min(best, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(previous)
     return n_sequences / best
 
 
 def read_bandwidth(threads: int, repeats: int = 5) -> float:
     """Streaming read bandwidth in bytes/s: the best of ``repeats`` sums over 512 MB."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        data = torch.ones(2**27)  # 512 MB: far beyond any cache
-        best = float("inf")
+    data = torch.ones(2**27)  # 512 MB: far beyond any cache
+    best = float("inf")
+    with torch_threads(threads):
         for _ in range(repeats):
             start = time.perf_counter()
             data.sum()
             best = min(best, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(previous)
     return data.numel() * FLOAT32_BYTES / best
 
 

@@ -53,7 +53,7 @@ def read_all(paths):
 
 def test_model_table_verdicts(tables):
     _, fits, _ = tables
-    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    table = model_table(read_all(fits))
     assert len(table) == len(MODELS)
     by = table.set_index(["arch", "width", "depth"])
     assert by.loc[("rnn", 8, 1), "xi"] == pytest.approx(40, rel=0.05)
@@ -149,7 +149,7 @@ def test_a_verdict_that_flips_on_log_spaced_lags_is_not_clear(tables):
 
 def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
     _, fits, _ = tables
-    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    table = model_table(read_all(fits))
     swapped = table.copy()
     rnn, lstm = swapped.arch == "rnn", swapped.arch == "lstm"
     swapped.loc[rnn, "arch"], swapped.loc[lstm, "arch"] = "lstm", "rnn"  # LSTM now the shorter
@@ -169,7 +169,7 @@ def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
 
 def test_trend_checks_name_missing_models(tables):
     _, fits, _ = tables
-    table = model_table(pd.concat([pd.read_csv(f) for f in fits]))
+    table = model_table(read_all(fits))
     checks = trend_checks(table[table.arch != "lstm"]).set_index("check")
     row = checks.loc["xi_rnn_w8_below_lstm_w8"]
     assert pd.isna(row["holds"]) and "not in the model grid" in row["measured"]
