@@ -35,7 +35,6 @@ import time
 from contextlib import contextmanager
 
 import torch
-
 from miscaling.models import build_model
 from miscaling.sample import generate
 
@@ -85,7 +84,10 @@ def read_bandwidth(threads: int, repeats: int = 5) -> float:
 
 
 def kv_bytes_per_sequence(width: int, depth: int, length: int) -> int:
-    """Keys and values read by the cached steps of one sequence: sum over t < L of 2·t·width·depth."""
+    """Keys and values read by the cached steps of one sequence.
+
+    The sum over t < L of 2·t·width·depth float32 numbers.
+    """
     return 2 * FLOAT32_BYTES * width * depth * (length * (length - 1) // 2)
 
 

@@ -29,7 +29,6 @@ import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
 from miscaling.mi import mutual_information
 
 ALPHABETS = (283, 33_000)

@@ -28,7 +28,6 @@ import sys
 import time
 
 import numpy as np
-
 from proc_memory import proc_status_mib, reset_peak_rss  # benchmarks/ is on sys.path
 
 GIB = 2**30

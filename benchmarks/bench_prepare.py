@@ -38,7 +38,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-
 from miscaling.data.prepare import encode_corpus
 from miscaling.mi import mutual_information, parse_lags
 from proc_memory import proc_status_mib, reset_peak_rss  # benchmarks/ is on sys.path

@@ -37,9 +37,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from miscaling.train import make_optimizer, paper_config, read_log, train
+from torch import nn
 
 LENGTH = 512
 BATCH = 50

@@ -187,7 +187,8 @@ class SlurmCluster:
         self._start("munged", [
             _program("munged"), "--foreground", "--force",
             f"--socket={self.munge_socket}", f"--key-file={self.root / 'munge.key'}",
-            f"--pid-file={self.root / 'munged.pid'}", f"--log-file={self.root / 'log' / 'munged.log'}",
+            f"--pid-file={self.root / 'munged.pid'}",
+            f"--log-file={self.root / 'log' / 'munged.log'}",
             f"--seed-file={self.root / 'munged.seed'}",
         ])
         self._wait("the munge socket", self.munge_socket.exists)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from test_workflow import job_counts, snakemake, write_config
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from miscaling.data import download
 from miscaling.data.download import (
     CORPORA,

@@ -6,8 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy.special import digamma
-
 from miscaling.entropy import (
     ESTIMATORS,
     LOOKUP_CAP,
@@ -17,6 +15,7 @@ from miscaling.entropy import (
     ng_table,
     summarize_counts,
 )
+from scipy.special import digamma
 
 EULER = 0.5772156649015329
 LN2 = math.log(2.0)

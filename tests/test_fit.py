@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling.fit import MODELS, decay_verdict, fit_decay, fit_table
 
 LAGS = np.arange(1, 201, dtype=float)

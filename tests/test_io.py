@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling.io import atomic_path, load_sequences, read_table, save_array, write_table
 
 

@@ -10,7 +10,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling import mi as mi_mod
 from miscaling import mi_resample
 from miscaling.entropy import ESTIMATORS, entropy_from_counts

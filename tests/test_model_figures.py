@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling.cli import main
 from miscaling.fit import fit_decay
 from miscaling.model_summary import model_table, trend_checks

@@ -5,7 +5,6 @@ import math
 
 import pytest
 import torch
-
 from miscaling.models import (
     KVCache,
     build_model,

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from miscaling.data.prepare import (
     EOS,
     encode_corpus,

@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pytest
 import yaml
-
 from test_workflow import ROOT, snakemake, write_config
 
 GPU_RULES = {"train_model", "sample_model"}
@@ -64,7 +63,7 @@ def train_resources(jobs, arch, width, depth):
 def test_every_job_asks_for_memory_and_time_and_only_gpu_steps_for_a_gpu(paper_jobs):
     rules = {rule for rule, _, _ in paper_jobs}
     assert {"train_model", "sample_model", "mi_data", "synth_binary", "download_corpus"} <= rules
-    for rule, wildcards, resources in paper_jobs:
+    for rule, _, resources in paper_jobs:
         if rule == "all":
             continue
         assert "mem_mb" in resources and "runtime" in resources, (rule, resources)

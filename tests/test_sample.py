@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from miscaling.models import build_model
 from miscaling.sample import generate, symbol_frequencies
 

@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 import slurm_cluster
 from slurm_cluster import SlurmCluster, install_reason
 from test_workflow import ROOT, SNAKEMAKE, snakemake, write_config

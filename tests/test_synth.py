@@ -4,8 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import linalg
-
 from miscaling import synth
 from miscaling.synth import (
     MODES,
@@ -16,6 +14,7 @@ from miscaling.synth import (
     power_law_correlations,
     target_mi,
 )
+from scipy import linalg
 
 LN2 = math.log(2.0)
 

@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling.io import read_table
 from miscaling.mi import mutual_information
 from miscaling.theory import gaussian, ising, linear_rnn, repetitive

@@ -18,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from torch import nn
-
 from miscaling.train import (
     LOG_COLUMNS,
     TIMING_COLUMNS,
@@ -36,6 +34,7 @@ from miscaling.train import (
     select_best,
     train,
 )
+from torch import nn
 
 TESTS_DIR = Path(__file__).resolve().parent
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from miscaling.mi import mutual_information
 from miscaling.synth import binary_power_law_sequences
 from miscaling.uniformity import COLUMNS, long_range_summary

@@ -9,10 +9,12 @@ truncated file that Snakemake (or a user) would take as done.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +29,23 @@ def _current_umask() -> int:
     return mask
 
 
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, *, fsync: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
 
     The temporary name keeps the final suffix so that writers which dispatch on the suffix
-    (``np.save``, matplotlib's ``savefig``) produce the right format.
+    (``np.save``, matplotlib's ``savefig``) produce the right format.  ``fsync=True`` also
+    flushes the file to disk before the rename and the directory entry after it, so the new
+    file survives a power loss or a killed node (training checkpoints need that; results that
+    a rerun can recompute do not).
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -45,10 +58,30 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         # mkstemp creates the file private (0600); give the output the usual umask permissions
         os.chmod(tmp, 0o666 & ~_current_umask())
+        if fsync:
+            _fsync_path(tmp)
         os.replace(tmp, final)
+        if fsync:  # the rename itself is only durable once the directory entry is on disk
+            _fsync_path(final.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_json(path: str | os.PathLike, payload: Mapping[str, Any], *, fsync: bool = False,
+               indent: int = 1) -> None:
+    """``payload`` as indented JSON with a final newline, atomically (see :func:`atomic_path`)."""
+    text = json.dumps(payload, indent=indent) + "\n"
+    with atomic_path(path, fsync=fsync) as tmp:
+        tmp.write_text(text)
+
+
+def require_columns(table: pd.DataFrame, columns: Iterable[str], source: str) -> None:
+    """Fail with one message naming ``source`` and every missing column."""
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise ValueError(f"{source} lacks the column(s) {missing}; it has "
+                         f"{list(table.columns)}")
 
 
 def check_table_suffix(path: str | os.PathLike, what: str = "output table") -> None:
@@ -56,7 +89,8 @@ def check_table_suffix(path: str | os.PathLike, what: str = "output table") -> N
     suffix = Path(path).suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise ValueError(
-            f"{what} {str(path)!r} must end in {' or '.join(TABLE_SUFFIXES)}, got {suffix or 'no suffix'!r}"
+            f"{what} {str(path)!r} must end in {' or '.join(TABLE_SUFFIXES)}, "
+            f"got {suffix or 'no suffix'!r}"
         )
 
 

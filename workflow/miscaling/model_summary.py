@@ -131,7 +131,8 @@ def _absent(check: str, expected: str, what: str) -> dict:
 
 def _compare_widths(table: pd.DataFrame, arch_a: str, arch_b: str, width: int) -> dict:
     check = f"xi_{arch_a}_w{width}_below_{arch_b}_w{width}"
-    expected = f"xi({ARCH_TITLES[arch_a]}, width {width}) < xi({ARCH_TITLES[arch_b]}, width {width})"
+    expected = (f"xi({ARCH_TITLES[arch_a]}, width {width}) "
+                f"< xi({ARCH_TITLES[arch_b]}, width {width})")
     a, b = _model(table, arch_a, width), _model(table, arch_b, width)
     if a is None or b is None:
         return _absent(check, expected, f"width-{width} depth-1 {arch_a} and {arch_b}")

@@ -307,7 +307,8 @@ def _toeplitz_factor(rho: np.ndarray, context: str) -> np.ndarray:
     tol = 1e-10 * len(rho)
     if smallest < -tol:
         raise ValueError(
-            f"correlation matrix is not positive semi-definite ({context}; {len(rho)}x{len(rho)} Toeplitz matrix): "
+            f"correlation matrix is not positive semi-definite ({context}; "
+            f"{len(rho)}x{len(rho)} Toeplitz matrix): "
             f"smallest eigenvalue {smallest:.6g} < 0; no Gaussian process has these "
             f"correlations, choose a smaller amplitude or gamma"
         )

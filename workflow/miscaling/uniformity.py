@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from miscaling.fit import replicates_wide, fit_decay
+from miscaling.fit import fit_decay, replicates_wide
 
 __all__ = ["COLUMNS", "long_range_summary"]
 

@@ -22,7 +22,8 @@ def figure_paths(out: str | Path) -> tuple[Path, Path]:
     """``results/figures/fig5.pdf`` -> (that path, the same with .png)."""
     out = Path(out)
     if out.suffix.lower() != ".pdf":
-        raise ValueError(f"figure output {str(out)!r} must end in .pdf (a .png is written beside it)")
+        raise ValueError(
+            f"figure output {str(out)!r} must end in .pdf (a .png is written beside it)")
     return out, out.with_suffix(".png")
 
 

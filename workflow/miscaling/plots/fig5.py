@@ -26,7 +26,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="I(tau) tables of the generated sequences, each with label columns gamma, amplitude",
     )
     parser.add_argument(
-        "--fits", nargs="+", required=True, help="power-law fit tables, each with label column gamma"
+        "--fits", nargs="+", required=True,
+        help="power-law fit tables, each with label column gamma",
     )
     parser.add_argument(
         "--tolerance",

@@ -107,7 +107,7 @@ class LinearRNN:
     @property
     def transition(self) -> np.ndarray:
         """``M`` of the VAR(1) form ``(h_{t+1}, x_{t+1}) = M (h_t, x_t) + (0, y_{t+1})``."""
-        m, d = self.hidden, self.dim
+        d = self.dim
         return np.block([[self.u_h, self.w_h], [self.readout, np.zeros((d, d))]])
 
     @property

@@ -1,0 +1,179 @@
+"""``miscaling mi | fit | uniformity``: measure I(tau) and turn it into numbers."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from miscaling.cli.common import (
+    InputError,
+    add_labels,
+    confidence,
+    log,
+    non_negative_int,
+    number,
+    positive_int,
+    with_labels,
+)
+
+
+def register(commands) -> None:
+    """Add this family's subcommands to ``commands`` (an argparse subparsers action)."""
+    mi = commands.add_parser("mi", help="estimate I(tau) of symbol sequences")
+    mi.add_argument("input", help=".npy (1-D or 2-D ints), .npz (ragged 1-D arrays) or UTF-8 text")
+    mi.add_argument(
+        "--lags", required=True, help="'1,2,5', '1:1000' (inclusive) or 'log:1000:60'"
+    )
+    mi.add_argument(
+        "--estimator",
+        default="grassberger",
+        choices=("grassberger", "grassberger2003", "plugin", "miller_madow"),
+    )
+    mi.add_argument("--shuffles", type=non_negative_int, default=0, help="shuffle baselines")
+    mi.add_argument(
+        "--shuffle-scope",
+        default="global",
+        choices=("global", "within"),
+        help="permute across all sequences (noise floor) or within each (keeps composition)",
+    )
+    mi.add_argument("--bootstrap", type=non_negative_int, default=0, help="bootstrap replicates")
+    mi.add_argument(
+        "--resampling",
+        default="half",
+        choices=("half", "replacement"),
+        help="half-sample (delete-d jackknife, default) or with-replacement bootstrap",
+    )
+    mi.add_argument(
+        "--replicates-out",
+        default=None,
+        help="also write the replicate curves (replicate, lag, mi) for `fit --replicates`",
+    )
+    mi.add_argument("--confidence", type=confidence, default=0.95)
+    mi.add_argument(
+        "--block-length",
+        type=positive_int,
+        default=None,
+        help="bootstrap block length for a single long sequence (default: automatic)",
+    )
+    mi.add_argument("--seed", type=non_negative_int, default=0)
+    mi.add_argument("--backend", default="numpy", choices=("numpy", "torch", "auto"))
+    mi.add_argument("--threads", type=positive_int, default=1)
+    mi.add_argument("--out", required=True, help="output table (.csv or .parquet)")
+    add_labels(mi)
+    mi.set_defaults(func=run_mi)
+
+    fit = commands.add_parser("fit", help="fit exponential / power-law decay to an I(tau) table")
+    fit.add_argument("table", help="table with columns lag, mi (.csv or .parquet)")
+    fit.add_argument(
+        "--model", default="all", choices=("exponential", "power", "composite", "all")
+    )
+    fit.add_argument("--min-mi", type=number, default=0.0, help="use only points with mi > X")
+    fit.add_argument("--min-lag", type=positive_int, default=None)
+    fit.add_argument("--max-lag", type=positive_int, default=None)
+    fit.add_argument(
+        "--selection",
+        default="contiguous",
+        choices=("contiguous", "all"),
+        help="points up to the first one at or below --min-mi (default), or every point above it",
+    )
+    fit.add_argument("--confidence", type=confidence, default=0.95)
+    fit.add_argument(
+        "--too-few",
+        default="raise",
+        choices=("raise", "nan"),
+        help="a model with too few points above the threshold: error (default) or NaN rows",
+    )
+    fit.add_argument(
+        "--replicates",
+        default=None,
+        help="replicate curves from `mi --replicates-out`: resampling intervals instead of t",
+    )
+    fit.add_argument("--out", required=True, help="output table (.csv or .parquet)")
+    add_labels(fit)
+    fit.set_defaults(func=run_fit)
+
+    uniformity = commands.add_parser(
+        "uniformity", help="long-range I(tau) against the shuffle baseline (non-uniformity)"
+    )
+    uniformity.add_argument("table", help="I(tau) table with a baseline (mi --shuffles K)")
+    uniformity.add_argument("--replicates", required=True,
+                            help="its replicate curves (mi --replicates-out)")
+    uniformity.add_argument("--min-lag", type=positive_int, default=50)
+    uniformity.add_argument("--max-lag", type=positive_int, default=1000)
+    uniformity.add_argument("--confidence", type=confidence, default=0.95)
+    uniformity.add_argument("--out", required=True, help="one-row table (.csv or .parquet)")
+    add_labels(uniformity)
+    uniformity.set_defaults(func=run_uniformity)
+
+
+def run_mi(args: argparse.Namespace) -> None:
+    from miscaling.io import check_table_suffix, load_sequences, write_table
+    from miscaling.mi import mutual_information, parse_lags
+
+    check_table_suffix(args.out)
+    if args.replicates_out is not None:
+        check_table_suffix(args.replicates_out)
+        if args.bootstrap < 2:
+            raise InputError("--replicates-out needs --bootstrap B with B >= 2")
+    lags = parse_lags(args.lags)
+    sequences = load_sequences(args.input)
+    start = time.perf_counter()
+    table, replicates = mutual_information(
+        sequences,
+        lags,
+        estimator=args.estimator,
+        shuffles=args.shuffles,
+        bootstrap=args.bootstrap,
+        confidence=args.confidence,
+        block_length=args.block_length,
+        seed=args.seed,
+        backend=args.backend,
+        threads=args.threads,
+        resampling=args.resampling,
+        shuffle_scope=args.shuffle_scope,
+        return_replicates=True,
+    )
+    log.info("I(tau) at %d lags in %.2f s", len(table), time.perf_counter() - start)
+    if args.replicates_out is not None:
+        write_table(with_labels(replicates, args.labels), args.replicates_out)
+    write_table(with_labels(table, args.labels), args.out)
+
+
+def run_fit(args: argparse.Namespace) -> None:
+    from miscaling.fit import MODELS, fit_table
+    from miscaling.io import check_table_suffix, read_table, write_table
+
+    check_table_suffix(args.out)
+    table = read_table(args.table)
+    missing = {"lag", "mi"} - set(table.columns)
+    if missing:
+        raise InputError(f"input table {args.table!r} lacks the column(s) {sorted(missing)}")
+    replicates = None if args.replicates is None else read_table(args.replicates)
+    models = MODELS if args.model == "all" else (args.model,)
+    fits = fit_table(
+        table,
+        models=models,
+        replicates=replicates,
+        min_mi=args.min_mi,
+        min_lag=args.min_lag,
+        max_lag=args.max_lag,
+        confidence=args.confidence,
+        selection=args.selection,
+        too_few=args.too_few,
+    )
+    write_table(with_labels(fits, args.labels), args.out)
+
+
+def run_uniformity(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from miscaling.io import check_table_suffix, read_table, write_table
+    from miscaling.uniformity import long_range_summary
+
+    check_table_suffix(args.out)
+    if args.min_lag > args.max_lag:
+        raise InputError(f"--min-lag {args.min_lag} exceeds --max-lag {args.max_lag}")
+    row = long_range_summary(read_table(args.table), read_table(args.replicates),
+                             min_lag=args.min_lag, max_lag=args.max_lag,
+                             confidence=args.confidence)
+    write_table(with_labels(pd.DataFrame([row]), args.labels), args.out)

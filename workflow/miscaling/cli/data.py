@@ -1,0 +1,202 @@
+"""``miscaling synth | download | prepare``: the data every measurement starts from."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from miscaling.cli.common import (
+    InputError,
+    log,
+    non_negative_int,
+    number,
+    positive_int,
+)
+
+
+def register(commands) -> None:
+    """Add this family's subcommands to ``commands`` (an argparse subparsers action)."""
+    synth = commands.add_parser("synth", help="generate synthetic sequences")
+    kinds = synth.add_subparsers(dest="kind", required=True, metavar="KIND")
+    binary = kinds.add_parser(
+        "binary", help="binary sequences with I(tau) = A tau^-gamma (Appendix B)"
+    )
+    binary.add_argument("--n-seq", type=positive_int, required=True)
+    binary.add_argument("--length", type=positive_int, required=True)
+    binary.add_argument("--amplitude", type=number, required=True, help="A in nats")
+    binary.add_argument("--gamma", type=number, required=True)
+    binary.add_argument("--mode", default="exact", choices=("exact", "asymptotic", "literal"))
+    binary.add_argument("--seed", type=non_negative_int, default=0)
+    binary.add_argument("--out", required=True, help="output .npy (uint8, one row per sequence)")
+    binary.set_defaults(func=run_synth_binary)
+
+    download = commands.add_parser(
+        "download", help="fetch and verify a corpus (network or a local mirror)"
+    )
+    download.add_argument("corpus", help="ptb, wikitext2, wikitext103, text8, gpt2 or gpt2_117m")
+    download.add_argument("--dest", required=True, help="folder for the corpus' files")
+    download.add_argument("--mirror", default=None,
+                          help="local folder or URL base laid out like shared/data "
+                               "(default: $MISCALING_MIRROR; none = the canonical URLs)")
+    download.add_argument("--retries", type=non_negative_int, default=3)
+    download.add_argument("--hash", type=_hash_pin, action="append", default=[],
+                          metavar="NAME=ALG:HEX",
+                          help="pin a file's hash (required for files without a published one)")
+    download.add_argument("--manifest", default=None,
+                          help="where to write the manifest (default: DEST/manifest.json)")
+    download.set_defaults(func=run_download)
+
+    prepare = commands.add_parser("prepare", help="turn downloaded text into integer arrays")
+    steps = prepare.add_subparsers(dest="kind", required=True, metavar="STEP")
+    corpus = steps.add_parser("corpus", help="encode a corpus' splits with one vocabulary")
+    corpus.add_argument("manifest", help="manifest.json written by `download` or `split-text8`")
+    corpus.add_argument("--level", required=True, choices=("char", "word"))
+    corpus.add_argument("--splits", default="train,valid,test",
+                        help="comma-separated splits, in vocabulary order (default: %(default)s)")
+    corpus.add_argument("--out-dir", required=True, help="receives <split>.npy and vocab.json")
+    corpus.set_defaults(func=run_prepare_corpus)
+    text8 = steps.add_parser("split-text8", help="consecutive 90/5/5 MB train/valid/test")
+    text8.add_argument("manifest", help="manifest.json of the text8 download")
+    text8.add_argument("--sizes", type=_sizes, default=(90_000_000, 5_000_000, 5_000_000),
+                       help="bytes of train,valid,test (default: 90,000,000,5,000,000,5,000,000)")
+    text8.add_argument("--out-dir", required=True, help="receives {train,valid,test}.txt "
+                       "and manifest.json")
+    text8.set_defaults(func=run_prepare_split_text8)
+    gpt2 = steps.add_parser("gpt2", help="GPT-2 samples, one character sequence per sample")
+    gpt2.add_argument("manifest", help="manifest.json of the gpt2 (or gpt2_117m) download")
+    gpt2.add_argument("--split", default=None,
+                      help="which file of the manifest (needed when it lists several)")
+    gpt2.add_argument("--out-dir", required=True, help="receives samples.npz and vocab.json")
+    gpt2.set_defaults(func=run_prepare_gpt2)
+
+
+def run_synth_binary(args: argparse.Namespace) -> None:
+    from miscaling.io import save_array
+    from miscaling.synth import binary_power_law_sequences
+
+    if Path(args.out).suffix.lower() != ".npy":
+        raise InputError(f"--out {args.out!r} must end in .npy")
+    start = time.perf_counter()
+    sequences = binary_power_law_sequences(
+        args.n_seq, args.length, args.amplitude, args.gamma, mode=args.mode, seed=args.seed
+    )
+    log.info("%d x %d binary sequences in %.2f s", *sequences.shape, time.perf_counter() - start)
+    save_array(sequences, args.out)
+
+
+def _hash_pin(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or ":" not in value:
+        raise argparse.ArgumentTypeError(f"expected NAME=ALG:HEX (e.g. x.jsonl=sha256:ab12...), "
+                                         f"got {text!r}")
+    return name, value
+
+
+def run_download(args: argparse.Namespace) -> None:
+    import json
+
+    from miscaling.data.download import CORPORA, fetch_corpus, verify_file
+    from miscaling.io import atomic_path
+
+    if args.corpus not in CORPORA:
+        raise InputError(f"unknown corpus {args.corpus!r}; expected one of {', '.join(CORPORA)}")
+    dest = Path(args.dest)
+    hashes = dict(args.hash)
+    paths = fetch_corpus(args.corpus, dest, mirror=args.mirror, retries=args.retries,
+                         hashes=hashes)
+    files = {file.split: file for file in CORPORA[args.corpus].files}
+    manifest = {
+        "corpus": args.corpus,
+        "files": {
+            split: {"path": path.name, "hash": hashes.get(files[split].name,
+                                                          files[split].content_hash)}
+            for split, path in paths.items()
+        },
+    }
+    for entry in manifest["files"].values():  # the manifest only vouches for what it checked
+        if not verify_file(dest / entry["path"], entry["hash"]):
+            raise RuntimeError(f"{dest / entry['path']} changed after verification")
+    out = Path(args.manifest) if args.manifest else dest / "manifest.json"
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    log.info("%s: %d verified file(s) in %s", args.corpus, len(paths), dest)
+
+
+def _read_manifest(path: str) -> tuple[dict[str, Path], dict]:
+    """Split -> file path (relative paths are relative to the manifest's folder)."""
+    import json
+
+    manifest_path = Path(path)
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"manifest {path!r} does not exist")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        files = {split: manifest_path.parent / entry["path"]
+                 for split, entry in manifest["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputError(f"manifest {path!r} is not a corpus manifest "
+                         f"(expected {{'files': {{split: {{'path': ...}}}}}}): {err}") from None
+    return files, manifest
+
+
+def _write_manifest(out_dir: Path, corpus: str, paths: dict[str, Path]) -> None:
+    import json
+
+    from miscaling.io import atomic_path
+
+    manifest = {"corpus": corpus,
+                "files": {split: {"path": Path(p).name} for split, p in paths.items()}}
+    with atomic_path(out_dir / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def _sizes(text: str) -> tuple[int, int, int]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected three positive byte counts A,B,C, got {text!r}")
+    return sizes
+
+
+def run_prepare_corpus(args: argparse.Namespace) -> None:
+    from miscaling.data.prepare import encode_corpus
+
+    files, manifest = _read_manifest(args.manifest)
+    splits = {split: files[split] for split in args.splits.split(",") if split}
+    unknown = [split for split in args.splits.split(",") if split not in files]
+    if unknown:
+        raise InputError(f"manifest {args.manifest!r} has no split(s) {unknown}; it lists "
+                         f"{sorted(files)}")
+    summary = encode_corpus(splits, args.level, args.out_dir)
+    log.info("%s %s level: vocabulary %d, lengths %s", manifest.get("corpus", "?"), args.level,
+             summary["vocab_size"], summary["lengths"])
+
+
+def run_prepare_split_text8(args: argparse.Namespace) -> None:
+    from miscaling.data.prepare import split_text8
+
+    files, _ = _read_manifest(args.manifest)
+    if len(files) != 1:
+        raise InputError(f"manifest {args.manifest!r} should list the one text8 file, "
+                         f"lists {sorted(files)}")
+    out_dir = Path(args.out_dir)
+    paths = split_text8(next(iter(files.values())), out_dir, args.sizes)
+    _write_manifest(out_dir, "text8", paths)
+
+
+def run_prepare_gpt2(args: argparse.Namespace) -> None:
+    from miscaling.data.prepare import gpt2_samples
+
+    files, _ = _read_manifest(args.manifest)
+    if args.split is None and len(files) != 1:
+        raise InputError(f"manifest {args.manifest!r} lists {sorted(files)}; pick one with "
+                         "--split")
+    if args.split is not None and args.split not in files:
+        raise InputError(f"manifest {args.manifest!r} has no split {args.split!r}; it lists "
+                         f"{sorted(files)}")
+    source = files[args.split] if args.split else next(iter(files.values()))
+    summary = gpt2_samples(source, args.out_dir)
+    log.info("GPT-2 samples: %s", {k: v for k, v in summary.items() if k != "sources"})

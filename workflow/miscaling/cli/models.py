@@ -1,0 +1,150 @@
+"""``miscaling train | select | sample``: sequence models, their restarts and their samples."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from miscaling.cli.common import (
+    InputError,
+    log,
+    non_negative_int,
+    number,
+    positive_int,
+)
+
+
+def register(commands) -> None:
+    """Add this family's subcommands to ``commands`` (an argparse subparsers action)."""
+    train = commands.add_parser("train", help="train one sequence model (one restart)")
+    train.add_argument("--arch", required=True, choices=("rnn", "lstm", "transformer"))
+    train.add_argument("--width", type=positive_int, required=True)
+    train.add_argument("--depth", type=positive_int, required=True)
+    train.add_argument("--train", required=True, help="training sequences (.npy, [N, L] ints)")
+    train.add_argument("--valid", required=True, help="validation sequences (.npy)")
+    train.add_argument("--data", default="binary", choices=("binary", "char", "word"),
+                       help="which of the paper's hyperparameter sets (Appendix E)")
+    train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--vocab-size", type=positive_int, default=None,
+                       help="default: largest symbol + 1")
+    train.add_argument("--embedding-dim", type=positive_int, default=None,
+                       help="RNN/LSTM embedding size (paper: 2 on binary data)")
+    train.add_argument("--heads", type=positive_int, default=None,
+                       help="Transformer heads (paper: 4 binary, 8 text)")
+    train.add_argument("--max-len", type=positive_int, default=None,
+                       help="Transformer context (default: the sequence length)")
+    train.add_argument("--train-sequences", type=positive_int, default=None,
+                       help="use only the first N training sequences")
+    train.add_argument("--max-epochs", type=positive_int, default=None)
+    train.add_argument("--patience", type=positive_int, default=None)
+    train.add_argument("--batch-size", type=positive_int, default=None)
+    train.add_argument("--lr", type=number, default=None)
+    train.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"))
+    train.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
+    train.add_argument("--out-dir", required=True,
+                       help="run folder: checkpoint.pt, best.pt, log.csv, result.json (last)")
+    train.set_defaults(func=run_train)
+
+    select = commands.add_parser("select", help="pick the restart with the lowest val loss")
+    select.add_argument("runs", nargs="+", help="run folders written by `train`")
+    select.add_argument("--out", required=True, help="selection (.json)")
+    select.set_defaults(func=run_select)
+
+    sample = commands.add_parser("sample", help="unconditional samples from a trained model")
+    sample.add_argument("model", help="a `select` .json or a `train` run folder")
+    sample.add_argument("--n-sequences", type=positive_int, required=True)
+    sample.add_argument("--length", type=positive_int, required=True)
+    sample.add_argument("--first-symbols", default=None,
+                        help="training data whose first-symbol frequencies start each sample "
+                             "(default: uniform)")
+    sample.add_argument("--batch-size", type=positive_int, default=500)
+    sample.add_argument("--seed", type=non_negative_int, default=0)
+    sample.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    sample.add_argument("--threads", type=positive_int, default=1)
+    sample.add_argument("--out", required=True, help="samples (.npy, [N, L])")
+    sample.set_defaults(func=run_sample)
+
+
+def _load_symbols(path: str, what: str):
+    """A 2-D (or 1-D) non-negative integer array from ``.npy`` for training or sampling."""
+    import numpy as np
+
+    from miscaling.io import load_sequences
+
+    data = load_sequences(path)
+    if not isinstance(data, np.ndarray) or data.ndim not in (1, 2):
+        raise InputError(f"{what} {path!r} must be a 1-D or 2-D integer .npy array")
+    if data.size == 0:
+        raise InputError(f"{what} {path!r} is empty")
+    if not np.issubdtype(data.dtype, np.integer) or data.min() < 0:
+        raise InputError(f"{what} {path!r} must hold non-negative integer symbols")
+    return data
+
+
+def run_train(args: argparse.Namespace) -> None:
+    import torch
+
+    from miscaling.train import paper_config, train
+
+    torch.set_num_threads(args.threads)  # small recurrent models are slower with more threads
+    train_data = _load_symbols(args.train, "--train")
+    valid_data = _load_symbols(args.valid, "--valid")
+    if args.train_sequences is not None:
+        train_data = train_data[: args.train_sequences]
+    vocab_size = args.vocab_size or int(max(train_data.max(), valid_data.max())) + 1
+    model_config = {
+        "arch": args.arch, "vocab_size": vocab_size, "width": args.width, "depth": args.depth,
+        "embedding_dim": args.embedding_dim, "heads": args.heads,
+        "max_len": args.max_len or int(train_data.shape[-1]),
+    }
+    overrides = {key: value for key, value in {
+        "seed": args.seed, "max_epochs": args.max_epochs, "patience": args.patience,
+        "batch_size": args.batch_size, "lr": args.lr, "device": args.device,
+    }.items() if value is not None}
+    config = paper_config(args.arch, args.data, **overrides)
+    result = train(model_config, train_data, valid_data, config, args.out_dir)
+    log.info("best val loss %.5f nats at epoch %d of %d", result.best_val_loss,
+             result.best_epoch, result.epochs_run)
+
+
+def run_select(args: argparse.Namespace) -> None:
+    import json
+
+    from miscaling.io import atomic_path
+    from miscaling.train import select_best
+
+    best = select_best(args.runs)
+    with atomic_path(args.out) as tmp:
+        tmp.write_text(json.dumps(best, indent=1) + "\n")
+    log.info("selected %s (val loss %.5f)", best["best_dir"], best["best_val_loss"])
+
+
+def run_sample(args: argparse.Namespace) -> None:
+    import json
+
+    import torch
+
+    from miscaling.io import save_array
+    from miscaling.sample import generate, symbol_frequencies
+    from miscaling.train import load_best_model
+
+    torch.set_num_threads(args.threads)
+    if not args.out.endswith(".npy"):
+        raise InputError(f"--out {args.out!r} must end in .npy")
+    selection = Path(args.model)
+    run_dir = Path(json.loads(selection.read_text())["best_dir"]) if selection.is_file() \
+        else selection
+    model, info = load_best_model(run_dir, device="cpu")
+    first = None
+    if args.first_symbols is not None:
+        starts = _load_symbols(args.first_symbols, "--first-symbols")
+        first = symbol_frequencies(starts[:, 0] if starts.ndim == 2 else starts[:1],
+                                   model.config["vocab_size"])
+    start = time.perf_counter()
+    samples = generate(model, args.n_sequences, args.length, batch_size=args.batch_size,
+                       seed=args.seed, device=None if args.device == "auto" else args.device,
+                       first_token=first)
+    log.info("%d x %d samples from %s (epoch %d) in %.1f s", *samples.shape, run_dir,
+             info["epoch"], time.perf_counter() - start)
+    save_array(samples, args.out)
