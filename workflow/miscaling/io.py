@@ -84,6 +84,18 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], source: str) ->
                          f"{list(table.columns)}")
 
 
+def smallest_uint_dtype(top: int) -> np.dtype:
+    """The smallest of uint8/uint16/uint32 that holds every value in ``0 .. top``.
+
+    Symbol ids are stored this small on disk and in the estimator's grids (the text corpora's
+    ids fit in uint8/uint16).  Beyond uint32 there is no reason to stay unsigned: int64.
+    """
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
 def check_table_suffix(path: str | os.PathLike, what: str = "output table") -> None:
     """Fail early (before any computation) if ``path`` is not a supported table format."""
     suffix = Path(path).suffix.lower()
