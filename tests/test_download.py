@@ -190,8 +190,10 @@ def test_archive_hash_mismatch_fails_and_leaves_nothing(monkeypatch, server, tmp
         fetch_corpus("tiny", tmp_path)
     message = str(caught.value)
     for expected in ("wiki.train.tokens", server.url(ARCHIVE_NAME), "does not match",
-                     "--mirror DIR", "MISCALING_MIRROR=DIR", "<MIRROR>/tiny/tiny-v1.zip"):
+                     "--mirror /path/to/mirror", "MISCALING_MIRROR=/path/to/mirror",
+                     "/path/to/mirror/tiny/tiny-v1.zip", "Data sets and mirrors"):
         assert expected in message
+    assert "shared/data" not in message and "../" not in message  # no path outside the repo
     assert server.requests == [ARCHIVE_NAME]  # a wrong file is not fetched again and again
     assert files_under(tmp_path) == []
 
@@ -200,9 +202,10 @@ def test_content_hash_mismatch_fails_without_a_final_file(monkeypatch, server, t
     register_zip_corpus(monkeypatch, server, content_hashes={"valid": _hash("sha1", b"other")})
     with pytest.raises(DownloadError, match=r"wiki\.valid\.tokens.*content sha1 is"):
         fetch_corpus("tiny", tmp_path)
-    # train (verified, fetched first) stays; valid never appears; the verified archive is kept
-    # so that a re-run does not download it again; nothing else (no extraction, no temp file).
-    assert files_under(tmp_path) == [".download/tiny-v1.zip", "wiki.train.tokens"]
+    # dest is left as it was before the call: train (verified, fetched first) is removed
+    # again, valid never appears, and the archive this call downloaded is gone too.
+    assert files_under(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_direct_file_with_wrong_content_is_not_kept(monkeypatch, server, tmp_path):
@@ -229,7 +232,7 @@ def test_dropped_connections_are_retried_then_reported(monkeypatch, server, tmp_
     assert server.requests == ["plain.train.txt"] * 3  # first try + 2 retries
     message = str(caught.value)
     assert "plain.train.txt" in message and server.url("plain.train.txt") in message
-    assert "gave up after 3 attempts" in message and "--mirror DIR" in message
+    assert "gave up after 3 attempts" in message and "--mirror /path/to/mirror" in message
     assert files_under(tmp_path) == []
 
 
@@ -268,6 +271,62 @@ def test_wrong_file_is_removed_even_when_the_new_fetch_fails(monkeypatch, server
     with pytest.raises(DownloadError):
         fetch_corpus("plain", tmp_path)
     assert files_under(tmp_path) == []  # no unverified file that looks like a finished download
+
+
+def test_failed_download_leaves_dest_as_it_was(monkeypatch, server, tmp_path):
+    """A hash mismatch on the last file removes what the call added, and only that."""
+    register_zip_corpus(monkeypatch, server, content_hashes={"test": _hash("sha1", b"other")})
+    (tmp_path / "notes.txt").write_bytes(b"mine")
+    (tmp_path / "wiki.train.tokens").write_bytes(CONTENTS["train"])  # verified: kept as it is
+    (tmp_path / ".download").mkdir()
+    (tmp_path / ".download" / "old.zip").write_bytes(b"from an earlier run")
+    before = {name: (tmp_path / name).stat().st_mtime_ns
+              for name in ("notes.txt", "wiki.train.tokens", ".download/old.zip")}
+    with pytest.raises(DownloadError, match=r"wiki\.test\.tokens.*content sha1 is"):
+        fetch_corpus("tiny", tmp_path)
+    assert files_under(tmp_path) == [".download/old.zip", "notes.txt", "wiki.train.tokens"]
+    assert {name: (tmp_path / name).stat().st_mtime_ns for name in before} == before
+    assert server.requests == [ARCHIVE_NAME]
+
+
+def test_failed_download_removes_the_folders_it_created(monkeypatch, server, tmp_path):
+    register_direct_corpus(monkeypatch, server, content_hashes={"test": _hash("sha256", b"x")})
+    with pytest.raises(DownloadError, match=r"plain\.test\.txt"):
+        fetch_corpus("plain", tmp_path / "a" / "b")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_also_leaves_dest_as_it_was(monkeypatch, server, tmp_path):
+    register_zip_corpus(monkeypatch, server)
+    install = download._install_member
+
+    def interrupted(file, *args):
+        if file.split == "valid":
+            raise KeyboardInterrupt
+        install(file, *args)
+
+    monkeypatch.setattr(download, "_install_member", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_corpus("tiny", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_network_errors_suggest_a_mirror_and_mirror_errors_do_not(monkeypatch, server, tmp_path):
+    register_direct_corpus(monkeypatch, server)
+    del server.routes["plain.valid.txt"]
+    with pytest.raises(DownloadError) as caught:
+        fetch_corpus("plain", tmp_path / "net")
+    assert "--mirror /path/to/mirror" in str(caught.value)
+    assert "/path/to/mirror/plain/plain.valid.txt.gz" in str(caught.value)
+
+    mirror = tmp_path / "mirror"
+    (mirror / "plain").mkdir(parents=True)
+    (mirror / "plain" / "plain.train.txt").write_bytes(b"tampered")
+    monkeypatch.setenv("MISCALING_MIRROR", str(mirror))
+    with pytest.raises(DownloadError) as caught:
+        fetch_corpus("plain", tmp_path / "mirrored")
+    assert "content sha256 is" in str(caught.value)
+    assert "/path/to/mirror" not in str(caught.value) and "--mirror" not in str(caught.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,16 +408,19 @@ def test_mirror_without_the_file_lists_the_paths_tried(monkeypatch, server, tmp_
                   f"tiny/{ARCHIVE_NAME}", ARCHIVE_NAME):
         assert f"  {mirror / tried}\n" in message
     assert server.requests == []  # a mirror never falls back to the network
-    assert files_under(tmp_path / "out") == ["wiki.train.tokens"]
+    assert 'the README\'s "Data sets and mirrors"' in message and "shared/data" not in message
+    assert not (tmp_path / "out").exists()  # train, verified first, does not stay behind
 
 
 def test_corrupt_mirror_copy_is_not_used(monkeypatch, server, tmp_path):
     register_zip_corpus(monkeypatch, server)
     mirror = make_mirror(tmp_path / "mirror", archive_at=ARCHIVE_NAME)
     (mirror / MIRROR_DIR / "wiki.train.tokens.gz").write_bytes(gzip.compress(b"tampered"))
-    with pytest.raises(DownloadError, match=r"wiki\.train\.tokens\.gz.*content sha1 is"):
+    with pytest.raises(DownloadError, match=r"wiki\.train\.tokens\.gz.*content sha1 is") as caught:
         fetch_corpus("tiny", tmp_path / "out", mirror=str(mirror))
-    assert files_under(tmp_path / "out") == []
+    # A mirror was used: the hint to use one is noise here.
+    assert "--mirror" not in str(caught.value) and "MISCALING_MIRROR" not in str(caught.value)
+    assert not (tmp_path / "out").exists()  # the call created it; a failure takes it away
     assert server.requests == []
 
 

@@ -260,6 +260,35 @@ def test_split_text8_rejects_bad_sizes(tmp_path):
     source = write(tmp_path / "text8", b"xyz")
     with pytest.raises(ValueError, match="3 positive integers"):
         split_text8(source, tmp_path / "out", sizes=(2, 1))
+    for sizes in ((2, 0, 1), (2.0, 1, 0), ("1", 1, 1), (True, 1, 1)):
+        with pytest.raises(ValueError, match="3 positive integers"):
+            split_text8(source, tmp_path / "out", sizes=sizes)
+    assert_no_outputs(tmp_path / "out")
+
+
+@pytest.mark.parametrize("chunk_bytes", [0, -1, 2.5, None])
+def test_every_entry_point_refuses_a_bad_chunk_size(tmp_path, chunk_bytes):
+    source = write(tmp_path / "t.txt", "abc\n")
+    calls = {
+        "encode_corpus": lambda: encode_corpus({"train": source}, "char", tmp_path / "o",
+                                               chunk_bytes=chunk_bytes),
+        "split_text8": lambda: split_text8(source, tmp_path / "o", sizes=(2, 1, 1),
+                                           chunk_bytes=chunk_bytes),
+        "gpt2_samples": lambda: gpt2_samples(source, tmp_path / "o", chunk_bytes=chunk_bytes),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=rf"invalid {name}: chunk_bytes must be"):
+            call()
+    assert_no_outputs(tmp_path / "o")
+
+
+def test_vocab_json_is_indented_ascii_json(tmp_path):
+    """The exact bytes of vocab.json: one-space indent, ASCII escapes, a final newline."""
+    source = write(tmp_path / "s.jsonl", '{"text": "a\\ud800b\u00e9\u20ac"}\n')
+    summary = gpt2_samples(source, tmp_path / "out")
+    raw = (tmp_path / "out" / "vocab.json").read_bytes()
+    expected = {**summary, "symbols": ["a", "b", "\u00e9", "\u20ac", "\ud800"]}  # code points
+    assert raw == (json.dumps(expected, ensure_ascii=True, indent=1) + "\n").encode("ascii")
 
 
 # --------------------------------------------------------------------------- GPT-2 samples

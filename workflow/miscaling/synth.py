@@ -84,10 +84,12 @@ factored through its eigendecomposition instead.  The paper's settings (``A = 0.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
+
+from miscaling.settings import check_choice, check_int, problems_error
 
 __all__ = [
     "MODES",
@@ -224,14 +226,6 @@ def target_mi(lags, amplitude, gamma) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Correlation profiles
 # --------------------------------------------------------------------------------------------
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
@@ -255,12 +249,6 @@ def _check_gamma(gamma) -> float:
     return g
 
 
-def _check_mode(mode) -> str:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    return mode
-
-
 def power_law_correlations(length, amplitude, gamma, mode="exact") -> np.ndarray:
     r"""Correlations ``ρ(τ)``, ``τ = 0 … length-1`` (``ρ(0) = 1``) targeting ``I(τ) = A τ^{-γ}``.
 
@@ -268,10 +256,11 @@ def power_law_correlations(length, amplitude, gamma, mode="exact") -> np.ndarray
     * ``asymptotic``: ``ρ(τ) = π sqrt(A/2) τ^{-γ/2}`` (corrected Eq. 47; needs ``A ≤ 2/π²``);
     * ``literal``: ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}`` (Eq. 47 as printed; gives ``≈ A/π³ τ^{-γ}``).
     """
-    n = _check_int(length, "length", 2)
+    problems_error("power_law_correlations",
+                   check_int("length", length, 2) + check_choice("mode", mode, MODES))
+    n = int(length)
     a = _check_amplitude(amplitude)
     g = _check_gamma(gamma)
-    mode = _check_mode(mode)
     tau = np.arange(1, n, dtype=float)
     if mode == "exact":
         tail = correlation_for_binary_mi(a * tau ** (-g))
@@ -323,7 +312,9 @@ def binary_sequences_from_correlations(n_seq, correlations, seed=0, *, context=N
     :class:`ValueError` (with the smallest eigenvalue) if ``toeplitz(ρ)`` is not positive
     semi-definite.  ``context`` is a free-text description added to error messages.
     """
-    n = _check_int(n_seq, "n_seq", 1)
+    problems_error("binary_sequences_from_correlations",
+                   check_int("n_seq", n_seq, 1) + check_int("seed", seed, 0, optional=True))
+    n = int(n_seq)
     rho = _as_float_array(correlations, "correlations")
     if rho.ndim != 1 or rho.size < 2:
         raise ValueError("correlations must be a 1-D array of length >= 2 (rho(0), rho(1), ...)")
@@ -337,10 +328,6 @@ def binary_sequences_from_correlations(n_seq, correlations, seed=0, *, context=N
             f"correlations must stay within [-1, 1]; rho({idx}) = {rho[idx]!r}"
             + (f" ({context})" if context else "")
         )
-    if isinstance(seed, bool) or not (seed is None or isinstance(seed, Integral)):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
     length = rho.size
     factor_t = np.ascontiguousarray(
         _toeplitz_factor(rho, context or "user-supplied correlations").T
@@ -366,7 +353,7 @@ def binary_power_law_sequences(
     Paper settings: ``n_seq=10000, length=512, amplitude=0.1, gamma=0.4`` (Section 4.2.1) and
     ``length=1000``, ``gamma ∈ [0.1, 1]`` (Appendix D.1).
     """
-    n = _check_int(n_seq, "n_seq", 1)
+    problems_error("binary_power_law_sequences", check_int("n_seq", n_seq, 1))
     rho = power_law_correlations(length, amplitude, gamma, mode)
     context = f"amplitude={amplitude!r}, gamma={gamma!r}, length={length!r}, mode={mode!r}"
-    return binary_sequences_from_correlations(n, rho, seed, context=context)
+    return binary_sequences_from_correlations(n_seq, rho, seed, context=context)

@@ -37,8 +37,9 @@ def register(commands) -> None:
     download.add_argument("corpus", help="ptb, wikitext2, wikitext103, text8, gpt2 or gpt2_117m")
     download.add_argument("--dest", required=True, help="folder for the corpus' files")
     download.add_argument("--mirror", default=None,
-                          help="local folder or URL base laid out like shared/data "
-                               "(default: $MISCALING_MIRROR; none = the canonical URLs)")
+                          help="local folder or URL base laid out as the README's 'Data sets "
+                               "and mirrors' shows (default: $MISCALING_MIRROR; none = the "
+                               "canonical URLs)")
     download.add_argument("--retries", type=non_negative_int, default=3)
     download.add_argument("--hash", type=_hash_pin, action="append", default=[],
                           metavar="NAME=ALG:HEX",
@@ -94,61 +95,11 @@ def _hash_pin(text: str) -> tuple[str, str]:
 
 
 def run_download(args: argparse.Namespace) -> None:
-    import json
+    from miscaling.data.manifest import download_corpus
 
-    from miscaling.data.download import CORPORA, fetch_corpus, verify_file
-    from miscaling.io import atomic_path
-
-    if args.corpus not in CORPORA:
-        raise InputError(f"unknown corpus {args.corpus!r}; expected one of {', '.join(CORPORA)}")
-    dest = Path(args.dest)
-    hashes = dict(args.hash)
-    paths = fetch_corpus(args.corpus, dest, mirror=args.mirror, retries=args.retries,
-                         hashes=hashes)
-    files = {file.split: file for file in CORPORA[args.corpus].files}
-    manifest = {
-        "corpus": args.corpus,
-        "files": {
-            split: {"path": path.name, "hash": hashes.get(files[split].name,
-                                                          files[split].content_hash)}
-            for split, path in paths.items()
-        },
-    }
-    for entry in manifest["files"].values():  # the manifest only vouches for what it checked
-        if not verify_file(dest / entry["path"], entry["hash"]):
-            raise RuntimeError(f"{dest / entry['path']} changed after verification")
-    out = Path(args.manifest) if args.manifest else dest / "manifest.json"
-    with atomic_path(out) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    log.info("%s: %d verified file(s) in %s", args.corpus, len(paths), dest)
-
-
-def _read_manifest(path: str) -> tuple[dict[str, Path], dict]:
-    """Split -> file path (relative paths are relative to the manifest's folder)."""
-    import json
-
-    manifest_path = Path(path)
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"manifest {path!r} does not exist")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        files = {split: manifest_path.parent / entry["path"]
-                 for split, entry in manifest["files"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(f"manifest {path!r} is not a corpus manifest "
-                         f"(expected {{'files': {{split: {{'path': ...}}}}}}): {err}") from None
-    return files, manifest
-
-
-def _write_manifest(out_dir: Path, corpus: str, paths: dict[str, Path]) -> None:
-    import json
-
-    from miscaling.io import atomic_path
-
-    manifest = {"corpus": corpus,
-                "files": {split: {"path": Path(p).name} for split, p in paths.items()}}
-    with atomic_path(out_dir / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    _, verified = download_corpus(args.corpus, args.dest, manifest=args.manifest,
+                                  mirror=args.mirror, retries=args.retries, hashes=dict(args.hash))
+    log.info("%s: %d verified file(s) in %s", args.corpus, len(verified), Path(args.dest))
 
 
 def _sizes(text: str) -> tuple[int, int, int]:
@@ -162,41 +113,34 @@ def _sizes(text: str) -> tuple[int, int, int]:
 
 
 def run_prepare_corpus(args: argparse.Namespace) -> None:
+    from miscaling.data.manifest import read_manifest, select_splits
     from miscaling.data.prepare import encode_corpus
 
-    files, manifest = _read_manifest(args.manifest)
-    splits = {split: files[split] for split in args.splits.split(",") if split}
-    unknown = [split for split in args.splits.split(",") if split not in files]
-    if unknown:
-        raise InputError(f"manifest {args.manifest!r} has no split(s) {unknown}; it lists "
-                         f"{sorted(files)}")
+    files, manifest = read_manifest(args.manifest)
+    splits = select_splits(files, args.splits.split(","), args.manifest)
     summary = encode_corpus(splits, args.level, args.out_dir)
     log.info("%s %s level: vocabulary %d, lengths %s", manifest.get("corpus", "?"), args.level,
              summary["vocab_size"], summary["lengths"])
 
 
 def run_prepare_split_text8(args: argparse.Namespace) -> None:
+    from miscaling.data.manifest import read_manifest, write_manifest
     from miscaling.data.prepare import split_text8
 
-    files, _ = _read_manifest(args.manifest)
+    files, _ = read_manifest(args.manifest)
     if len(files) != 1:
         raise InputError(f"manifest {args.manifest!r} should list the one text8 file, "
                          f"lists {sorted(files)}")
     out_dir = Path(args.out_dir)
     paths = split_text8(next(iter(files.values())), out_dir, args.sizes)
-    _write_manifest(out_dir, "text8", paths)
+    write_manifest(out_dir, "text8", paths)
 
 
 def run_prepare_gpt2(args: argparse.Namespace) -> None:
+    from miscaling.data.manifest import read_manifest, single_file
     from miscaling.data.prepare import gpt2_samples
 
-    files, _ = _read_manifest(args.manifest)
-    if args.split is None and len(files) != 1:
-        raise InputError(f"manifest {args.manifest!r} lists {sorted(files)}; pick one with "
-                         "--split")
-    if args.split is not None and args.split not in files:
-        raise InputError(f"manifest {args.manifest!r} has no split {args.split!r}; it lists "
-                         f"{sorted(files)}")
-    source = files[args.split] if args.split else next(iter(files.values()))
+    files, _ = read_manifest(args.manifest)
+    source = single_file(files, args.split, args.manifest, hint="pick one with --split")
     summary = gpt2_samples(source, args.out_dir)
     log.info("GPT-2 samples: %s", {k: v for k, v in summary.items() if k != "sources"})
