@@ -1,4 +1,4 @@
-"""Entropy estimators from counts (miscaling.entropy) against hand-computed values."""
+"""Entropy estimators from counts (miscaling.mi.entropy) against hand-computed values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from miscaling.entropy import (
+from miscaling.mi.entropy import (
     ESTIMATORS,
     LOOKUP_CAP,
     entropy_columns,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from miscaling.fit import MODELS, decay_verdict, fit_decay, fit_table
+from miscaling.fit import MODELS, FitConfig, decay_verdict, fit_decay, fit_table
 
 LAGS = np.arange(1, 201, dtype=float)
 
@@ -379,7 +379,7 @@ def test_fit_table_aligns_a_long_replicate_table():
     assert param(fits, "power", "gamma", "ci_high") == pytest.approx(0.419)
     with pytest.raises(ValueError, match=r"lacks lag\(s\) \[200.0\]"):
         fit_table(table, "power", replicates=long[long.lag < 200])
-    with pytest.raises(ValueError, match="missing column"):
+    with pytest.raises(ValueError, match=r"replicate table lacks the column\(s\) \['replicate'\]"):
         fit_table(table, "power", replicates=long.drop(columns="replicate"))
     with pytest.raises(ValueError, match="shape"):
         fit_decay(LAGS, table.mi, "power", replicates=reps[:5])
@@ -400,3 +400,40 @@ def test_too_few_points_can_give_nan_rows():
     assert none["value"].isna().all() and (none["n_points"] == 0).all()
     with pytest.raises(ValueError, match="too_few must be"):
         fit_decay(lags, mi, too_few="skip")
+
+
+# ------------------------------------------------------------------------------------------
+# FitConfig: the point-selection and interval settings as one record
+# ------------------------------------------------------------------------------------------
+def test_fit_config_equals_the_keywords():
+    mi = 0.1 * LAGS**-0.4 * np.exp(0.05 * np.cos(LAGS))
+    keywords = dict(min_mi=1e-3, min_lag=2, max_lag=150, confidence=0.9, selection="all",
+                    too_few="nan")
+    config = FitConfig(**keywords)
+    pd.testing.assert_frame_equal(fit_decay(LAGS, mi, config=config),
+                                  fit_decay(LAGS, mi, **keywords), check_exact=True)
+    table = pd.DataFrame({"lag": LAGS, "mi": mi})
+    pd.testing.assert_frame_equal(fit_table(table, config=config),
+                                  fit_decay(LAGS, mi, **keywords), check_exact=True)
+    with pytest.raises(ValueError, match="either as config= or as keywords.*min_mi"):
+        fit_decay(LAGS, mi, config=config, min_mi=0.5)
+
+
+def test_fit_config_validates_every_field_and_round_trips():
+    with pytest.raises(ValueError) as err:
+        FitConfig(min_mi=-1, min_lag="2", confidence=1.5, selection="some", too_few="skip")
+    for part in ("min_mi must be a finite number >= 0, got -1",
+                 "min_lag must be a real number or None, got '2'",
+                 "confidence must lie strictly between 0 and 1, got 1.5",
+                 "unknown selection 'some'", "too_few must be 'raise' or 'nan', got 'skip'"):
+        assert part in str(err.value)
+    with pytest.raises(ValueError, match=r"min_lag \(9.0\) must not exceed max_lag \(3.0\)"):
+        FitConfig(min_lag=9, max_lag=3)
+    config = FitConfig(min_mi=1e-3, max_lag=40, too_few="nan")
+    assert config.max_lag == 40.0 and type(config.max_lag) is float
+    assert FitConfig.from_dict(config.to_dict()) == config
+    columns = config.as_columns(pd.DataFrame({"value": [1.0, 2.0]}))
+    assert list(columns)[1:] == [f"fit_{name}" for name in config.to_dict()]
+    assert FitConfig.from_table(columns) == config
+    # a CSV reads the value "nan" as an empty cell; too_few is never empty
+    assert FitConfig.from_table(columns.assign(fit_too_few=np.nan)) == config

@@ -1,4 +1,4 @@
-"""Auto-mutual information estimator (miscaling.mi, miscaling.mi_torch)."""
+"""Auto-mutual information estimator (miscaling.mi and its modules)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from miscaling import mi as mi_mod
-from miscaling import mi_resample
-from miscaling.entropy import ESTIMATORS, entropy_from_counts
-from miscaling.mi import COLUMNS, mutual_information, parse_lags
+from miscaling.mi import (
+    COLUMNS,
+    EstimatorConfig,
+    engine,
+    mutual_information,
+    numpy_counter,
+    parse_lags,
+    resample,
+)
+from miscaling.mi import grid as grid_mod
+from miscaling.mi import symbols as symbols_mod
+from miscaling.mi.entropy import ESTIMATORS, entropy_from_counts
 
 LN2 = math.log(2.0)
 
@@ -96,8 +104,8 @@ def test_matches_reference(estimator, path, shape):
 
 def test_layouts_are_what_the_test_above_intends():
     rng = np.random.default_rng(0)
-    assert mi_mod._choose_layout(np.array([5, 300, 37, 1, 90]), 50).shape[0] == 1
-    assert mi_mod._choose_layout(np.array([len(s) for s in ragged(rng, 6, 60, 70, 6)]),
+    assert grid_mod.choose_layout(np.array([5, 300, 37, 1, 90]), 50).shape[0] == 1
+    assert grid_mod.choose_layout(np.array([len(s) for s in ragged(rng, 6, 60, 70, 6)]),
                                  50).shape[0] == 6
 
 
@@ -225,7 +233,8 @@ def test_input_forms_and_dtypes():
 def test_output_format():
     x = np.random.default_rng(1).integers(0, 3, 300)
     df = mutual_information(x, [5, 1, 5, 3])
-    assert list(df.columns) == COLUMNS
+    settings = list(EstimatorConfig.column_names().values())
+    assert list(df.columns) == COLUMNS + settings[1:]  # estimator ends COLUMNS, starts settings
     assert df.lag.tolist() == [1, 3, 5]
     assert df[["ci_low", "ci_high", "baseline", "baseline_sd"]].isna().all().all()
     assert (df.estimator == "grassberger").all()
@@ -255,13 +264,13 @@ def test_torch_cpu_equals_numpy(estimator, path, kind):
 
 def test_torch_counter_beyond_lookup_table():
     torch = pytest.importorskip("torch")
-    from miscaling.entropy import LOOKUP_CAP
-    from miscaling.mi_torch import TorchCounter
+    from miscaling.mi.entropy import LOOKUP_CAP
+    from miscaling.mi.torch_counter import TorchCounter
 
     grid = np.zeros((1, 3 * LOOKUP_CAP), dtype=np.int64)
     grid[0, ::7] = 1  # counts of (0, 0) exceed the lookup table
     for dense in (True, False):
-        a = mi_mod.NumpyCounter(grid, 2, False, dense, "grassberger").joint(3)
+        a = numpy_counter.NumpyCounter(grid, 2, False, dense, "grassberger").joint(3)
         b = TorchCounter(grid, 2, False, dense, "grassberger", torch.device("cpu")).joint(3)
         assert (a.n, a.m) == (b.n, b.m) and a.s == pytest.approx(b.s, rel=1e-14)
 
@@ -304,7 +313,7 @@ def test_shuffle_keeps_each_sequence_composition():
     for seqs in (ragged(rng, 5, 3, 40, 9), list(rng.integers(0, 9, (4, 30)))):
         flat = np.concatenate(seqs)
         lengths = np.array([len(s) for s in seqs])
-        out = mi_resample.shuffle_within(flat, lengths, rng)
+        out = resample.shuffle_within(flat, lengths, rng)
         assert not np.array_equal(out, flat)
         for a, b in zip(np.split(out, np.cumsum(lengths)[:-1]), seqs):
             assert np.array_equal(np.sort(a), np.sort(b))
@@ -344,16 +353,16 @@ def test_bootstrap_unit_weights_reproduce_estimate(path, shape):
             else [rng.integers(0, 5, n) for n in (50, 900, 20)])
     lags = np.array([1, 4, 19])
     df = mutual_information(seqs, lags, "miller_madow", _path=path)
-    flat, lengths = mi_mod._collect(seqs)
-    ids, alphabet = mi_mod._compact_ids(flat)
-    symbols = mi_mod._Symbols(ids, lengths, alphabet)
-    plan = mi_mod._make_plan(symbols, lags, path)
-    units = mi_resample.resampling_units(lengths, 19, None)
+    flat, lengths = symbols_mod.collect(seqs)
+    ids, alphabet = symbols_mod.compact_ids(flat)
+    symbols = symbols_mod.Symbols(ids, lengths, alphabet)
+    plan = engine.make_plan(symbols, lags, path)
+    units = resample.resampling_units(lengths, 19, None)
     grid = plan.layout.arrange(ids, alphabet)
     starts = np.append(plan.layout.cells_of(units.bounds[:-1]), grid.size)
     ones = np.ones((2, units.n_units), dtype=np.int64)
     for lag, want in zip(lags, df.mi):
-        got = mi_resample.replicate_mi(int(lag), grid, starts, alphabet,
+        got = resample.replicate_mi(int(lag), grid, starts, alphabet,
                                        plan.layout.sentinel, ones, "miller_madow")
         assert np.allclose(got, want, rtol=0, atol=1e-12)
 
@@ -401,10 +410,10 @@ def test_block_bootstrap_spread_matches_sampling_spread():
 
 def test_resampling_weights():
     rng = np.random.default_rng(0)
-    half = mi_resample.resampling_weights(rng, 21, 50, "half")
+    half = resample.resampling_weights(rng, 21, 50, "half")
     assert set(np.unique(half)) == {0, 1} and (half.sum(axis=1) == 11).all()
     assert len({tuple(r) for r in half}) == 50  # distinct subsets (C(21, 11) ≈ 3.5e5)
-    boot = mi_resample.resampling_weights(rng, 7, 50, "replacement")
+    boot = resample.resampling_weights(rng, 7, 50, "replacement")
     assert (boot.sum(axis=1) == 7).all() and boot.max() > 1
 
 
@@ -619,7 +628,7 @@ def test_regression_against_saved_values(kind, path, estimator, scope, resamplin
 
 
 def test_regression_layouts_are_the_intended_ones():
-    kinds = {k: mi_mod._choose_layout(np.array([len(s) for s in regression_data(k)]), 17).kind
+    kinds = {k: grid_mod.choose_layout(np.array([len(s) for s in regression_data(k)]), 17).kind
              for k in ("gapped", "padded")}
     assert kinds == {"gapped": "gapped", "padded": "padded"}
 
@@ -633,12 +642,12 @@ def test_chunked_counting_equals_unchunked(monkeypatch, path, kind):
     kw = {"shuffles": 2, "bootstrap": 15, "seed": 3, "_path": path, "return_replicates": True}
     if kind == "small-units":
         kw["block_length"] = 37  # many units per chunk: the grouped unit counting
-    monkeypatch.setattr(mi_resample, "COUNT_CHUNK", 2**30)
+    monkeypatch.setattr(grid_mod, "COUNT_CHUNK", 2**30)
     whole, whole_reps = mutual_information(data, [1, 2, 9, 20], **kw)
     for chunk in (1, 7, 100):
-        monkeypatch.setattr(mi_resample, "COUNT_CHUNK", chunk)
-        monkeypatch.setattr(mi_mod, "DENSE_BATCH_BYTES", 1)
-        monkeypatch.setattr(mi_mod, "DENSE_CHUNK_TABLES", 0)
+        monkeypatch.setattr(grid_mod, "COUNT_CHUNK", chunk)
+        monkeypatch.setattr(numpy_counter, "DENSE_BATCH_BYTES", 1)
+        monkeypatch.setattr(numpy_counter, "DENSE_CHUNK_TABLES", 0)
         chunked, reps = mutual_information(data, [1, 2, 9, 20], **kw)
         pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
         pd.testing.assert_frame_equal(reps, whole_reps, check_exact=True)
@@ -646,16 +655,16 @@ def test_chunked_counting_equals_unchunked(monkeypatch, path, kind):
 
 def test_compact_ids_use_the_smallest_dtype_and_reuse_compact_input():
     x = np.arange(1000) % 255
-    ids, alphabet = mi_mod._compact_ids(x.astype(np.int64))
+    ids, alphabet = symbols_mod.compact_ids(x.astype(np.int64))
     assert alphabet == 255 and ids.dtype == np.uint8  # 0…254 and the sentinel 255
     compact = x.astype(np.uint8)
-    ids, _ = mi_mod._compact_ids(compact)
+    ids, _ = symbols_mod.compact_ids(compact)
     assert ids is compact  # already compact: no copy (and never written to)
-    ids, alphabet = mi_mod._compact_ids(np.arange(256, dtype=np.uint8))
+    ids, alphabet = symbols_mod.compact_ids(np.arange(256, dtype=np.uint8))
     assert alphabet == 256 and ids.dtype == np.uint16  # the sentinel needs 9 bits
-    ids, alphabet = mi_mod._compact_ids((x * 1000).astype(np.uint32))
+    ids, alphabet = symbols_mod.compact_ids((x * 1000).astype(np.uint32))
     assert alphabet == 255 and ids.dtype == np.uint8 and (ids == x).all()
-    ids, alphabet = mi_mod._compact_ids(x.astype(np.uint64) * 10**15)  # the np.unique branch
+    ids, alphabet = symbols_mod.compact_ids(x.astype(np.uint64) * 10**15)  # the np.unique branch
     assert alphabet == 255 and ids.dtype == np.uint8 and (ids == x).all()
 
 
@@ -670,9 +679,75 @@ def test_input_array_is_not_modified():
 
 def test_resampling_units_are_ranges():
     lengths = np.array([10, 3, 25])
-    blocks = mi_resample.resampling_units(lengths, 2, 4)
+    blocks = resample.resampling_units(lengths, 2, 4)
     assert blocks.bounds.tolist() == [0, 4, 8, 10, 13, 17, 21, 25, 29, 33, 37, 38]
     assert blocks.n_units == 11
     assert blocks.labels().tolist()[:14] == [0] * 4 + [1] * 4 + [2] * 2 + [3] * 3 + [4]
-    seqs = mi_resample.resampling_units(np.full(25, 3), 1, None)
+    seqs = resample.resampling_units(np.full(25, 3), 1, None)
     assert seqs.n_units == 25 and seqs.bounds.tolist() == list(range(0, 76, 3))
+
+
+# --------------------------------------------------------------------------- recorded settings
+
+
+SETTINGS = dict(estimator="plugin", shuffles=2, shuffle_scope="within", bootstrap=12,
+                resampling="replacement", confidence=0.9, block_length=70, seed=11)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_table_records_the_config_that_made_it(tmp_path, suffix):
+    from miscaling.io import read_table, write_table
+
+    x = markov_chain(np.random.default_rng(6), 1, 3000, 0.2)[0]
+    df = mutual_information(x, "1:6", **SETTINGS)
+    want = EstimatorConfig(**SETTINGS)
+    assert EstimatorConfig.from_table(df) == want
+    write_table(df, tmp_path / f"mi{suffix}")
+    assert EstimatorConfig.from_table(read_table(tmp_path / f"mi{suffix}")) == want
+    # defaults, with the None settings (block_length) and a fresh-entropy seed
+    plain = mutual_information(x, [1, 2], seed=None)
+    write_table(plain, tmp_path / f"plain{suffix}")
+    assert (EstimatorConfig.from_table(read_table(tmp_path / f"plain{suffix}"))
+            == EstimatorConfig(seed=None))
+
+
+def test_config_argument_equals_the_keywords():
+    x = markov_chain(np.random.default_rng(7), 12, 300, 0.2)
+    by_keywords = mutual_information(x, "1:5", **SETTINGS)
+    by_config = mutual_information(x, "1:5", config=EstimatorConfig(**SETTINGS))
+    pd.testing.assert_frame_equal(by_config, by_keywords, check_exact=True)
+    # execution arguments stay call arguments and change nothing
+    threaded = mutual_information(x, "1:5", config=EstimatorConfig(**SETTINGS), threads=2)
+    pd.testing.assert_frame_equal(threaded, by_keywords, check_exact=True)
+    with pytest.raises(ValueError, match="either as config= or as keywords.*shuffles, seed"):
+        mutual_information(x, [1], config=EstimatorConfig(), shuffles=3, seed=4)
+    with pytest.raises(ValueError, match="config must be an instance of EstimatorConfig, got dict"):
+        mutual_information(x, [1], config=dict(SETTINGS))
+
+
+def test_estimator_config_validates_and_round_trips():
+    config = EstimatorConfig(**SETTINGS)
+    assert EstimatorConfig.from_dict(config.to_dict()) == config
+    assert config.replace(seed=None).seed is None
+    with pytest.raises(AttributeError):
+        config.seed = 3  # frozen
+    normalised = EstimatorConfig(shuffles=np.int64(2), confidence=np.float32(0.5), seed=np.uint8(3))
+    assert type(normalised.shuffles) is int and type(normalised.seed) is int
+    assert type(normalised.confidence) is float
+    # every problem at once, each named with the value
+    with pytest.raises(ValueError) as err:
+        EstimatorConfig(estimator="kraskov", shuffles=True, bootstrap=-1, confidence=2,
+                        block_length=0, seed=-1, backend="jax")
+    for part in ("unknown estimator 'kraskov'", "shuffles must be an integer >= 0, got True",
+                 "bootstrap must be an integer >= 0, got -1", r"confidence must be in (0, 1)",
+                 "block_length must be None or an integer >= 1, got 0",
+                 "seed must be None or an integer >= 0, got -1", "unknown backend 'jax'"):
+        assert part in str(err.value)
+    with pytest.raises(ValueError, match="unknown EstimatorConfig field.*threads"):
+        EstimatorConfig.from_dict({"threads": 2})
+
+
+def test_import_does_not_load_torch():
+    code = ("import sys; import miscaling.mi as mi; mi.parse_lags('log:1000:60'); "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

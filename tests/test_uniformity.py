@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from miscaling.mi import mutual_information
 from miscaling.synth import binary_power_law_sequences
-from miscaling.uniformity import COLUMNS, long_range_summary
+from miscaling.uniformity import COLUMNS, UniformityConfig, long_range_summary
 
 
 def _measure(x, lags, **kw):
@@ -50,3 +50,23 @@ def test_bad_tables_are_rejected():
     table["baseline"] = np.nan
     with pytest.raises(ValueError, match="baseline is missing"):
         long_range_summary(table, reps)
+
+
+def test_uniformity_config_equals_the_keywords_and_validates():
+    x = binary_power_law_sequences(200, 300, amplitude=0.1, gamma=0.4, mode="exact", seed=2)
+    table, reps = _measure(x, "log:250:12")
+    config = UniformityConfig(min_lag=20, max_lag=250, confidence=0.9)
+    by_config = long_range_summary(table, reps, config=config)
+    assert by_config == long_range_summary(table, reps, min_lag=20, max_lag=250,
+                                           confidence=0.9)
+    assert by_config["confidence"] == 0.9
+    with pytest.raises(ValueError, match="either as config= or as keywords.*min_lag"):
+        long_range_summary(table, reps, config=config, min_lag=10)
+    with pytest.raises(ValueError) as err:
+        UniformityConfig(min_lag=0, max_lag=2.5, confidence=1)
+    for part in ("min_lag must be >= 1, got 0", "max_lag must be an integer, got 2.5",
+                 "confidence must lie strictly between 0 and 1, got 1"):
+        assert part in str(err.value)
+    with pytest.raises(ValueError, match="min_lag 60 exceeds max_lag 50"):
+        UniformityConfig(min_lag=60, max_lag=50)
+    assert UniformityConfig.from_table(config.as_columns(pd.DataFrame([by_config]))) == config

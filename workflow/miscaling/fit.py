@@ -61,15 +61,20 @@ fitted as 0.745 with ``"all"`` and 0.789 with ``"contiguous"``, γ = 0.7 as 0.66
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from miscaling.io import require_columns
+from miscaling.mi.config import settings_from
+from miscaling.settings import Settings, problems_error
+
 __all__ = [
-    "MODELS", "PARAMETERS", "SELECTIONS", "decay_verdict", "fit_decay", "fit_table",
-    "replicates_wide",
+    "MODELS", "PARAMETERS", "SELECTIONS", "TOO_FEW", "FitConfig", "decay_verdict", "fit_decay",
+    "fit_table", "replicates_wide",
 ]
 
 #: A replicate whose fit is undefined (too few positive points) is dropped; if more than this
@@ -78,6 +83,7 @@ MAX_FAILED_REPLICATE_FRACTION = 0.1
 
 MODELS = ("exponential", "power", "composite")
 SELECTIONS = ("contiguous", "all")
+TOO_FEW = ("raise", "nan")
 
 #: Reported parameters of each model, in output order.
 PARAMETERS = {
@@ -90,21 +96,8 @@ PARAMETERS = {
 _RSS_FLOOR_REL = math.sqrt(np.finfo(float).eps)
 
 COLUMNS = [
-    "model",
-    "parameter",
-    "value",
-    "ci_low",
-    "ci_high",
-    "aicc",
-    "delta_aicc",
-    "akaike_weight",
-    "n_points",
-    "lag_min",
-    "lag_max",
-    "min_mi",
-    "selection",
-    "confidence",
-    "ci_method",
+    "model", "parameter", "value", "ci_low", "ci_high", "aicc", "delta_aicc", "akaike_weight",
+    "n_points", "lag_min", "lag_max", "min_mi", "selection", "confidence", "ci_method",
     "n_replicates",
 ]
 
@@ -186,12 +179,69 @@ def _check_replicates(replicates, n_lags: int) -> np.ndarray | None:
     return reps
 
 
-def _check_optional_real(value, name: str):
-    if value is None:
-        return None
+def _real_problem(name: str, value, *, optional: bool) -> list[str]:
+    if value is None and optional:
+        return []
     if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
-        raise ValueError(f"{name} must be a real number or None, got {value!r}")
-    return float(value)
+        return [f"{name} must be a real number{' or None' if optional else ''}, got {value!r}"]
+    return []
+
+
+@dataclass(frozen=True)
+class FitConfig(Settings):
+    """Which points :func:`fit_decay` fits and how it computes intervals (module docstring).
+
+    ``min_mi`` the noise floor (points with ``mi > min_mi``), ``min_lag``/``max_lag`` the
+    inclusive lag window (None: unbounded), ``selection`` one of :data:`SELECTIONS`,
+    ``confidence`` the two-sided level of the intervals, ``too_few`` what a model with too few
+    points does (:data:`TOO_FEW`).  Recorded in a fit table as the columns ``fit_<field>``
+    (the table's own ``min_mi``, ``selection`` and ``confidence`` columns predate them).
+    """
+
+    min_mi: float = 0.0
+    min_lag: float | None = None
+    max_lag: float | None = None
+    confidence: float = 0.95
+    selection: str = "contiguous"
+    too_few: str = "raise"
+
+    COLUMN_NAMES = {name: f"fit_{name}" for name in (
+        "min_mi", "min_lag", "max_lag", "confidence", "selection", "too_few")}
+
+    def __post_init__(self) -> None:
+        problems = []
+        min_mi = self.min_mi
+        if _real_problem("min_mi", min_mi, optional=False) or min_mi < 0 or math.isinf(min_mi):
+            problems.append(f"min_mi must be a finite number >= 0, got {min_mi!r}")
+        window = (_real_problem("min_lag", self.min_lag, optional=True)
+                  + _real_problem("max_lag", self.max_lag, optional=True))
+        problems += window
+        if not window and None not in (self.min_lag, self.max_lag) \
+                and self.min_lag > self.max_lag:
+            problems.append(f"min_lag ({float(self.min_lag)}) must not exceed max_lag "
+                            f"({float(self.max_lag)})")
+        if _real_problem("confidence", self.confidence, optional=False) \
+                or not 0.0 < self.confidence < 1.0:
+            problems.append(f"confidence must lie strictly between 0 and 1, got "
+                            f"{self.confidence!r}")
+        if self.selection not in SELECTIONS:
+            problems.append(f"unknown selection {self.selection!r}; expected one of "
+                            f"{SELECTIONS}")
+        if self.too_few not in TOO_FEW:
+            problems.append(f"too_few must be 'raise' or 'nan', got {self.too_few!r}")
+        problems_error("FitConfig", problems)
+        for name in ("min_mi", "min_lag", "max_lag", "confidence"):  # plain floats
+            value = getattr(self, name)
+            object.__setattr__(self, name, None if value is None else float(value))
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, source: str = "table") -> FitConfig:
+        """:meth:`Settings.from_table`; a CSV reader takes ``too_few``'s value ``"nan"`` for
+        an empty cell, and ``too_few`` is never empty, so an empty column reads ``"nan"``."""
+        column = cls.COLUMN_NAMES["too_few"]
+        if column in table.columns and len(table) and table[column].isna().all():
+            table = table.assign(**{column: "nan"})
+        return super().from_table(table, source)
 
 
 def _select_models(models) -> tuple:
@@ -220,6 +270,7 @@ def fit_decay(
     replicates=None,
     selection="contiguous",
     too_few="raise",
+    config: FitConfig | None = None,
 ) -> pd.DataFrame:
     r"""Fit exponential (Eq. 9), power-law and composite decays to ``I(τ)`` in log space.
 
@@ -248,6 +299,10 @@ def fit_decay(
         Optional resampling replicate curves, shape ``(len(lags), B)`` aligned with ``lags``;
         the intervals are then percentile intervals over refits on the replicates (see the
         module docstring) instead of t intervals.
+    config
+        The point-selection and interval settings above at once, as a :class:`FitConfig`;
+        ``min_mi``, ``min_lag``, ``max_lag``, ``confidence``, ``selection`` and ``too_few``
+        must then be left at their defaults.
 
     Returns
     -------
@@ -265,6 +320,12 @@ def fit_decay(
         Mismatched or non-1-D inputs, invalid options, or too few usable points for a model
         (a model with ``k`` = coefficients + 1 needs ``n > k + 1`` points for a finite AICc).
     """
+    config = settings_from(FitConfig, config, {
+        "min_mi": min_mi, "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence,
+        "selection": selection, "too_few": too_few,
+    })
+    min_mi, min_lag, max_lag = config.min_mi, config.min_lag, config.max_lag
+    conf, selection, too_few = config.confidence, config.selection, config.too_few
     models = _select_models(models)
     lag_arr = np.asarray(lags, dtype=float)
     mi_arr = np.asarray(mi, dtype=float)
@@ -280,20 +341,6 @@ def fit_decay(
     if np.isnan(lag_arr).any():
         raise ValueError("lags must not contain NaN")
     reps = _check_replicates(replicates, lag_arr.size)
-    min_mi = _check_optional_real(min_mi, "min_mi")
-    if min_mi is None or min_mi < 0 or not math.isfinite(min_mi):
-        raise ValueError(f"min_mi must be a finite number >= 0, got {min_mi!r}")
-    min_lag = _check_optional_real(min_lag, "min_lag")
-    max_lag = _check_optional_real(max_lag, "max_lag")
-    if min_lag is not None and max_lag is not None and min_lag > max_lag:
-        raise ValueError(f"min_lag ({min_lag}) must not exceed max_lag ({max_lag})")
-    conf = _check_optional_real(confidence, "confidence")
-    if conf is None or not 0.0 < conf < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
-
-    if selection not in SELECTIONS:
-        raise ValueError(f"unknown selection {selection!r}; expected one of {SELECTIONS}")
-
     window = (lag_arr > 0) & np.isfinite(lag_arr)
     if min_lag is not None:
         window &= lag_arr >= min_lag
@@ -319,8 +366,6 @@ def fit_decay(
     if max_lag is not None:
         rule += f", lag <= {max_lag:g}"
 
-    if too_few not in ("raise", "nan"):
-        raise ValueError(f"too_few must be 'raise' or 'nan', got {too_few!r}")
     results = {}
     for model in models:
         x = _design(model, tau)
@@ -400,9 +445,9 @@ def decay_verdict(fits: pd.DataFrame) -> dict:
     ``"algebraic"`` otherwise.  ``best_model`` is the lowest-AICc model among all fitted (this may
     be ``"composite"``).  Also returns the per-model ``aicc`` and ``akaike_weight`` dicts.
     """
-    required = {"model", "aicc", "akaike_weight"}
-    if not isinstance(fits, pd.DataFrame) or not required <= set(fits.columns):
-        raise ValueError(f"fits must be a DataFrame from fit_decay with columns {sorted(required)}")
+    if not isinstance(fits, pd.DataFrame):
+        raise ValueError(f"fits must be a DataFrame from fit_decay, got {type(fits).__name__}")
+    require_columns(fits, ("model", "aicc", "akaike_weight"), "the fits (from fit_decay)")
     per_model = fits.drop_duplicates("model").set_index("model")
     missing = [m for m in ("exponential", "power") if m not in per_model.index]
     if missing:
@@ -430,12 +475,7 @@ def fit_table(table: pd.DataFrame, models=MODELS, *, replicates: pd.DataFrame | 
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in ("lag", "mi") if c not in table.columns]
-    if missing:
-        raise ValueError(
-            f"table is missing column(s) {missing}; expected 'lag' and 'mi', "
-            f"got {list(table.columns)}"
-        )
+    require_columns(table, ("lag", "mi"), "the I(tau) table")
     wide = None if replicates is None else replicates_wide(replicates, table["lag"].to_numpy())
     return fit_decay(table["lag"].to_numpy(), table["mi"].to_numpy(), models,
                      replicates=wide, **kwargs)
@@ -445,10 +485,7 @@ def replicates_wide(replicates: pd.DataFrame, lags: np.ndarray) -> np.ndarray:
     """Long replicate table → array (lags × replicates) aligned with ``lags``."""
     if not isinstance(replicates, pd.DataFrame):
         raise ValueError(f"replicates must be a DataFrame, got {type(replicates).__name__}")
-    missing = [c for c in ("replicate", "lag", "mi") if c not in replicates.columns]
-    if missing:
-        raise ValueError(f"replicate table is missing column(s) {missing}; expected "
-                         f"'replicate', 'lag', 'mi', got {list(replicates.columns)}")
+    require_columns(replicates, ("replicate", "lag", "mi"), "the replicate table")
     if replicates.duplicated(["replicate", "lag"]).any():
         raise ValueError("replicate table has repeated (replicate, lag) rows")
     wide = replicates.pivot(index="lag", columns="replicate", values="mi")

@@ -19,18 +19,51 @@ numbers that separate the two:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from miscaling.fit import fit_decay, replicates_wide
+from miscaling.io import require_columns
+from miscaling.mi.config import settings_from
+from miscaling.settings import Settings, check_int, problems_error
 
-__all__ = ["COLUMNS", "long_range_summary"]
+__all__ = ["COLUMNS", "UniformityConfig", "long_range_summary"]
 
 COLUMNS = [
     "lag_min", "lag_max", "n_lags", "mi_mean", "baseline_mean", "excess", "excess_ci_low",
     "excess_ci_high", "distinguishable", "gamma", "gamma_ci_low", "gamma_ci_high",
     "gamma_excess", "gamma_excess_ci_low", "gamma_excess_ci_high", "confidence",
 ]
+
+
+@dataclass(frozen=True)
+class UniformityConfig(Settings):
+    """The long-range window ``[min_lag, max_lag]`` and the intervals' two-sided level.
+
+    Recorded in a uniformity table as the columns ``uniformity_<field>`` (its own
+    ``lag_min``/``lag_max`` are the lags actually in the window, ``confidence`` predates them).
+    """
+
+    min_lag: int = 50
+    max_lag: int = 1000
+    confidence: float = 0.95
+
+    COLUMN_NAMES = {name: f"uniformity_{name}" for name in ("min_lag", "max_lag", "confidence")}
+
+    def __post_init__(self) -> None:
+        problems = check_int("min_lag", self.min_lag, 1) + check_int("max_lag", self.max_lag, 1)
+        if not problems and self.min_lag > self.max_lag:
+            problems.append(f"min_lag {self.min_lag} exceeds max_lag {self.max_lag}")
+        if isinstance(self.confidence, bool) or not isinstance(self.confidence, (int, float)) \
+                or not 0.0 < self.confidence < 1.0:
+            problems.append(f"confidence must lie strictly between 0 and 1, got "
+                            f"{self.confidence!r}")
+        problems_error("UniformityConfig", problems)
+        object.__setattr__(self, "min_lag", int(self.min_lag))
+        object.__setattr__(self, "max_lag", int(self.max_lag))
+        object.__setattr__(self, "confidence", float(self.confidence))
 
 
 def _power_gamma(lags: np.ndarray, mi: np.ndarray, replicates: np.ndarray | None,
@@ -48,17 +81,20 @@ def _power_gamma(lags: np.ndarray, mi: np.ndarray, replicates: np.ndarray | None
 
 
 def long_range_summary(table: pd.DataFrame, replicates: pd.DataFrame, *, min_lag: int = 50,
-                       max_lag: int = 1000, confidence: float = 0.95) -> dict:
+                       max_lag: int = 1000, confidence: float = 0.95,
+                       config: UniformityConfig | None = None) -> dict:
     """Long-range numbers of one I(τ) table (see the module docstring).
 
     ``table`` is the estimator's output with the shuffle baseline (``lag, mi, baseline``);
     ``replicates`` its long replicate table (``replicate, lag, mi``).  Lags in
-    ``[min_lag, max_lag]`` are used.
+    ``[min_lag, max_lag]`` are used.  ``config`` gives the three settings at once (the
+    keywords then left at their defaults).
     """
-    missing = {"lag", "mi", "baseline"} - set(table.columns)
-    if missing:
-        raise ValueError(f"I(tau) table lacks the column(s) {sorted(missing)} "
-                         "(run `miscaling mi` with --shuffles K >= 1)")
+    config = settings_from(UniformityConfig, config, {
+        "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence})
+    min_lag, max_lag, confidence = config.min_lag, config.max_lag, config.confidence
+    require_columns(table, ("lag", "mi", "baseline"),
+                    "the I(tau) table (a baseline needs `miscaling mi --shuffles K` with K >= 1)")
     window = table[(table["lag"] >= min_lag) & (table["lag"] <= max_lag)]
     if len(window) < 3:
         raise ValueError(f"only {len(window)} lag(s) in the window [{min_lag}, {max_lag}]; "

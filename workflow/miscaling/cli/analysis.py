@@ -108,52 +108,42 @@ def register(commands) -> None:
 
 def run_mi(args: argparse.Namespace) -> None:
     from miscaling.io import check_table_suffix, load_sequences, write_table
-    from miscaling.mi import mutual_information, parse_lags
+    from miscaling.mi import EstimatorConfig, mutual_information, parse_lags
 
     check_table_suffix(args.out)
     if args.replicates_out is not None:
         check_table_suffix(args.replicates_out)
         if args.bootstrap < 2:
             raise InputError("--replicates-out needs --bootstrap B with B >= 2")
-    lags = parse_lags(args.lags)
-    sequences = load_sequences(args.input)
-    start = time.perf_counter()
-    table, replicates = mutual_information(
-        sequences,
-        lags,
+    config = EstimatorConfig(
         estimator=args.estimator,
         shuffles=args.shuffles,
+        shuffle_scope=args.shuffle_scope,
         bootstrap=args.bootstrap,
+        resampling=args.resampling,
         confidence=args.confidence,
         block_length=args.block_length,
         seed=args.seed,
         backend=args.backend,
-        threads=args.threads,
-        resampling=args.resampling,
-        shuffle_scope=args.shuffle_scope,
-        return_replicates=True,
+    )
+    lags = parse_lags(args.lags)
+    sequences = load_sequences(args.input)
+    start = time.perf_counter()
+    table, replicates = mutual_information(
+        sequences, lags, config=config, threads=args.threads, return_replicates=True
     )
     log.info("I(tau) at %d lags in %.2f s", len(table), time.perf_counter() - start)
     if args.replicates_out is not None:
         write_table(with_labels(replicates, args.labels), args.replicates_out)
-    write_table(with_labels(table, args.labels), args.out)
+    write_table(with_labels(table, args.labels), args.out)  # the settings are columns already
 
 
 def run_fit(args: argparse.Namespace) -> None:
-    from miscaling.fit import MODELS, fit_table
-    from miscaling.io import check_table_suffix, read_table, write_table
+    from miscaling.fit import MODELS, FitConfig, fit_table
+    from miscaling.io import check_table_suffix, read_table, require_columns, write_table
 
     check_table_suffix(args.out)
-    table = read_table(args.table)
-    missing = {"lag", "mi"} - set(table.columns)
-    if missing:
-        raise InputError(f"input table {args.table!r} lacks the column(s) {sorted(missing)}")
-    replicates = None if args.replicates is None else read_table(args.replicates)
-    models = MODELS if args.model == "all" else (args.model,)
-    fits = fit_table(
-        table,
-        models=models,
-        replicates=replicates,
+    config = FitConfig(
         min_mi=args.min_mi,
         min_lag=args.min_lag,
         max_lag=args.max_lag,
@@ -161,19 +151,24 @@ def run_fit(args: argparse.Namespace) -> None:
         selection=args.selection,
         too_few=args.too_few,
     )
-    write_table(with_labels(fits, args.labels), args.out)
+    table = read_table(args.table)
+    require_columns(table, ("lag", "mi"), f"input table {args.table!r}")
+    replicates = None if args.replicates is None else read_table(args.replicates)
+    models = MODELS if args.model == "all" else (args.model,)
+    fits = fit_table(table, models=models, replicates=replicates, config=config)
+    write_table(with_labels(config.as_columns(fits), args.labels), args.out)
 
 
 def run_uniformity(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from miscaling.io import check_table_suffix, read_table, write_table
-    from miscaling.uniformity import long_range_summary
+    from miscaling.uniformity import UniformityConfig, long_range_summary
 
     check_table_suffix(args.out)
     if args.min_lag > args.max_lag:
         raise InputError(f"--min-lag {args.min_lag} exceeds --max-lag {args.max_lag}")
-    row = long_range_summary(read_table(args.table), read_table(args.replicates),
-                             min_lag=args.min_lag, max_lag=args.max_lag,
-                             confidence=args.confidence)
-    write_table(with_labels(pd.DataFrame([row]), args.labels), args.out)
+    config = UniformityConfig(min_lag=args.min_lag, max_lag=args.max_lag,
+                              confidence=args.confidence)
+    row = long_range_summary(read_table(args.table), read_table(args.replicates), config=config)
+    write_table(with_labels(config.as_columns(pd.DataFrame([row])), args.labels), args.out)

@@ -33,28 +33,27 @@ labels and no full-length temporaries (memory stays O(chunk + table), not O(symb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
 
+from . import grid as grid_mod
 from .entropy import entropy_columns
+from .grid import grid_blocks, pair_codes
 
 __all__ = [
-    "COUNT_CHUNK",
     "RESAMPLING",
     "SHUFFLE_SCOPES",
     "ResamplingUnits",
-    "chunked_bincount",
-    "grid_blocks",
-    "pair_codes",
     "replicate_curves",
     "replicate_mi",
     "resampling_units",
     "resampling_weights",
     "shuffle_baseline",
     "shuffle_within",
+    "unit_pair_counts",
 ]
 
 RESAMPLING: tuple[str, ...] = ("half", "replacement")
@@ -66,69 +65,6 @@ MAX_SEQUENCE_GROUPS = 1000
 # Per-unit count tables with at most this many cells are kept dense (a BLAS matmul per batch
 # of replicates); larger ones are scipy.sparse.  Also bounds a batch's cells × replicates.
 _DENSE_UNIT_CELLS = 2**22
-#: Grid cells per chunk in the chunked counting passes (here and in :mod:`miscaling.mi`).
-#: A chunk's int64 pair codes then stay in the L3 cache (2^19–2^20 measured fastest on 2M
-#: symbols, 2 cores) and scratch memory is O(chunk) instead of O(symbols).  Read at call time,
-#: so tests can set it tiny to exercise the chunk boundaries.
-COUNT_CHUNK = 2**19
-
-
-# --------------------------------------------------------------------------- chunked counting
-
-
-def chunked_bincount(values: np.ndarray, minlength: int) -> np.ndarray:
-    """``np.bincount(values.ravel(), minlength=minlength)`` for non-negative integers of any
-    dtype, all ``< minlength``.
-
-    np.bincount first converts its whole input to intp (8 bytes per element); feeding it one
-    chunk at a time bounds that copy.
-    """
-    flat = np.ravel(values)
-    step = 8 * COUNT_CHUNK  # only a bounded copy is wanted here, not cache locality
-    total = np.zeros(minlength, dtype=np.int64)
-    for lo in range(0, flat.size, step):
-        total += np.bincount(flat[lo: lo + step].astype(np.intp, copy=False),
-                             minlength=minlength)
-    return total
-
-
-def grid_blocks(shape: tuple[int, int], start: int, stop: int,
-                chunk: int) -> Iterator[tuple[int, int, int, int]]:
-    """Rectangles ``(r0, r1, c0, c1)`` of a ``rows × cols`` grid that cover its flat (row-major)
-    cells ``start … stop−1`` in order, each of about ``chunk`` cells or fewer.
-
-    A rectangle is either part of one row or a run of whole rows, so that the pairs starting in
-    it at a lag τ are two 2-D slices (see :func:`pair_codes`).
-    """
-    cols = shape[1]
-    flat = start
-    while flat < stop:
-        row, col = divmod(flat, cols)
-        if col or stop - flat < cols or cols > chunk:  # (part of) one row
-            end = min(cols, col + max(chunk, 1), stop - row * cols)
-            yield row, row + 1, col, end
-            flat = row * cols + end
-        else:
-            n_rows = min(max(1, chunk // cols), (stop - flat) // cols)
-            yield row, row + n_rows, 0, cols
-            flat += n_rows * cols
-
-
-def pair_codes(grid: np.ndarray, lag: int, block: tuple[int, int, int, int], width: int,
-               out: np.ndarray) -> np.ndarray | None:
-    """Codes ``x·width + y`` of the pairs (x, y) = (grid[r, c], grid[r, c + lag]) whose first
-    element lies in ``block`` (from :func:`grid_blocks`), row-major, written to the start of
-    ``out`` (1-D, at least the block's size, of the codes' dtype).  None when no pair starts
-    in the block (it lies in the last ``lag`` columns)."""
-    r0, r1, c0, c1 = block
-    end = min(c1, grid.shape[1] - lag)
-    if end <= c0:
-        return None
-    codes = out[: (r1 - r0) * (end - c0)].reshape(r1 - r0, end - c0)
-    # dtype= makes numpy compute in the codes' dtype: uint8/uint16 ids would overflow.
-    np.multiply(grid[r0:r1, c0:end], width, out=codes, dtype=out.dtype)
-    np.add(codes, grid[r0:r1, c0 + lag: end + lag], out=codes)
-    return codes.reshape(-1)
 
 
 # --------------------------------------------------------------------------- shuffles
@@ -271,7 +207,7 @@ def unit_pair_counts(lag: int, grid: np.ndarray, starts: np.ndarray, width: int,
     cells, measured on 5·10^4–2·10^6 codes).
     """
     cells = width * width
-    chunk = max(COUNT_CHUNK, cells // 2)  # a histogram per chunk costs O(width²)
+    chunk = max(grid_mod.COUNT_CHUNK, cells // 2)  # a histogram per chunk costs O(width²)
     n_units = starts.size - 1
     code_dtype = np.int32 if cells <= 2**31 else np.int64
     buf = np.empty(chunk, dtype=np.int64)

@@ -1,15 +1,17 @@
-"""Torch backend for the per-lag joint counting of :func:`miscaling.mi.mutual_information`.
+"""The torch counter: the per-lag joint counting of :func:`miscaling.mi.mutual_information`
+on any torch device.
 
-Same algorithm as :class:`miscaling.mi.NumpyCounter` — dense ``bincount`` of pair codes for
-small alphabets, sort + run lengths otherwise — with torch ops on any device (CUDA when
-available), and the ``n g(n)`` lookup table moved to the device once.  The grid of compact
+Same algorithm as :class:`miscaling.mi.numpy_counter.NumpyCounter` — dense ``bincount`` of pair
+codes for small alphabets, sort + run lengths otherwise — with torch ops on any device (CUDA
+when available), and the ``n g(n)`` lookup table moved to the device once.  The grid of compact
 ids travels to the device in its own small dtype and is widened there; the codes of a lag are
 computed whole (no chunking: device memory holds about 12–16 bytes per symbol).  Entropies are
 accumulated in float64, so results agree with numpy to rounding (~1e-12).  Everything else
 (marginals, shuffles, bootstrap) is shared with the numpy backend.
 
 This module imports torch at import time; :mod:`miscaling.mi` imports it only when
-``backend="torch"`` (or ``"auto"`` with CUDA) is requested.
+``backend="torch"`` (or ``"auto"`` with CUDA) is requested.  The device follows the project's
+one rule (:func:`miscaling.device.resolve_device`).
 """
 
 from __future__ import annotations
@@ -17,29 +19,21 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from miscaling.device import resolve_device
+
 from .entropy import LOOKUP_CAP, CountSummary, ng_exact, ng_table, summarize_counts
 
-__all__ = ["TorchCounter", "resolve_device"]
+__all__ = ["TorchCounter"]
 
 # Histograms this small are cheaper to copy to the host than to reduce on the device.
 _HOST_CELLS = 4096
-
-
-def resolve_device(device=None) -> torch.device:
-    """``device`` as a torch.device; default CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"unknown torch device {device!r}: {err}") from None
 
 
 class TorchCounter:
     """Joint histogram of (x_t, x_{t+τ}) over a grid on a torch device, one lag at a time."""
 
     def __init__(self, grid: np.ndarray, alphabet: int, sentinel: bool, dense: bool,
-                 estimator: str, device: torch.device | str | None = None):
+                 estimator: str, device: torch.device | str | None = "auto"):
         self.device = resolve_device(device)
         self.alphabet, self.sentinel, self.dense = alphabet, sentinel, dense
         self.estimator = estimator

@@ -6,9 +6,10 @@ Every estimator here has the form
 
 where n_i are the non-zero bin counts, N = Σ n_i and m is the number of non-empty bins.
 So a histogram is fully described, for any estimator, by the triple ``(N, S, m)`` with
-``S = Σ n_i g(n_i)`` (:class:`CountSummary`).  The mutual-information engine (``mi.py``)
-builds these summaries from millions of cells per lag, so ``n g(n)`` is read from a cached
-lookup table for ``n < LOOKUP_CAP`` and only the rare larger counts call the digamma function.
+``S = Σ n_i g(n_i)`` (:class:`CountSummary`).  The mutual-information engine
+(:mod:`miscaling.mi`) builds these summaries from millions of cells per lag, so ``n g(n)`` is
+read from a cached lookup table for ``n < LOOKUP_CAP`` and only the rare larger counts call
+the digamma function.
 
 Estimators (``ESTIMATORS``):
 

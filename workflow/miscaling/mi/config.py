@@ -1,0 +1,100 @@
+"""The estimator's settings: one frozen, validated record of what made an I(τ) table.
+
+:class:`EstimatorConfig` holds every option that changes the numbers of an I(τ) table (the
+entropy estimator, the shuffle baseline, the resampling interval, the seed and the backend)
+and nothing about how the work is executed (threads, the torch device, whether the replicate
+curves are returned).  :func:`miscaling.mi.mutual_information` writes it into its table as
+constant columns after the measured ones, so that ``EstimatorConfig.from_table(table)``
+rebuilds the config that made a table, also after a round trip through CSV or Parquet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any, TypeVar
+
+from miscaling.settings import Settings, check_int, problems_error
+
+from .entropy import ESTIMATORS
+from .resample import RESAMPLING, SHUFFLE_SCOPES
+
+__all__ = ["BACKENDS", "EstimatorConfig", "check_count", "settings_from"]
+
+BACKENDS: tuple[str, ...] = ("numpy", "torch", "auto")
+
+
+def _unknown(name: str, value: Any, choices: tuple[str, ...]) -> list[str]:
+    if value in choices:
+        return []
+    return [f"unknown {name} {value!r}; expected one of {', '.join(choices)}"]
+
+
+def check_count(name: str, value: Any, minimum: int, *, optional: bool = False) -> list[str]:
+    """:func:`miscaling.settings.check_int` with the estimator's wording of the problem."""
+    if not check_int(name, value, minimum, optional=optional):
+        return []
+    kind = "None or an integer" if optional else "an integer"
+    return [f"{name} must be {kind} >= {minimum}, got {value!r}"]
+
+
+@dataclass(frozen=True)
+class EstimatorConfig(Settings):
+    """Settings of :func:`miscaling.mi.mutual_information` (see its docstring for each one).
+
+    ``estimator``: one of :data:`~miscaling.mi.entropy.ESTIMATORS` (paper: ``"grassberger"``,
+    Eq. 53); ``shuffles``/``shuffle_scope``: the shuffle baseline; ``bootstrap``,
+    ``resampling``, ``confidence``, ``block_length``: the resampling interval; ``seed``: seeds
+    both (``None``: fresh entropy); ``backend``: ``"numpy"``, ``"torch"`` or ``"auto"`` as
+    requested (the one used is ``df.attrs["backend"]``).
+    """
+
+    estimator: str = "grassberger"
+    shuffles: int = 0
+    shuffle_scope: str = "global"
+    bootstrap: int = 0
+    resampling: str = "half"
+    confidence: float = 0.95
+    block_length: int | None = None
+    seed: int | None = 0
+    backend: str = "numpy"
+
+    def __post_init__(self) -> None:
+        confidence_ok = (isinstance(self.confidence, Real) and not isinstance(self.confidence, bool)
+                         and 0.0 < self.confidence < 1.0)
+        problems_error("EstimatorConfig", [
+            *_unknown("estimator", self.estimator, ESTIMATORS),
+            *_unknown("shuffle_scope", self.shuffle_scope, SHUFFLE_SCOPES),
+            *_unknown("resampling", self.resampling, RESAMPLING),
+            *_unknown("backend", self.backend, BACKENDS),
+            *check_count("shuffles", self.shuffles, 0),
+            *check_count("bootstrap", self.bootstrap, 0),
+            *([] if confidence_ok else [f"confidence must be in (0, 1), got {self.confidence!r}"]),
+            *check_count("block_length", self.block_length, 1, optional=True),
+            *check_count("seed", self.seed, 0, optional=True),
+        ])
+        # plain Python numbers, so that a config equals its round trip through a table or JSON
+        for name in ("shuffles", "bootstrap", "block_length", "seed"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, None if value is None else int(value))
+        object.__setattr__(self, "confidence", float(self.confidence))
+
+
+S = TypeVar("S", bound=Settings)
+
+
+def settings_from(cls: type[S], config: S | None, keywords: dict[str, Any]) -> S:
+    """``config`` when one is given (every keyword then left at its default), else
+    ``cls(**keywords)``: how a function takes its settings either way."""
+    if config is None:
+        return cls(**keywords)
+    if not isinstance(config, cls):
+        raise ValueError(f"config must be an instance of {cls.__name__}, got "
+                         f"{type(config).__name__}")
+    defaults = cls()
+    given = [name for name, value in keywords.items()
+             if not (value is getattr(defaults, name) or value == getattr(defaults, name))]
+    if given:
+        raise ValueError(f"pass the {cls.__name__} settings either as config= or as keywords, "
+                         f"not both: config= was given with {', '.join(given)}")
+    return config
