@@ -69,7 +69,6 @@ import pandas as pd
 from scipy import stats
 
 from miscaling.io import require_columns
-from miscaling.mi.config import settings_from
 from miscaling.settings import Settings, problems_error
 
 __all__ = [
@@ -320,7 +319,7 @@ def fit_decay(
         Mismatched or non-1-D inputs, invalid options, or too few usable points for a model
         (a model with ``k`` = coefficients + 1 needs ``n > k + 1`` points for a finite AICc).
     """
-    config = settings_from(FitConfig, config, {
+    config = FitConfig.resolve(config, {
         "min_mi": min_mi, "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence,
         "selection": selection, "too_few": too_few,
     })

@@ -49,6 +49,23 @@ class Settings:
     def replace(self: S, **changes: Any) -> S:
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def resolve(cls: type[S], config: S | None, keywords: Mapping[str, Any]) -> S:
+        """How a function takes its settings either way: ``config`` when one is given (every
+        keyword then left at its default), else ``cls(**keywords)``."""
+        if config is None:
+            return cls(**keywords)
+        if not isinstance(config, cls):
+            raise ValueError(f"config must be an instance of {cls.__name__}, got "
+                             f"{type(config).__name__}")
+        defaults = cls()
+        given = [name for name, value in keywords.items()
+                 if not (value is getattr(defaults, name) or value == getattr(defaults, name))]
+        if given:
+            raise ValueError(f"pass the {cls.__name__} settings either as config= or as "
+                             f"keywords, not both: config= was given with {', '.join(given)}")
+        return config
+
     # ------------------------------------------------------------------ table columns
     @classmethod
     def column_names(cls) -> dict[str, str]:

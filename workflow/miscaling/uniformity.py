@@ -26,7 +26,6 @@ import pandas as pd
 
 from miscaling.fit import fit_decay, replicates_wide
 from miscaling.io import require_columns
-from miscaling.mi.config import settings_from
 from miscaling.settings import Settings, check_int, problems_error
 
 __all__ = ["COLUMNS", "UniformityConfig", "long_range_summary"]
@@ -90,7 +89,7 @@ def long_range_summary(table: pd.DataFrame, replicates: pd.DataFrame, *, min_lag
     ``[min_lag, max_lag]`` are used.  ``config`` gives the three settings at once (the
     keywords then left at their defaults).
     """
-    config = settings_from(UniformityConfig, config, {
+    config = UniformityConfig.resolve(config, {
         "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence})
     min_lag, max_lag, confidence = config.min_lag, config.max_lag, config.confidence
     require_columns(table, ("lag", "mi", "baseline"),

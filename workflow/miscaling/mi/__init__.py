@@ -54,7 +54,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import BACKENDS, EstimatorConfig, check_count, settings_from
+from .config import BACKENDS, EstimatorConfig, check_count
 from .engine import executor, make_plan, mi_curve, replicate_curves_of, resolve_backend
 from .entropy import ESTIMATORS
 from .lags import as_lags, parse_lags
@@ -146,7 +146,7 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     each of them for an interval that carries the correlation between lags
     (:func:`miscaling.fit.fit_decay` with ``replicates``).
     """
-    config = settings_from(EstimatorConfig, config, {
+    config = EstimatorConfig.resolve(config, {
         "estimator": estimator, "shuffles": shuffles, "shuffle_scope": shuffle_scope,
         "bootstrap": bootstrap, "resampling": resampling, "confidence": confidence,
         "block_length": block_length, "seed": seed, "backend": backend,

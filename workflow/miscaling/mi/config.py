@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, TypeVar
+from typing import Any
 
 from miscaling.settings import Settings, check_int, problems_error
 
 from .entropy import ESTIMATORS
 from .resample import RESAMPLING, SHUFFLE_SCOPES
 
-__all__ = ["BACKENDS", "EstimatorConfig", "check_count", "settings_from"]
+__all__ = ["BACKENDS", "EstimatorConfig", "check_count"]
 
 BACKENDS: tuple[str, ...] = ("numpy", "torch", "auto")
 
@@ -78,23 +78,3 @@ class EstimatorConfig(Settings):
             value = getattr(self, name)
             object.__setattr__(self, name, None if value is None else int(value))
         object.__setattr__(self, "confidence", float(self.confidence))
-
-
-S = TypeVar("S", bound=Settings)
-
-
-def settings_from(cls: type[S], config: S | None, keywords: dict[str, Any]) -> S:
-    """``config`` when one is given (every keyword then left at its default), else
-    ``cls(**keywords)``: how a function takes its settings either way."""
-    if config is None:
-        return cls(**keywords)
-    if not isinstance(config, cls):
-        raise ValueError(f"config must be an instance of {cls.__name__}, got "
-                         f"{type(config).__name__}")
-    defaults = cls()
-    given = [name for name, value in keywords.items()
-             if not (value is getattr(defaults, name) or value == getattr(defaults, name))]
-    if given:
-        raise ValueError(f"pass the {cls.__name__} settings either as config= or as keywords, "
-                         f"not both: config= was given with {', '.join(given)}")
-    return config
