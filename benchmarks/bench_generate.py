@@ -35,6 +35,7 @@ import time
 from contextlib import contextmanager
 
 import torch
+from miscaling.device import resolve_device
 from miscaling.models import build_model
 from miscaling.sample import generate
 
@@ -111,7 +112,7 @@ def main() -> None:
     if args.quick:
         args.n_sequences, args.length, args.sequential, args.recomputed = 200, 128, 5, 20
 
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(args.device)
     many = args.max_threads
     bandwidth = read_bandwidth(many) if device.type == "cpu" else None
     print(f"{args.n_sequences} sequences x {args.length} symbols, batch {args.batch_size}, "

@@ -37,7 +37,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from miscaling.train import make_optimizer, paper_config, read_log, train
+from miscaling.checkpoint import read_log
+from miscaling.train import make_optimizer, paper_config, train
 from torch import nn
 
 LENGTH = 512

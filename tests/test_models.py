@@ -1,14 +1,18 @@
 """Tests for miscaling.models: shapes, causality, Keras initialisation, incremental state."""
 
+import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from miscaling.models import (
     KVCache,
+    ModelConfig,
     build_model,
     count_parameters,
+    from_config,
     sinusoidal_encoding,
 )
 
@@ -244,3 +248,47 @@ def test_token_tensors_of_the_wrong_rank_are_rejected():
         model(tokens()[0])
     with pytest.raises(ValueError, match="1-D"):
         model.step(tokens(), model.init_state(3))
+
+
+# --------------------------------------------------------------------------------------------
+# ModelConfig: the frozen, validated constructor arguments
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+def test_model_config_is_the_frozen_form_of_model_config_dict(arch):
+    model = make(arch, dropout=0.1)
+    # the dict checkpoints and result.json store: the same keys, order and values as ever
+    assert list(model.config) == ["arch", "vocab_size", "width", "depth", "embedding_dim",
+                                  "heads", "max_len", "dropout", "tie_weights"]
+    assert model.config["embedding_dim"] == 8 and model.config["dropout"] == 0.1
+    assert isinstance(model.settings, ModelConfig)
+    assert model.settings.to_dict() == model.config
+    assert ModelConfig.from_dict(json.loads(json.dumps(model.config))) == model.settings
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.settings.width = 16
+    torch.manual_seed(0)
+    rebuilt = from_config(model.settings)
+    assert all(torch.equal(a, b) for a, b in zip(rebuilt.state_dict().values(),
+                                                 model.state_dict().values()))
+
+
+def test_model_config_names_every_problem_at_once():
+    with pytest.raises(ValueError, match=r"invalid ModelConfig: .*width.*depth.*dropout"):
+        ModelConfig("lstm", 5, width=0, depth=-1, dropout=2.0)
+    with pytest.raises(ValueError, match="unknown ModelConfig field"):
+        ModelConfig.from_dict({"arch": "lstm", "vocab_size": 2, "width": 4, "depth": 1,
+                               "widht": 8})
+    config = ModelConfig("lstm", np.int64(5), 8, 1)
+    assert type(config.vocab_size) is int and config.embedding_dim == 8
+
+
+def test_model_config_for_data_takes_defaults_from_the_data():
+    train = np.array([[0, 1, 2, 1], [1, 1, 0, 0]], dtype=np.uint8)
+    valid = np.array([[4, 0, 0, 0]], dtype=np.uint8)
+    config = ModelConfig.for_data("transformer", 8, 2, train, valid, heads=2,
+                                  embedding_dim=None)
+    assert (config.vocab_size, config.max_len, config.heads) == (5, 4, 2)
+    assert ModelConfig.for_data("lstm", 8, 1, train).vocab_size == 3
+    given = ModelConfig.for_data("lstm", 8, 1, train, valid, vocab_size=7, max_len=64,
+                                 embedding_dim=2)
+    assert (given.vocab_size, given.max_len, given.embedding_dim) == (7, 64, 2)

@@ -6,6 +6,7 @@ tests depend only on the interface that training needs, not on miscaling.models.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -18,20 +19,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from miscaling.train import (
+from miscaling.batches import inputs_and_targets, make_examples
+from miscaling.checkpoint import (
     LOG_COLUMNS,
     TIMING_COLUMNS,
     CheckpointError,
+    load_best_model,
+    read_log,
+)
+from miscaling.selection import select_best
+from miscaling.settings import Settings
+from miscaling.train import (
     TrainConfig,
     TrainingDiverged,
-    inputs_and_targets,
     learning_rate_at,
-    load_best_model,
-    make_examples,
     make_optimizer,
     paper_config,
-    read_log,
-    select_best,
     train,
 )
 from torch import nn
@@ -206,6 +209,21 @@ def test_paper_presets():
         TrainConfig(optimizer="sgd")
 
 
+def test_train_config_is_frozen_settings_listing_every_problem():
+    config = paper_config("transformer")
+    assert isinstance(config, Settings) and config.to_dict()["betas"] == [0.9, 0.999]
+    assert config.replace(seed=7).seed == 7 and config.seed == 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.seed = 1
+    with pytest.raises(ValueError, match=r"invalid TrainConfig: .*batch_size must be >= 1, got 0"
+                                         r".*patience.*bptt must be an integer or None"):
+        TrainConfig(batch_size=0, patience=0, bptt=2.5)
+    with pytest.raises(ValueError, match="unknown TrainConfig field.*lerning_rate"):
+        TrainConfig.from_dict({"lerning_rate": 0.1})
+    with pytest.raises(ValueError, match="device must be one of auto, cpu, cuda"):
+        TrainConfig(device="tpu")
+
+
 # --------------------------------------------------------------------------------------------
 # Files, resume and failure
 
@@ -304,6 +322,13 @@ def test_bad_models_and_data_are_refused(tmp_path):
     train(factory(bos_row=False), TRAIN, VALID, tiny_config(max_epochs=1), tmp_path)
     with pytest.raises(ValueError, match=r"outside the model's \[0, 2\]"):
         train(factory(), TRAIN + 1, VALID, tiny_config(), tmp_path / "other")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the machine without a GPU")
+def test_cuda_without_a_gpu_is_an_error_before_any_file(tmp_path):
+    with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
+        train(factory(), TRAIN, VALID, tiny_config(device="cuda"), tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
 def test_select_best_picks_lowest_loss_then_lowest_seed(tmp_path):
@@ -428,9 +453,12 @@ def test_kill9_at_any_moment_then_rerun_gives_the_uninterrupted_result(tmp_path)
         {},  # a finished run is returned, not retrained
     ]
     runs = [[str(interrupted), plan] for plan in plans] + [[str(reference), {}]]
+    # CPU only: on a GPU machine autograd starts per-device threads at the parent's first
+    # backward pass, after which a forked child cannot run autograd at all
     process = subprocess.run(
         [sys.executable, str(driver), json.dumps(config.to_dict()), json.dumps(runs)],
         capture_output=True, text=True, timeout=300,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
     )
     assert process.returncode == 0, process.stderr
     outcomes = json.loads(process.stdout.strip().splitlines()[-1])

@@ -5,8 +5,9 @@ One family, built by :func:`build_model`, serves the binary and the text experim
     tokens [B, T] -> embedding -> body -> linear -> logits [B, T, vocab]
 
 ``logits[:, t]`` scores the symbol at ``t + 1`` (causal; no start token, see *First symbol*).
-``model.config`` holds the constructor arguments as a JSON-serialisable dict, so
-``build_model(**model.config)`` rebuilds the model for a checkpoint's ``state_dict``.
+The constructor arguments form a frozen, validated :class:`ModelConfig` (``model.settings``);
+``model.config`` holds them as a JSON-serialisable dict, so ``build_model(**model.config)``
+rebuilds the model for a checkpoint's ``state_dict``.
 
 Incremental use (sampling, truncated BPTT) goes through a state::
 
@@ -41,20 +42,27 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .settings import Settings, check_int, problems_error
+
 __all__ = [
     "ARCHS",
     "KVCache",
+    "ModelConfig",
     "RecurrentModel",
     "SequenceModel",
     "TransformerModel",
     "build_model",
     "count_parameters",
+    "from_config",
     "sinusoidal_encoding",
 ]
 
@@ -63,11 +71,12 @@ KERAS_EMBEDDING_BOUND = 0.05  # keras.layers.Embedding default: RandomUniform(-0
 FEED_FORWARD_MULTIPLIER = 4  # position-wise feed-forward width / model width (Vaswani et al.)
 
 
-def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
-                embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
-                dropout: float = 0.0, tie_weights: bool = False) -> SequenceModel:
-    """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
+@dataclass(frozen=True)
+class ModelConfig(Settings):
+    """The constructor arguments of one model; ``to_dict()`` is ``model.config``.
 
+    arch: "rnn" (Elman, tanh), "lstm" or "transformer".
+    vocab_size: number of symbols (input ids and output classes).
     width: hidden units per recurrent layer, or the Transformer's model width (heads × head dim).
     depth: number of recurrent layers or Transformer blocks.
     embedding_dim: RNN/LSTM input embedding size (default ``width``; the paper uses 2 on binary
@@ -79,11 +88,102 @@ def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
         as in the paper's word-level model); Transformer: after embedding + position, on the
         attention weights and on each sub-layer's output before its residual addition.
     tie_weights: share the embedding matrix with the output layer (needs embedding_dim == width).
+
+    Validated on construction (one error naming every bad field); ``embedding_dim`` is stored
+    resolved (``width`` when not given), so a config read back from a checkpoint equals it.
     """
-    config = _validated_config(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
-                               heads=heads, max_len=max_len, dropout=dropout,
-                               tie_weights=tie_weights)
-    if config["arch"] == "transformer":
+
+    arch: str
+    vocab_size: int
+    width: int
+    depth: int
+    embedding_dim: int | None = None
+    heads: int | None = None
+    max_len: int = 512
+    dropout: float = 0.0
+    tie_weights: bool = False
+
+    def __post_init__(self) -> None:
+        problems_error("ModelConfig", self._problems())
+        embedding_dim = self.width if self.embedding_dim is None else self.embedding_dim
+        normalised = {
+            "vocab_size": int(self.vocab_size), "width": int(self.width),
+            "depth": int(self.depth), "embedding_dim": int(embedding_dim),
+            "heads": None if self.heads is None else int(self.heads),
+            "max_len": int(self.max_len), "dropout": float(self.dropout),
+            "tie_weights": bool(self.tie_weights),
+        }
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)
+
+    def _problems(self) -> list[str]:
+        problems = []
+        if self.arch not in ARCHS:
+            problems.append(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        for name in ("vocab_size", "width", "depth", "max_len"):
+            problems += check_int(name, getattr(self, name), 1)
+        if not (isinstance(self.dropout, numbers.Real) and 0.0 <= self.dropout < 1.0):
+            problems.append(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        width_ok = not check_int("width", self.width, 1)
+        if self.arch == "transformer":
+            if self.heads is None:
+                problems.append("the transformer needs heads (the paper: 4 on binary, 8 on text)")
+            elif not (heads_problems := check_int("heads", self.heads, 1)):
+                if width_ok and self.width % self.heads:
+                    problems.append(f"width ({self.width}) must be divisible by heads "
+                                    f"({self.heads}): width = heads × head dimension")
+            else:
+                problems += heads_problems
+            if self.embedding_dim is not None and self.embedding_dim != self.width:
+                problems.append(f"the transformer embeds in width ({self.width}) dimensions "
+                                "because of its residual connections; got "
+                                f"embedding_dim={self.embedding_dim}")
+        elif self.arch in ARCHS:
+            if self.heads is not None:
+                problems.append(f"heads only applies to the transformer, not to {self.arch!r}")
+            if self.embedding_dim is not None:
+                problems += check_int("embedding_dim", self.embedding_dim, 1)
+            if self.tie_weights and self.embedding_dim not in (None, self.width):
+                problems.append(f"tie_weights needs embedding_dim == width, got "
+                                f"{self.embedding_dim} and {self.width}")
+        return problems
+
+    @classmethod
+    def for_data(cls, arch: str, width: int, depth: int, train: np.ndarray,
+                 valid: np.ndarray | None = None, *, vocab_size: int | None = None,
+                 max_len: int | None = None, **options: Any) -> ModelConfig:
+        """The config of a model for symbol arrays ``train`` (and ``valid``), ``[N, L]`` or 1-D.
+
+        Defaults taken from the data: ``vocab_size`` = largest symbol + 1, ``max_len`` = the
+        sequence length (``train.shape[-1]``).  ``options`` (embedding_dim, heads, dropout,
+        tie_weights) left at None take the dataclass defaults.
+        """
+        arrays = [np.asarray(train)] + ([] if valid is None else [np.asarray(valid)])
+        if vocab_size is None:
+            vocab_size = int(max(array.max() for array in arrays)) + 1
+        if max_len is None:
+            max_len = int(arrays[0].shape[-1])
+        options = {key: value for key, value in options.items() if value is not None}
+        return cls(arch=arch, vocab_size=vocab_size, width=width, depth=depth, max_len=max_len,
+                   **options)
+
+
+def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
+                embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
+                dropout: float = 0.0, tie_weights: bool = False) -> SequenceModel:
+    """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
+
+    The arguments are the fields of :class:`ModelConfig` (see there);
+    ``build_model(**model.config)`` rebuilds a model, :func:`from_config` takes the dataclass.
+    """
+    return from_config(ModelConfig(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
+                                   heads=heads, max_len=max_len, dropout=dropout,
+                                   tie_weights=tie_weights))
+
+
+def from_config(config: ModelConfig) -> SequenceModel:
+    """The model a :class:`ModelConfig` describes, freshly initialised."""
+    if config.arch == "transformer":
         return TransformerModel(config)
     return RecurrentModel(config)
 
@@ -93,55 +193,22 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def _validated_config(arch, vocab_size, width, depth, *, embedding_dim, heads, max_len,
-                      dropout, tie_weights) -> dict:
-    if arch not in ARCHS:
-        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    vocab_size = _positive_int("vocab_size", vocab_size)
-    width = _positive_int("width", width)
-    depth = _positive_int("depth", depth)
-    max_len = _positive_int("max_len", max_len)
-    if not (isinstance(dropout, numbers.Real) and 0.0 <= dropout < 1.0):
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if arch == "transformer":
-        if heads is None:
-            raise ValueError("the transformer needs heads (the paper: 4 on binary, 8 on text)")
-        heads = _positive_int("heads", heads)
-        if width % heads:
-            raise ValueError(f"width ({width}) must be divisible by heads ({heads}): "
-                             "width = heads × head dimension")
-        if embedding_dim is not None and embedding_dim != width:
-            raise ValueError(f"the transformer embeds in width ({width}) dimensions because of "
-                             f"its residual connections; got embedding_dim={embedding_dim}")
-        embedding_dim = width
-    else:
-        if heads is not None:
-            raise ValueError(f"heads only applies to the transformer, not to {arch!r}")
-        embedding_dim = width if embedding_dim is None else embedding_dim
-        embedding_dim = _positive_int("embedding_dim", embedding_dim)
-        if tie_weights and embedding_dim != width:
-            raise ValueError(f"tie_weights needs embedding_dim == width, got {embedding_dim} "
-                             f"and {width}")
-    return {"arch": arch, "vocab_size": vocab_size, "width": width, "depth": depth,
-            "embedding_dim": embedding_dim, "heads": heads, "max_len": max_len,
-            "dropout": float(dropout), "tie_weights": bool(tie_weights)}
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 class SequenceModel(nn.Module):
-    """Embedding -> body -> linear; subclasses supply the body and its incremental state."""
+    """Embedding -> body -> linear; subclasses supply the body and its incremental state.
 
-    def __init__(self, config: dict):
+    ``settings`` is the :class:`ModelConfig`, ``config`` its dict (``build_model(**config)``
+    rebuilds the model).
+    """
+
+    def __init__(self, config: ModelConfig | Mapping[str, Any]):
         super().__init__()
-        self.config = dict(config)
-        self.vocab_size = config["vocab_size"]
-        self.embedding = nn.Embedding(config["vocab_size"], config["embedding_dim"])
-        self.decoder = nn.Linear(config["width"], config["vocab_size"])
+        if not isinstance(config, ModelConfig):
+            config = ModelConfig.from_dict(config)
+        self.settings = config  # the frozen ModelConfig
+        self.config = config.to_dict()  # the same as plain JSON data (checkpoints store it)
+        self.vocab_size = config.vocab_size
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
+        self.decoder = nn.Linear(config.width, config.vocab_size)
 
     @property
     def context_limit(self) -> int | None:
@@ -174,7 +241,7 @@ class SequenceModel(nn.Module):
         nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND, KERAS_EMBEDDING_BOUND)
         nn.init.xavier_uniform_(self.decoder.weight)
         nn.init.zeros_(self.decoder.bias)
-        if self.config["tie_weights"]:
+        if self.settings.tie_weights:
             self.decoder.weight = self.embedding.weight  # after init: the embedding's init wins
 
 
@@ -188,17 +255,18 @@ def _check_tokens(x: torch.Tensor, dims: int) -> None:
 class RecurrentModel(SequenceModel):
     """Elman RNN (tanh) or LSTM: embedding -> ``depth`` recurrent layers -> linear."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: ModelConfig | Mapping[str, Any]):
         super().__init__(config)
-        rnn_class = nn.LSTM if config["arch"] == "lstm" else nn.RNN
-        inter_layer_dropout = config["dropout"] if config["depth"] > 1 else 0.0
-        self.rnn = rnn_class(config["embedding_dim"], config["width"], num_layers=config["depth"],
+        config = self.settings
+        rnn_class = nn.LSTM if config.arch == "lstm" else nn.RNN
+        inter_layer_dropout = config.dropout if config.depth > 1 else 0.0
+        self.rnn = rnn_class(config.embedding_dim, config.width, num_layers=config.depth,
                              batch_first=True, dropout=inter_layer_dropout)
-        self.input_dropout = nn.Dropout(config["dropout"])
+        self.input_dropout = nn.Dropout(config.dropout)
         self._init_keras()
 
     def _init_keras(self) -> None:
-        width = self.config["width"]
+        width = self.settings.width
         for name, param in self.rnn.named_parameters():
             if name.startswith("weight_ih"):
                 nn.init.xavier_uniform_(param)  # Keras kernel: Glorot over all gates at once
@@ -208,7 +276,7 @@ class RecurrentModel(SequenceModel):
                 nn.init.zeros_(param)
                 if name.startswith("bias_hh"):
                     param.requires_grad_(False)  # Keras has one bias per gate; keep b_hh at 0
-                elif self.config["arch"] == "lstm":
+                elif self.settings.arch == "lstm":
                     param.data[width:2 * width] = 1.0  # gate order i, f, g, o: forget bias 1
         self._init_embedding_and_decoder()
 
@@ -216,9 +284,9 @@ class RecurrentModel(SequenceModel):
         """Zero hidden state, ``h`` or ``(h, c)`` of shape [depth, B, width]; capacity unused."""
         device = self._parameter_device() if device is None else device
         dtype = self.embedding.weight.dtype
-        shape = (self.config["depth"], batch_size, self.config["width"])
+        shape = (self.settings.depth, batch_size, self.settings.width)
         hidden = torch.zeros(shape, device=device, dtype=dtype)
-        if self.config["arch"] == "lstm":
+        if self.settings.arch == "lstm":
             return hidden, torch.zeros_like(hidden)
         return hidden
 
@@ -330,16 +398,17 @@ class TransformerBlock(nn.Module):
 class TransformerModel(SequenceModel):
     """Embedding (width) + sinusoidal position -> ``depth`` causal blocks -> linear."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: ModelConfig | Mapping[str, Any]):
         super().__init__(config)
-        width, heads = config["width"], config["heads"]
-        self.max_len = config["max_len"]
+        config = self.settings
+        width, heads = config.width, config.heads
+        self.max_len = config.max_len
         # Not persistent: rebuilt from the config, so checkpoints hold only learned weights.
         self.register_buffer("positional_encoding", sinusoidal_encoding(self.max_len, width),
                              persistent=False)
-        self.input_dropout = nn.Dropout(config["dropout"])
+        self.input_dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(width, heads, config["dropout"]) for _ in range(config["depth"]))
+            TransformerBlock(width, heads, config.dropout) for _ in range(config.depth))
         self._init_keras()
 
     def _init_keras(self) -> None:
@@ -361,8 +430,8 @@ class TransformerModel(SequenceModel):
             raise ValueError(f"cache capacity must be in 1 … max_len={self.max_len}, "
                              f"got {capacity}")
         device = self._parameter_device() if device is None else device
-        heads = self.config["heads"]
-        shape = (batch_size, heads, capacity, self.config["width"] // heads)
+        heads = self.settings.heads
+        shape = (batch_size, heads, capacity, self.settings.width // heads)
         dtype = self.embedding.weight.dtype
 
         def buffers():

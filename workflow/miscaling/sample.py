@@ -26,8 +26,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .mi_torch import resolve_device
+from .device import resolve_device
+from .io import smallest_uint_dtype
 from .models import SequenceModel
+from .settings import check_int
 
 __all__ = ["generate", "symbol_frequencies"]
 
@@ -42,15 +44,17 @@ def generate(model: SequenceModel, n_sequences: int, length: int, *, batch_size:
     temperature: the logits are divided by it before the softmax (1: the model's distribution).
     seed: seeds a torch.Generator on ``device``; the same seed, batch_size and device give the
         same samples.
-    device: where to generate (default: CUDA when available, else CPU); the model is moved there.
+    device: where to generate (None or "auto": CUDA when available, else CPU; see
+        :func:`miscaling.device.resolve_device`); the model is moved there.
     use_cache: False recomputes the whole prefix at every step (only to check/benchmark caching).
 
     The dtype is the smallest unsigned integer type holding vocab_size - 1. The model is put in
     eval mode (dropout off) for the call and then back in the mode it was in.
     """
-    _check_count("n_sequences", n_sequences, minimum=0)
-    _check_count("length", length, minimum=1)
-    _check_count("batch_size", batch_size, minimum=1)
+    problems = (check_int("n_sequences", n_sequences, 0) + check_int("length", length, 1)
+                + check_int("batch_size", batch_size, 1))
+    if problems:
+        raise ValueError("; ".join(problems))
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
     limit = model.context_limit
@@ -62,7 +66,7 @@ def generate(model: SequenceModel, n_sequences: int, length: int, *, batch_size:
     model.to(device)
     first_probs = _first_token_probs(first_token, vocab_size, device)
     generator = torch.Generator(device=device).manual_seed(seed)
-    samples = np.empty((n_sequences, length), dtype=np.min_scalar_type(vocab_size - 1))
+    samples = np.empty((n_sequences, length), dtype=smallest_uint_dtype(vocab_size - 1))
     was_training = model.training
     model.eval()
     try:
@@ -128,8 +132,3 @@ def _first_token_probs(first_token, vocab_size: int, device) -> torch.Tensor:
         raise ValueError("first_token must be None, a symbol id or a vector of probabilities, "
                          f"got {type(first_token).__name__}")
     return (probs / probs.sum()).float().to(device)
-
-
-def _check_count(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from miscaling.cli.common import (
     InputError,
@@ -85,6 +84,7 @@ def _load_symbols(path: str, what: str):
 def run_train(args: argparse.Namespace) -> None:
     import torch
 
+    from miscaling.models import ModelConfig
     from miscaling.train import paper_config, train
 
     torch.set_num_threads(args.threads)  # small recurrent models are slower with more threads
@@ -92,12 +92,9 @@ def run_train(args: argparse.Namespace) -> None:
     valid_data = _load_symbols(args.valid, "--valid")
     if args.train_sequences is not None:
         train_data = train_data[: args.train_sequences]
-    vocab_size = args.vocab_size or int(max(train_data.max(), valid_data.max())) + 1
-    model_config = {
-        "arch": args.arch, "vocab_size": vocab_size, "width": args.width, "depth": args.depth,
-        "embedding_dim": args.embedding_dim, "heads": args.heads,
-        "max_len": args.max_len or int(train_data.shape[-1]),
-    }
+    model_config = ModelConfig.for_data(
+        args.arch, args.width, args.depth, train_data, valid_data, vocab_size=args.vocab_size,
+        max_len=args.max_len, embedding_dim=args.embedding_dim, heads=args.heads)
     overrides = {key: value for key, value in {
         "seed": args.seed, "max_epochs": args.max_epochs, "patience": args.patience,
         "batch_size": args.batch_size, "lr": args.lr, "device": args.device,
@@ -109,32 +106,26 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def run_select(args: argparse.Namespace) -> None:
-    import json
-
-    from miscaling.io import atomic_path
-    from miscaling.train import select_best
+    from miscaling.io import write_json
+    from miscaling.selection import select_best
 
     best = select_best(args.runs)
-    with atomic_path(args.out) as tmp:
-        tmp.write_text(json.dumps(best, indent=1) + "\n")
+    write_json(args.out, best)
     log.info("selected %s (val loss %.5f)", best["best_dir"], best["best_val_loss"])
 
 
 def run_sample(args: argparse.Namespace) -> None:
-    import json
-
     import torch
 
+    from miscaling.checkpoint import load_best_model
     from miscaling.io import save_array
     from miscaling.sample import generate, symbol_frequencies
-    from miscaling.train import load_best_model
+    from miscaling.selection import resolve_run_dir
 
     torch.set_num_threads(args.threads)
     if not args.out.endswith(".npy"):
         raise InputError(f"--out {args.out!r} must end in .npy")
-    selection = Path(args.model)
-    run_dir = Path(json.loads(selection.read_text())["best_dir"]) if selection.is_file() \
-        else selection
+    run_dir = resolve_run_dir(args.model)
     model, info = load_best_model(run_dir, device="cpu")
     first = None
     if args.first_symbols is not None:
@@ -143,7 +134,7 @@ def run_sample(args: argparse.Namespace) -> None:
                                    model.config["vocab_size"])
     start = time.perf_counter()
     samples = generate(model, args.n_sequences, args.length, batch_size=args.batch_size,
-                       seed=args.seed, device=None if args.device == "auto" else args.device,
+                       seed=args.seed, device=args.device,
                        first_token=first)
     log.info("%d x %d samples from %s (epoch %d) in %.1f s", *samples.shape, run_dir,
              info["epoch"], time.perf_counter() - start)
