@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from miscaling.cli import main
 from miscaling.fit import fit_decay
-from miscaling.model_summary import model_table, trend_checks
+from miscaling.model_summary import LogLagRefit, TrendSettings, model_table, trend_checks
 
 LAGS = np.unique(np.geomspace(1, 500, 40).round())
 
@@ -83,7 +83,7 @@ def test_model_table_verdicts_on_log_spaced_lags(tables):
 
 def test_model_table_names_a_model_without_curve(tables):
     curves, fits, _ = tables
-    with pytest.raises(ValueError, match="I\\(tau\\) tables lack the column\\(s\\) \\['mi'\\]"):
+    with pytest.raises(ValueError, match="I\\(tau\\) table lacks the column\\(s\\) \\['mi'\\]"):
         model_table(read_all(fits), read_all(curves).drop(columns="mi"))
     with pytest.raises(ValueError, match="no I\\(tau\\) curve for the model.*'lstm'"):
         model_table(read_all(fits), read_all(curves).query("arch != 'lstm'"))
@@ -129,6 +129,30 @@ def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
     assert "rnn: 39.97 [" in checks.loc["xi_rnn_w8_below_lstm_w8", "measured"]
     assert "on log-spaced lags: w8d1: algebraic" in checks.loc["transformer_samples_algebraic",
                                                                "measured"]
+    # both tables say which settings made them
+    assert LogLagRefit.from_table(table, "binary_models.csv") == LogLagRefit(lags=60)
+    assert list(table.columns[-2:]) == ["log_lags_requested", "log_lags_selection"]
+    assert TrendSettings.from_table(checks, "binary_trends.csv") == TrendSettings(width=8)
+    assert list(checks.columns[-2:]) == ["comparison_width", "clear_delta_aicc"]
+
+
+def test_model_summary_settings_change_the_tables(tables):
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves), LogLagRefit(lags=12))
+    assert (table["log_lags_requested"] == 12).all()
+    assert (table["n_points_log_lags"] <= 12).all()
+    # without curves there is no refit, and no refit settings to record
+    assert "log_lags_requested" not in model_table(read_all(fits)).columns
+    strict = trend_checks(table, TrendSettings(clear_delta_aicc=1e9)).set_index("check")
+    verdicts = ["transformer_samples_algebraic", "rnn_samples_exponential"]
+    assert strict.loc[verdicts, "holds"].all() and not strict.loc[verdicts, "clear"].any()
+    assert (strict["clear_delta_aicc"] == 1e9).all()
+    assert "|dAICc| >= 1e+09" in strict.loc["rnn_samples_exponential", "criterion"]
+    assert (trend_checks(table, width=4)["comparison_width"] == 4).all()
+    with pytest.raises(ValueError, match="lags must be >= 2"):
+        LogLagRefit(lags=1)
+    with pytest.raises(ValueError, match="width must be >= 1"):
+        TrendSettings(width=0)
 
 
 def test_a_verdict_that_flips_on_log_spaced_lags_is_not_clear(tables):

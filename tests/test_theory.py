@@ -3,17 +3,17 @@ brute-force or closed-form reference on tiny cases, plus the end-to-end check ru
 
 from __future__ import annotations
 
-import argparse
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from miscaling.cli import main
 from miscaling.io import read_table
 from miscaling.mi import mutual_information
 from miscaling.theory import gaussian, ising, linear_rnn, repetitive
 from miscaling.theory.checks import CHECK_COLUMNS, check_row
-from miscaling.theory.commands import add_theory_parsers, run_theory
+from miscaling.theory.config import IsingConfig, LinearRNNConfig, RepetitiveConfig
 from miscaling.theory.linear_rnn import LinearRNN
 
 LN2 = math.log(2.0)
@@ -210,7 +210,8 @@ def test_monte_carlo_mi_matches_exact_curve():
 def test_run_linear_rnn_check_small():
     tables = linear_rnn.run_linear_rnn_check(n_networks=2, hidden=3, max_lag=60,
                                              mc_sequences=2000, mc_batches=10, seed=1)
-    assert list(tables.checks.columns) == CHECK_COLUMNS
+    config_columns = list(LinearRNNConfig.column_names().values())
+    assert list(tables.checks.columns) == CHECK_COLUMNS + config_columns
     assert tables.checks["passed"].all(), tables.checks[~tables.checks["passed"]]
     assert set(tables.curves["network"]) == {"rnn0", "rnn1", "memorising"}
     assert tables.curves.groupby("network").size().eq(60).all()
@@ -349,29 +350,45 @@ def test_run_ising_check_small():
 # --------------------------------------------------------------------------- CLI and figures
 
 
+THEORY_ARGV = {
+    "linear-rnn": ["--networks", "2", "--hidden", "3", "--max-lag", "40", "--mc-sequences",
+                   "1000", "--mc-batches", "10"],
+    "repetitive": ["--p", "0.1", "0.3", "0.5", "--lags", "1,2,5", "--replicates", "2",
+                   "--length", "4096"],
+    "ising": ["--spins", "6", "--beta", "0.8", "--samples", "5000", "--chains", "4",
+              "--chain-length", "4096", "--max-lag", "10", "--min-mi", "1.0e-3",
+              "--rate-tolerance", "0.2"],
+}
+#: The settings the flags above stand for (the rest are the configs' defaults).
+THEORY_CONFIGS = {
+    "linear-rnn": LinearRNNConfig(n_networks=2, hidden=3, max_lag=40, mc_sequences=1000,
+                                  mc_batches=10),
+    "repetitive": RepetitiveConfig(probabilities=(0.1, 0.3, 0.5), lags=(1, 2, 5), replicates=2,
+                                   length=4096),
+    "ising": IsingConfig(n_spins=6, betas=(0.8,), n_samples=5000, n_chains=4,
+                         chain_length=4096, max_lag=10, min_mi=1e-3, rate_tolerance=0.2),
+}
+THEORY_OUTPUTS = {"linear-rnn": ("curves", "poles", "checks"), "repetitive": ("curves", "checks"),
+                  "ising": ("mi", "tv", "checks")}
+
+
+def run_cli(*args: str) -> int:
+    """The CLI in-process; argparse's own errors (exit 2) come back as the return code."""
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
 @pytest.fixture(scope="module")
 def theory_tables(tmp_path_factory):
-    """Tiny tables written through the recommended CLI."""
+    """Tiny tables written through the command line."""
     folder = tmp_path_factory.mktemp("theory")
-    parser = argparse.ArgumentParser()
-    add_theory_parsers(parser)
-    commands = {
-        "linear-rnn": ["--networks", "2", "--hidden", "3", "--max-lag", "40", "--mc-sequences",
-                       "1000", "--mc-batches", "10"],
-        "repetitive": ["--p", "0.1", "0.3", "0.5", "--lags", "1,2,5", "--replicates", "2",
-                       "--length", "4096"],
-        "ising": ["--spins", "6", "--beta", "0.8", "--samples", "5000", "--chains", "4",
-                  "--chain-length", "4096", "--max-lag", "10", "--min-mi", "1.0e-3",
-                  "--rate-tolerance", "0.2"],
-    }
-    outputs = {"linear-rnn": ("curves", "poles", "checks"), "repetitive": ("curves", "checks"),
-               "ising": ("mi", "tv", "checks")}
     paths = {}
-    for topic, argv in commands.items():
-        names = {name: folder / f"{topic}_{name}.csv" for name in outputs[topic]}
-        argv = [topic, *argv] + [x for name, path in names.items()
-                                 for x in (f"--out-{name}", str(path))]
-        run_theory(parser.parse_args(argv))
+    for topic, argv in THEORY_ARGV.items():
+        names = {name: folder / f"{topic}_{name}.csv" for name in THEORY_OUTPUTS[topic]}
+        outputs = [x for name, path in names.items() for x in (f"--out-{name}", str(path))]
+        assert main(["theory", topic, *argv, *outputs]) == 0
         paths[topic] = names
     return paths
 
@@ -381,36 +398,44 @@ def test_theory_commands_write_every_table(theory_tables):
         for path in names.values():
             assert len(read_table(path)) > 0
     checks = read_table(theory_tables["linear-rnn"]["checks"])
-    assert list(checks.columns) == CHECK_COLUMNS
+    assert list(checks.columns) == CHECK_COLUMNS + list(LinearRNNConfig.column_names().values())
 
 
-def test_theory_command_rejects_bad_output_suffix_before_work(tmp_path):
-    parser = argparse.ArgumentParser()
-    add_theory_parsers(parser)
-    args = parser.parse_args(["ising", "--out-mi", str(tmp_path / "a.txt"), "--out-tv",
-                              str(tmp_path / "b.csv"), "--out-checks", str(tmp_path / "c.csv")])
-    with pytest.raises(ValueError, match="must end in"):
-        run_theory(args)
+def test_every_theory_table_records_the_config_that_made_it(theory_tables):
+    for topic, names in theory_tables.items():
+        config = THEORY_CONFIGS[topic]
+        for path in names.values():
+            assert type(config).from_table(read_table(path), str(path)) == config, path
+
+
+def test_theory_command_rejects_bad_output_suffix_before_work(tmp_path, capsys):
+    assert main(["theory", "ising", "--out-mi", str(tmp_path / "a.txt"), "--out-tv",
+                 str(tmp_path / "b.csv"), "--out-checks", str(tmp_path / "c.csv")]) == 2
+    assert "must end in" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_theory_estimator_is_one_of_the_estimators(tmp_path, capsys):
+    assert run_cli("theory", "repetitive", "--estimator", "gauss", "--out-curves",
+                   tmp_path / "c.csv", "--out-checks", tmp_path / "k.csv") == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'gauss'" in err and "grassberger2003" in err
     assert not any(tmp_path.iterdir())
 
 
 def test_figures_render_from_tables(theory_tables, tmp_path):
-    from miscaling.plots import fig4, theory
+    from miscaling.plots import TITLES
 
     lrnn, rep, isg = (theory_tables[k] for k in ("linear-rnn", "repetitive", "ising"))
     figures = [
-        (fig4, ["--curves", str(rep["curves"]), "--checks", str(rep["checks"])], "fig4"),
-        (theory.theory_linear_rnn, ["--curves", str(lrnn["curves"]), "--poles",
-                                    str(lrnn["poles"]), "--checks", str(lrnn["checks"])],
-         "theory_linear_rnn"),
-        (theory.theory_ising, ["--mi", str(isg["mi"]), "--tv", str(isg["tv"]), "--checks",
-                               str(isg["checks"])], "theory_ising"),
+        ("fig4", ["--curves", rep["curves"], "--checks", rep["checks"]]),
+        ("theory_linear_rnn", ["--curves", lrnn["curves"], "--poles", lrnn["poles"],
+                               "--checks", lrnn["checks"]]),
+        ("theory_ising", ["--mi", isg["mi"], "--tv", isg["tv"], "--checks", isg["checks"]]),
     ]
-    for entry, argv, stem in figures:
-        parser = argparse.ArgumentParser()
-        entry.add_parser(parser)
-        entry.run(parser.parse_args([*argv, "--out", str(tmp_path / f"{stem}.pdf")]))
-        assert entry.__doc__.splitlines()[0]
+    for stem, argv in figures:
+        assert run_cli("figure", stem, *argv, "--out", tmp_path / f"{stem}.pdf") == 0
+        assert TITLES[stem]
         for suffix in (".pdf", ".png", ".csv"):
             assert (tmp_path / f"{stem}{suffix}").stat().st_size > 0
         assert (tmp_path / f"{stem}_checks.csv").is_file()
@@ -429,16 +454,20 @@ def test_fig4_summary_has_one_row_per_p_and_lag_group():
 
 @pytest.mark.parametrize(("topic", "args", "message"), [
     ("repetitive", ["--p", "0.2", "1.5", "--out-curves", "c.csv", "--out-checks", "k.csv"],
-     "must lie in [0, 1]"),
+     "argument --p: must lie in [0, 1], got '1.5'"),
+    ("repetitive", ["--lags", "1,4096", "--length", "4096", "--out-curves", "c.csv",
+                    "--out-checks", "k.csv"], "lags must lie in [1, length = 4096)"),
     ("ising", ["--beta", "-1", "--out-mi", "m.csv", "--out-tv", "t.csv", "--out-checks",
-               "k.csv"], "beta must be > 0"),
+               "k.csv"], "argument --beta: must be a positive number, got '-1'"),
+    ("ising", ["--spins", "5", "--out-mi", "m.csv", "--out-tv", "t.csv", "--out-checks",
+               "k.csv"], "need n_spins >= 6"),
     ("linear-rnn", ["--hidden", "0", "--out-curves", "c.csv", "--out-poles", "p.csv",
-                    "--out-checks", "k.csv"], "hidden >= 1"),
+                    "--out-checks", "k.csv"], "argument --hidden: must be a positive integer"),
+    ("linear-rnn", ["--max-lag", "3", "--out-curves", "c.csv", "--out-poles", "p.csv",
+                    "--out-checks", "k.csv"], "max_lag must be >= 4, got 3"),
 ])
 def test_theory_cli_rejects_bad_parameters(topic, args, message, tmp_path, capsys, monkeypatch):
-    from miscaling.cli import main
-
     monkeypatch.chdir(tmp_path)
-    assert main(["theory", topic, *args]) == 2
+    assert run_cli("theory", topic, *args) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())

@@ -12,19 +12,21 @@
   Burnham & Anderson call the losing model "essentially unsupported" — on every lag and, where
   the curves are given, on log-spaced lags as well).
 
-The CLI ``miscaling model-summary`` writes both tables; the Figure 1/3/7/9 plots read the same
-``model_table``.
+The CLI ``miscaling model-summary`` writes both tables, each recording the settings that made
+it as constant columns (:class:`LogLagRefit` in the model table when the curves are given,
+:class:`TrendSettings` in the checks); the Figure 1/3/7/9 plots read the same ``model_table``.
 """
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from miscaling.fit import decay_verdict, fit_decay
-from miscaling.io import read_table, write_table
+from miscaling.io import read_table, require_columns
+from miscaling.settings import Settings, check_choice, check_int, problems_error
 
 MODEL_KEYS = ["arch", "width", "depth"]
 ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
@@ -32,24 +34,65 @@ ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer
 CLEAR_DELTA_AICC = 10.0
 # Log-spaced lags requested over each fitted window (fewer remain where rounding repeats one).
 LOG_LAGS = 60
+TREND_COLUMNS = ["check", "expected", "measured", "holds", "clear", "criterion"]
 
 
-def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class LogLagRefit(Settings):
+    """The exponential-vs-power refit on log-spaced lags: ``lags`` log-spaced lags requested
+    over each model's fitted window, points chosen by ``selection`` (see
+    :func:`miscaling.fit.fit_decay`) above the fit's own ``min_mi``.  Table columns
+    ``log_lags_requested`` and ``log_lags_selection``."""
+
+    COLUMN_NAMES = {"lags": "log_lags_requested", "selection": "log_lags_selection"}
+
+    lags: int = LOG_LAGS
+    selection: str = "all"
+
+    def __post_init__(self) -> None:
+        problems_error("LogLagRefit", [*check_int("lags", self.lags, 2),
+                                       *check_choice("selection", self.selection,
+                                                     ("all", "contiguous"))])
+        object.__setattr__(self, "lags", int(self.lags))
+
+
+@dataclass(frozen=True)
+class TrendSettings(Settings):
+    """What :func:`trend_checks` compares: the RNN/LSTM ``width`` (also the largest "small"
+    width) and the ``clear_delta_aicc`` from which an AICc verdict is clear.  Table columns
+    ``comparison_width`` and ``clear_delta_aicc``."""
+
+    COLUMN_NAMES = {"width": "comparison_width"}
+
+    width: int = 8
+    clear_delta_aicc: float = CLEAR_DELTA_AICC
+
+    def __post_init__(self) -> None:
+        problems = check_int("width", self.width, 1)
+        value = self.clear_delta_aicc
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+                or not value >= 0:
+            problems.append(f"clear_delta_aicc must be a number >= 0, got {value!r}")
+        problems_error("TrendSettings", problems)
+        object.__setattr__(self, "width", int(self.width))
+        object.__setattr__(self, "clear_delta_aicc", float(value))
+
+
+def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
+                refit: LogLagRefit | None = None) -> pd.DataFrame:
     """One row per model: ξ (exponential fit) with its CI, γ (power law), AICc verdict.
 
     curves: the models' I(τ) tables (lag, mi, arch, width, depth); adds the verdict on
-    log-spaced lags (``verdict_log_lags``, ``delta_aicc_log_lags``, ``n_points_log_lags``).
+    log-spaced lags (``verdict_log_lags``, ``delta_aicc_log_lags``, ``n_points_log_lags``)
+    made with ``refit`` (default :class:`LogLagRefit`), recorded as its columns.
     """
-    needed = {*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
-              "n_points", "lag_max"}
+    needed = [*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
+              "n_points", "lag_max"]
     if curves is not None:
-        needed |= {"lag_min", "min_mi"}  # the window and threshold the refit reuses
-        missing_curve = {*MODEL_KEYS, "lag", "mi"} - set(curves.columns)
-        if missing_curve:
-            raise ValueError(f"I(tau) tables lack the column(s) {sorted(missing_curve)}")
-    missing = needed - set(fits.columns)
-    if missing:
-        raise ValueError(f"model fit tables lack the column(s) {sorted(missing)}")
+        needed += ["lag_min", "min_mi"]  # the window and threshold the refit reuses
+        require_columns(curves, [*MODEL_KEYS, "lag", "mi"], "I(tau) table")
+        refit = refit or LogLagRefit()
+    require_columns(fits, needed, "model fit table")
     rows = []
     for key, group in fits.groupby(MODEL_KEYS, sort=True):
         row = dict(zip(MODEL_KEYS, key))
@@ -69,9 +112,10 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.Da
         else:  # too few points above the threshold for a comparison
             row["verdict"], row["delta_aicc"], row["best_model"] = "undetermined", np.nan, ""
         if curves is not None:
-            row.update(_log_lag_verdict(group, _curve(curves, key)))
+            row.update(_log_lag_verdict(group, _curve(curves, key), refit))
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return table if curves is None else refit.as_columns(table)
 
 
 def _curve(curves: pd.DataFrame, key: tuple) -> pd.DataFrame:
@@ -83,18 +127,18 @@ def _curve(curves: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return pick
 
 
-def _log_lag_verdict(fits: pd.DataFrame, curve: pd.DataFrame) -> dict:
+def _log_lag_verdict(fits: pd.DataFrame, curve: pd.DataFrame, refit: LogLagRefit) -> dict:
     """The exponential-vs-power verdict refitted on log-spaced lags of the fitted window."""
     first = fits.iloc[0]
     result = {"verdict_log_lags": "undetermined", "delta_aicc_log_lags": np.nan,
               "n_points_log_lags": 0}
     if not (np.isfinite(first["lag_min"]) and np.isfinite(first["lag_max"])):
         return result
-    wanted = np.unique(np.geomspace(first["lag_min"], first["lag_max"], LOG_LAGS).round())
+    wanted = np.unique(np.geomspace(first["lag_min"], first["lag_max"], refit.lags).round())
     points = curve[curve["lag"].isin(wanted)]
     refit = fit_decay(points["lag"].to_numpy(float), points["mi"].to_numpy(float),
                       ("exponential", "power"), min_mi=float(first["min_mi"]),
-                      selection="all", too_few="nan")
+                      selection=refit.selection, too_few="nan")
     if not np.isfinite(refit["aicc"]).all():
         return result
     verdict = decay_verdict(refit)
@@ -161,7 +205,7 @@ def _grows_with_width(table: pd.DataFrame, arch: str, max_width: int) -> dict:
                 "95% intervals disjoint")
 
 
-def _verdicts(table: pd.DataFrame, arch: str, verdict: str) -> dict:
+def _verdicts(table: pd.DataFrame, arch: str, verdict: str, clear_delta: float) -> dict:
     check = f"{arch}_samples_{verdict}"
     expected = f"every {ARCH_TITLES[arch]}'s sample I(tau) is {verdict} by AICc"
     rows = table[table["arch"] == arch]
@@ -170,15 +214,15 @@ def _verdicts(table: pd.DataFrame, arch: str, verdict: str) -> dict:
     measured = "; ".join(
         f"{_label(r)}: {r['verdict']} (dAICc {r['delta_aicc']:+.1f})" for _, r in rows.iterrows())
     holds = bool((rows["verdict"] == verdict).all())
-    clear = holds and bool((rows["delta_aicc"].abs() >= CLEAR_DELTA_AICC).all())
+    clear = holds and bool((rows["delta_aicc"].abs() >= clear_delta).all())
     criterion = (f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
-                 f"{CLEAR_DELTA_AICC:g} for every model")
+                 f"{clear_delta:g} for every model")
     if "verdict_log_lags" in rows:
         measured += "; on log-spaced lags: " + "; ".join(
             f"{_label(r)}: {r['verdict_log_lags']} (dAICc {r['delta_aicc_log_lags']:+.1f})"
             for _, r in rows.iterrows())
         clear = clear and bool((rows["verdict_log_lags"] == verdict).all()
-                               and (rows["delta_aicc_log_lags"].abs() >= CLEAR_DELTA_AICC).all())
+                               and (rows["delta_aicc_log_lags"].abs() >= clear_delta).all())
         criterion += ", on every lag and on log-spaced lags"
     return _row(check, expected, measured, holds, clear, criterion)
 
@@ -187,20 +231,26 @@ def _label(row: pd.Series) -> str:
     return f"w{int(row['width'])}d{int(row['depth'])}"
 
 
-def trend_checks(table: pd.DataFrame, *, width: int = 8) -> pd.DataFrame:
-    """The quick reproduction's claims (paper Sections 4.2.1 and 5.1), one row each.
+def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
+                 width: int | None = None) -> pd.DataFrame:
+    """The quick reproduction's claims (paper Sections 4.2.1 and 5.1), one row each, with the
+    :class:`TrendSettings` recorded as constant columns after :data:`TREND_COLUMNS`.
 
-    ``holds`` is None where the grid lacks the models a check needs (the row says which).
+    ``width`` (the keyword of old) overrides ``settings.width``.  ``holds`` is None where the
+    grid lacks the models a check needs (the row says which).
     """
+    settings = settings or TrendSettings()
+    if width is not None:
+        settings = settings.replace(width=width)
+    width, clear_delta = settings.width, settings.clear_delta_aicc
     rows = [
         _compare_widths(table, "rnn", "lstm", width),
         _grows_with_width(table, "rnn", width),
         _grows_with_width(table, "lstm", width),
-        _verdicts(table, "transformer", "algebraic"),
-        _verdicts(table, "rnn", "exponential"),
+        _verdicts(table, "transformer", "algebraic", clear_delta),
+        _verdicts(table, "rnn", "exponential", clear_delta),
     ]
-    return pd.DataFrame(rows, columns=["check", "expected", "measured", "holds", "clear",
-                                       "criterion"])
+    return settings.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
 
 
 def read_tables(paths: list[str]) -> pd.DataFrame:
@@ -210,29 +260,17 @@ def read_tables(paths: list[str]) -> pd.DataFrame:
     return pd.concat([read_table(p) for p in paths], ignore_index=True)
 
 
-def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fits", nargs="+", required=True,
-                        help="fit tables of the samples, labelled arch, width, depth")
-    parser.add_argument("--curves", nargs="+",
-                        help="the samples' I(tau) tables, labelled like the fits: adds the "
-                             "verdict on log-spaced lags")
-    parser.add_argument("--reference", required=True, help="fit table of the training data")
-    parser.add_argument("--reference-curve", help="I(tau) table of the training data")
-    parser.add_argument("--width", type=int, default=8,
-                        help="width of the RNN/LSTM comparison and the largest 'small' width")
-    parser.add_argument("--models-out", required=True,
-                        help="per-model table (.csv/.parquet), training data as arch 'data'")
-    parser.add_argument("--trends-out", required=True, help="checks table (.csv/.parquet)")
+#: The label of the training data's row in the per-model table.
+DATA_LABEL = {"arch": "data", "width": 0, "depth": 0}
 
 
-def run(args: argparse.Namespace) -> None:
-    curves = read_tables(args.curves) if args.curves else None
-    table = model_table(read_tables(args.fits), curves)
-    # the training data in the same table, as the row every model is compared with
-    data_label = {"arch": "data", "width": 0, "depth": 0}
-    data_curve = (read_table(args.reference_curve).assign(**data_label)
-                  if args.reference_curve else None)
-    data = model_table(read_table(args.reference).assign(**data_label), data_curve)
-    checks = trend_checks(table, width=args.width)
-    write_table(pd.concat([table, data], ignore_index=True), args.models_out)
-    write_table(checks, args.trends_out)
+def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame | None = None,
+              reference_curve: pd.DataFrame | None = None,
+              settings: TrendSettings | None = None,
+              refit: LogLagRefit | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-model table (every model, then the training data as arch ``"data"``, the row
+    every model is compared with) and the trend checks on the models."""
+    table = model_table(fits, curves, refit)
+    data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
+    data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
+    return pd.concat([table, data], ignore_index=True), trend_checks(table, settings)

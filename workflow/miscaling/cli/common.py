@@ -56,6 +56,13 @@ def positive_number(text: str) -> float:
     return value
 
 
+def non_negative_number(text: str) -> float:
+    value = number(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text!r}")
+    return value
+
+
 def probability(text: str) -> float:
     value = number(text)
     if not 0.0 <= value <= 1.0:

@@ -1,11 +1,167 @@
-"""``miscaling figure NAME``: assemble one of the paper's figures from the pipeline's tables."""
+"""``miscaling figure NAME``: assemble one of the paper's figures from the pipeline's tables.
+
+Every figure runs the same way: check the output path, read the input tables, build the tidy
+tables the figure draws (which checks their columns), ``make_figure`` them, and write the PDF,
+the PNG and the CSV behind it with :func:`miscaling.plots.common.save_figure`.
+"""
 
 from __future__ import annotations
 
+import argparse
+
+from miscaling.cli.common import number
+
 
 def register(commands) -> None:
-    from miscaling.plots import FIGURES, add_figure_parsers
+    """Add ``figure`` and one subcommand per figure to ``commands`` (argparse subparsers)."""
+    from miscaling.plots import TITLES
 
     figure = commands.add_parser("figure", help="assemble one of the paper's figures")
-    add_figure_parsers(figure)
-    figure.set_defaults(func=lambda args: FIGURES[args.figure](args))
+    figures = figure.add_subparsers(dest="figure", required=True, metavar="FIGURE")
+    adders = {"fig4": _add_fig4, "fig5": _add_fig5, "fig6": _add_fig6,
+              "theory_linear_rnn": _add_theory_linear_rnn, "theory_ising": _add_theory_ising}
+    runners = {"fig4": run_fig4, "fig5": run_fig5, "fig6": run_fig6,
+               "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising}
+    for name, title in TITLES.items():
+        parser = figures.add_parser(name, help=title)
+        adders.get(name, _add_model_figure)(parser)
+        parser.set_defaults(func=runners.get(name, run_model_figure))
+
+
+# --------------------------------------------------------------------------- flags
+
+
+def _add_out(parser: argparse.ArgumentParser, example: str) -> None:
+    parser.add_argument("--out", required=True, help=f"{example} (.png beside it)")
+
+
+def _add_fig4(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--curves", required=True,
+                        help="table of `miscaling theory repetitive --out-curves`")
+    parser.add_argument("--checks", help="its checks table, copied beside the figure")
+    _add_out(parser, "results/figures/fig4.pdf")
+
+
+def _add_fig5(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--curves", nargs="+", required=True,
+        help="I(tau) tables of the generated sequences, each with label columns gamma, amplitude",
+    )
+    parser.add_argument("--fits", nargs="+", required=True,
+                        help="power-law fit tables, each with label column gamma")
+    parser.add_argument("--tolerance", type=number, default=0.03,
+                        help="acceptance: |gamma-hat - gamma| <= tolerance (paper scale)")
+    _add_out(parser, "results/figures/fig5.pdf")
+
+
+def _add_fig6(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--curves", nargs="+", required=True,
+                        help="I(tau) tables, each with label columns corpus and split")
+    parser.add_argument("--uniformity", nargs="+", required=True,
+                        help="`miscaling uniformity` tables, each with labels corpus and split")
+    _add_out(parser, "results/figures/fig6.pdf")
+
+
+def _add_model_figure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--curves", nargs="+", required=True,
+                        help="I(tau) tables of the samples, labels arch, width, depth")
+    parser.add_argument("--fits", nargs="+", required=True,
+                        help="fit tables of the samples, labels arch, width, depth")
+    parser.add_argument("--reference", required=True,
+                        help="fit table of the training data (dashed line and band)")
+    _add_out(parser, "results/figures/figN.pdf")
+
+
+def _add_theory_linear_rnn(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--curves", required=True, help="`theory linear-rnn --out-curves` table")
+    parser.add_argument("--poles", required=True, help="`theory linear-rnn --out-poles` table")
+    parser.add_argument("--checks", required=True, help="`theory linear-rnn --out-checks` table")
+    _add_out(parser, "results/figures/theory_linear_rnn.pdf")
+
+
+def _add_theory_ising(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mi", required=True, help="`theory ising --out-mi` table")
+    parser.add_argument("--tv", required=True, help="`theory ising --out-tv` table")
+    parser.add_argument("--checks", required=True, help="`theory ising --out-checks` table")
+    _add_out(parser, "results/figures/theory_ising.pdf")
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _read_all(paths: list[str]) -> list:
+    from miscaling.io import read_table
+
+    return [read_table(path) for path in paths]
+
+
+def run_fig4(args: argparse.Namespace) -> None:
+    from miscaling.io import read_table
+    from miscaling.plots import fig4
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    curves = read_table(args.curves)
+    checks = read_table(args.checks) if args.checks else None
+    summary = fig4.summarize(curves)
+    fig = fig4.make_figure(curves, summary)
+    save_figure(fig, args.out, summary, {} if checks is None else {"checks": checks})
+
+
+def run_fig5(args: argparse.Namespace) -> None:
+    from miscaling.plots import fig5
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    curves = fig5.collect_curves(_read_all(args.curves))
+    gamma_fits = fig5.collect_gamma_fits(_read_all(args.fits), args.tolerance)
+    save_figure(fig5.make_figure(curves, gamma_fits), args.out, curves, {"gamma": gamma_fits})
+
+
+def run_fig6(args: argparse.Namespace) -> None:
+    from miscaling.plots import fig6
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    curves = fig6.collect_curves(_read_all(args.curves))
+    uniformity = fig6.collect_uniformity(_read_all(args.uniformity))
+    save_figure(fig6.make_figure(curves), args.out, curves, {"uniformity": uniformity})
+
+
+def run_model_figure(args: argparse.Namespace) -> None:
+    """Figures 1, 3, 7 and 9 (``args.figure``): the binary models' samples."""
+    from miscaling.io import read_table
+    from miscaling.model_summary import reference_xi
+    from miscaling.plots import models
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    curves = models.collect_curves(_read_all(args.curves))
+    table = models.collect_fits(_read_all(args.fits))
+    reference = reference_xi(read_table(args.reference))
+    fig = models.make_figure(args.figure, curves, table, reference)
+    save_figure(fig, args.out, models.drawn_points(args.figure, curves, table))
+
+
+def run_theory_linear_rnn(args: argparse.Namespace) -> None:
+    from miscaling.io import read_table
+    from miscaling.plots import theory
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    curves, poles, checks = (read_table(p) for p in (args.curves, args.poles, args.checks))
+    theory.check_linear_rnn_tables(curves, poles, checks)
+    rates = theory.decay_rates(checks)
+    fig = theory.make_linear_rnn_figure(curves, poles, rates)
+    save_figure(fig, args.out, rates, {"checks": checks})
+
+
+def run_theory_ising(args: argparse.Namespace) -> None:
+    from miscaling.io import read_table
+    from miscaling.plots import theory
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    mi, tv, checks = (read_table(p) for p in (args.mi, args.tv, args.checks))
+    theory.check_ising_tables(mi, tv)
+    save_figure(theory.make_ising_figure(mi, tv), args.out, mi, {"checks": checks})

@@ -1,30 +1,30 @@
-"""Figures of the paper.  Each module exposes ``add_parser(subparsers)`` and ``run(args)``.
+"""Figures of the paper: tidy DataFrames in, a matplotlib Figure out.
 
-Plot functions take tidy DataFrames and return a matplotlib Figure; ``run`` reads the tables the
-pipeline computed, writes the figure as PDF and PNG and the table behind it as CSV beside them.
+Each module exposes ``make_figure``-style functions that take the tidy tables the pipeline
+computed and return a Figure, beside the functions that assemble those tables (and check their
+columns); :func:`miscaling.plots.common.save_figure` writes a figure as PDF and PNG together
+with the CSV behind it, all or nothing.  The command line (``miscaling figure NAME``,
+:mod:`miscaling.cli.figures`) reads the input files and calls both.
 """
 
 from __future__ import annotations
 
-import argparse
-
 from miscaling.plots import fig4, fig5, fig6, models, theory
 
-_MODULES = {
-    "fig1": models.fig1,
-    "fig3": models.fig3,
-    "fig4": fig4,
-    "fig5": fig5,
-    "fig6": fig6,
-    "fig7": models.fig7,
-    "fig9": models.fig9,
-    "theory_linear_rnn": theory.theory_linear_rnn,
-    "theory_ising": theory.theory_ising,
+
+def _first_line(module) -> str:
+    return module.__doc__.splitlines()[0]
+
+
+#: Every figure ``miscaling figure`` makes, with its one-line description, in ``--help`` order.
+TITLES: dict[str, str] = {
+    "fig1": models.TITLES["fig1"],
+    "fig3": models.TITLES["fig3"],
+    "fig4": _first_line(fig4),
+    "fig5": _first_line(fig5),
+    "fig6": _first_line(fig6),
+    "fig7": models.TITLES["fig7"],
+    "fig9": models.TITLES["fig9"],
+    "theory_linear_rnn": theory.TITLES["theory_linear_rnn"],
+    "theory_ising": theory.TITLES["theory_ising"],
 }
-FIGURES = {name: module.run for name, module in _MODULES.items()}
-
-
-def add_figure_parsers(parser: argparse.ArgumentParser) -> None:
-    figures = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
-    for name, module in _MODULES.items():
-        module.add_parser(figures.add_parser(name, help=module.__doc__.splitlines()[0]))

@@ -7,32 +7,20 @@ estimated I(tau) against tau for a few p: flat at Eq. 52 for every tau >= 2.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from miscaling.io import read_table, write_table
-from miscaling.plots.common import figure_paths, save_figure, setup_style
+from miscaling.io import require_columns
+from miscaling.plots.common import setup_style
 from miscaling.theory.repetitive import eq52, exact_mi
 
 SUMMARY_COLUMNS = ["p", "lags", "predicted", "mi_mean", "mi_sd", "replicates"]
 
 
-def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", required=True,
-                        help="table of `miscaling theory repetitive --out-curves`")
-    parser.add_argument("--checks", help="its checks table, copied beside the figure")
-    parser.add_argument("--out", required=True, help="results/figures/fig4.pdf (.png beside it)")
-
-
 def summarize(curves: pd.DataFrame) -> pd.DataFrame:
     """One row per (p, lag group): the replicates' mean and sd of the estimate (each
     replicate's estimate first averaged over its lags >= 2), and the prediction."""
-    missing = {"p", "replicate", "lag", "mi"} - set(curves.columns)
-    if missing:
-        raise ValueError(f"figure 4 curve table lacks the column(s) {sorted(missing)}")
+    require_columns(curves, ["p", "replicate", "lag", "mi"], "figure 4 curve table")
     groups = np.where(curves["lag"] >= 2, "tau>=2", "tau=1")
     per_replicate = curves.assign(lags=groups).groupby(["p", "lags", "replicate"])["mi"].mean()
     summary = per_replicate.groupby(["p", "lags"]).agg(
@@ -51,7 +39,8 @@ def showcase_probabilities(probabilities, count: int = 4) -> list[float]:
     return [inside[i] for i in picks]
 
 
-def plot_fig4(curves: pd.DataFrame, summary: pd.DataFrame):
+def make_figure(curves: pd.DataFrame, summary: pd.DataFrame):
+    """Figure 4 from the repetitive check's curves and their :func:`summarize`."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -83,15 +72,3 @@ def plot_fig4(curves: pd.DataFrame, summary: pd.DataFrame):
     sns.despine(fig)
     fig.tight_layout()
     return fig
-
-
-def run(args: argparse.Namespace) -> None:
-    pdf, _ = figure_paths(args.out)
-    curves = read_table(args.curves)
-    checks = read_table(args.checks) if args.checks else None
-    summary = summarize(curves)
-    fig = plot_fig4(curves, summary)
-    write_table(summary, pdf.with_suffix(".csv"))
-    if checks is not None:
-        write_table(checks, Path(pdf.parent, f"{pdf.stem}_checks.csv"))
-    save_figure(fig, pdf)

@@ -6,44 +6,19 @@ the target lines; (b) fitted gamma-hat against gamma with 95% confidence interva
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from miscaling.io import read_table, write_table
-from miscaling.plots.common import figure_paths, save_figure, setup_style
+from miscaling.io import require_columns
+from miscaling.plots.common import setup_style
 
 CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "target"]
-
-
-def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--curves",
-        nargs="+",
-        required=True,
-        help="I(tau) tables of the generated sequences, each with label columns gamma, amplitude",
-    )
-    parser.add_argument(
-        "--fits", nargs="+", required=True,
-        help="power-law fit tables, each with label column gamma",
-    )
-    parser.add_argument(
-        "--tolerance",
-        type=float,
-        default=0.03,
-        help="acceptance: |gamma-hat - gamma| <= tolerance (paper scale)",
-    )
-    parser.add_argument("--out", required=True, help="results/figures/fig5.pdf (.png beside it)")
 
 
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate labelled I(tau) tables and add the target A tau^-gamma."""
     curves = pd.concat(tables, ignore_index=True)
-    missing = {"gamma", "amplitude", "lag", "mi"} - set(curves.columns)
-    if missing:
-        raise ValueError(f"figure 5 curve tables lack the column(s) {sorted(missing)}")
+    require_columns(curves, ["gamma", "amplitude", "lag", "mi"], "figure 5 curve table")
     for column in ("ci_low", "ci_high"):
         if column not in curves:
             curves[column] = np.nan
@@ -54,9 +29,8 @@ def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
 def collect_gamma_fits(tables: list[pd.DataFrame], tolerance: float) -> pd.DataFrame:
     """One row per true gamma: the power-law exponent gamma-hat with its CI and the error."""
     fits = pd.concat(tables, ignore_index=True)
-    missing = {"gamma", "model", "parameter", "value", "ci_low", "ci_high"} - set(fits.columns)
-    if missing:
-        raise ValueError(f"figure 5 fit tables lack the column(s) {sorted(missing)}")
+    require_columns(fits, ["gamma", "model", "parameter", "value", "ci_low", "ci_high"],
+                    "figure 5 fit table")
     rows = fits[(fits["model"] == "power") & (fits["parameter"] == "gamma")]
     if rows.empty:
         raise ValueError("figure 5 fit tables hold no power-law gamma (fit with --model power|all)")
@@ -74,7 +48,8 @@ def collect_gamma_fits(tables: list[pd.DataFrame], tolerance: float) -> pd.DataF
     return summary
 
 
-def plot_fig5(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
+def make_figure(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
+    """Figure 5 from :func:`collect_curves` and :func:`collect_gamma_fits`."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -106,13 +81,3 @@ def plot_fig5(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
     sns.despine(fig)
     fig.tight_layout()
     return fig
-
-
-def run(args: argparse.Namespace) -> None:
-    pdf, _ = figure_paths(args.out)
-    curves = collect_curves([read_table(p) for p in args.curves])
-    gamma_fits = collect_gamma_fits([read_table(p) for p in args.fits], args.tolerance)
-    fig = plot_fig5(curves, gamma_fits)
-    write_table(curves, pdf.with_suffix(".csv"))
-    write_table(gamma_fits, Path(pdf.parent, f"{pdf.stem}_gamma.csv"))
-    save_figure(fig, pdf)

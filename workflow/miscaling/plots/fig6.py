@@ -8,14 +8,11 @@ fig6_uniformity.csv (per split: long-range exponent and excess over the baseline
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from miscaling.io import read_table, write_table
-from miscaling.plots.common import figure_paths, save_figure, setup_style
+from miscaling.io import require_columns
+from miscaling.plots.common import setup_style
 
 SPLITS = ("train", "valid", "test")
 CURVE_COLUMNS = ["corpus", "split", "lag", "mi", "ci_low", "ci_high", "baseline"]
@@ -26,24 +23,18 @@ CORPUS_TITLES = {
 }
 
 
-def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", nargs="+", required=True,
-                        help="I(tau) tables, each with label columns corpus and split")
-    parser.add_argument("--uniformity", nargs="+", required=True,
-                        help="`miscaling uniformity` tables, each with labels corpus and split")
-    parser.add_argument("--out", required=True, help="results/figures/fig6.pdf (.png beside it)")
+UNIFORMITY_COLUMNS = ["corpus", "split", "gamma", "excess"]
 
 
-def _concat(tables: list[pd.DataFrame], required: set[str], what: str) -> pd.DataFrame:
+def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.DataFrame:
     frame = pd.concat(tables, ignore_index=True)
-    missing = required - set(frame.columns)
-    if missing:
-        raise ValueError(f"figure 6 {what} tables lack the column(s) {sorted(missing)}")
+    require_columns(frame, required, f"figure 6 {what} table")
     return frame
 
 
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    curves = _concat(tables, {"corpus", "split", "lag", "mi", "baseline"}, "curve")
+    """The I(tau) tables of every corpus split, in split order (train, valid, test)."""
+    curves = _concat(tables, ["corpus", "split", "lag", "mi", "baseline"], "curve")
     for column in ("ci_low", "ci_high"):
         if column not in curves:
             curves[column] = np.nan
@@ -52,7 +43,13 @@ def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     return curves.sort_values(["corpus", "_order", "lag"], ignore_index=True)[CURVE_COLUMNS]
 
 
-def plot_fig6(curves: pd.DataFrame):
+def collect_uniformity(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The ``miscaling uniformity`` tables of every corpus split, stacked."""
+    return _concat(tables, UNIFORMITY_COLUMNS, "uniformity")
+
+
+def make_figure(curves: pd.DataFrame):
+    """Figure 6 from :func:`collect_curves`."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -80,14 +77,3 @@ def plot_fig6(curves: pd.DataFrame):
     sns.despine(fig)
     fig.tight_layout()
     return fig
-
-
-def run(args: argparse.Namespace) -> None:
-    pdf, _ = figure_paths(args.out)
-    curves = collect_curves([read_table(p) for p in args.curves])
-    uniformity = _concat([read_table(p) for p in args.uniformity],
-                         {"corpus", "split", "gamma", "excess"}, "uniformity")
-    fig = plot_fig6(curves)
-    write_table(curves, pdf.with_suffix(".csv"))
-    write_table(uniformity, Path(pdf.parent, f"{pdf.stem}_uniformity.csv"))
-    save_figure(fig, pdf)

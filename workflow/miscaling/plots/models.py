@@ -11,41 +11,48 @@ interval are drawn as the dashed reference line and band (the paper's "ξ ≈ 42
 * Figure 7: LSTM ξ vs depth, one line per depth-sweep width.
 * Figure 9: Transformer ξ vs width (depth 1) and vs depth.
 
-Beside each figure: ``figN.csv`` (the points drawn).  The per-model table (ξ with its interval,
+Each figure is ``make_figN(...) -> Figure`` from the tidy tables (:func:`collect_curves`,
+:func:`collect_fits` -> :func:`~miscaling.model_summary.model_table`, and the reference ξ);
+:func:`drawn_points` is the table behind it.  Beside each figure: ``figN.csv`` (the points
+drawn).  The per-model table (ξ with its interval,
 γ, the AICc verdict) and the checks of the paper's claims are written by
 ``miscaling model-summary`` (:mod:`miscaling.model_summary`).
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 
-from miscaling.io import read_table, write_table
-from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table, reference_xi
-from miscaling.plots.common import figure_paths, save_figure, setup_style
+from miscaling.io import require_columns
+from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table
+from miscaling.plots.common import setup_style
 
 ARCH_COLORS = {"rnn": "tab:orange", "lstm": "tab:blue", "transformer": "tab:green"}
+#: The figures of this module, with the one-line description ``miscaling figure`` shows.
+TITLES = {
+    "fig1": "Figure 1: RNN and LSTM sample I(tau) and correlation length vs width and depth",
+    "fig3": "Figure 3(a): Transformer sample I(tau) on the binary data",
+    "fig7": "Figure 7: LSTM correlation length vs depth for several widths",
+    "fig9": "Figure 9: Transformer correlation length vs width and depth",
+}
+FIT_COLUMNS = [*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc"]
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", nargs="+", required=True,
-                        help="I(tau) tables of the samples, labels arch, width, depth")
-    parser.add_argument("--fits", nargs="+", required=True,
-                        help="fit tables of the samples, labels arch, width, depth")
-    parser.add_argument("--reference", required=True,
-                        help="fit table of the training data (dashed line and band)")
-    parser.add_argument("--out", required=True, help="results/figures/figN.pdf (.png beside it)")
-
-
-def _concat(paths: list[str], required: set[str], what: str) -> pd.DataFrame:
-    frame = pd.concat([read_table(p) for p in paths], ignore_index=True)
-    missing = required - set(frame.columns)
-    if missing:
-        raise ValueError(f"{what} tables lack the column(s) {sorted(missing)}")
+def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.DataFrame:
+    frame = pd.concat(tables, ignore_index=True)
+    require_columns(frame, required, what)
     return frame
+
+
+def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The samples' I(tau) tables, stacked (labels arch, width, depth)."""
+    return _concat(tables, [*MODEL_KEYS, "lag", "mi"], "model I(tau) table")
+
+
+def collect_fits(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The samples' fit tables, stacked, as one row per model (:func:`model_table`)."""
+    return model_table(_concat(tables, FIT_COLUMNS, "model fit table"))
 
 
 def _label(width: int, depth: int) -> str:
@@ -84,13 +91,6 @@ def _plot_xi(ax, table: pd.DataFrame, x: str, groups: list[tuple],
     ax.legend(frameon=False, fontsize=8)
 
 
-def _inputs(args) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float, float]]:
-    curves = _concat(args.curves, {*MODEL_KEYS, "lag", "mi"}, "model I(tau)")
-    fits = _concat(args.fits, {*MODEL_KEYS, "model", "parameter", "value", "ci_low",
-                               "ci_high", "aicc"}, "model fit")
-    return curves, model_table(fits), reference_xi(read_table(args.reference))
-
-
 def _depth_sweep_width(table: pd.DataFrame, arch: str) -> int | None:
     """The width with the most depths, the widest on ties (the paper's sweeps: 8 RNN/LSTM, 16
     Transformer)."""
@@ -101,19 +101,12 @@ def _depth_sweep_width(table: pd.DataFrame, arch: str) -> int | None:
     return int(counts[counts == counts.max()].index.max())
 
 
-def _write(fig, points: pd.DataFrame, out: str) -> None:
-    """The figure and the points behind it."""
-    pdf, _ = figure_paths(out)
-    write_table(points, pdf.with_suffix(".csv"))
-    save_figure(fig, pdf)
-
-
-def run_fig1(args: argparse.Namespace) -> None:
+def make_fig1(curves: pd.DataFrame, table: pd.DataFrame,
+              reference: tuple[float, float, float]):
+    """(a, b) RNN and LSTM sample I(tau); (c) xi vs width at depth 1; (d) xi vs depth."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    figure_paths(args.out)
-    curves, table, reference = _inputs(args)
     setup_style()
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     _plot_curves(axes[0, 0], curves, "rnn", "(a) vanilla RNN samples")
@@ -134,29 +127,27 @@ def run_fig1(args: argparse.Namespace) -> None:
         axes[1, 0].set_xscale("log", base=2)
     sns.despine(fig)
     fig.tight_layout()
-    _write(fig, table[table["arch"].isin(["rnn", "lstm"])], args.out)
+    return fig
 
 
-def run_fig3(args: argparse.Namespace) -> None:
+def make_fig3(curves: pd.DataFrame):
+    """(a) Transformer sample I(tau) on the binary data."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    figure_paths(args.out)
-    curves, table, _ = _inputs(args)
     setup_style()
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     _plot_curves(ax, curves, "transformer", "(a) Transformer samples, binary data")
     sns.despine(fig)
     fig.tight_layout()
-    _write(fig, curves[curves["arch"] == "transformer"], args.out)
+    return fig
 
 
-def run_fig7(args: argparse.Namespace) -> None:
+def make_fig7(table: pd.DataFrame, reference: tuple[float, float, float]):
+    """LSTM xi vs depth, one line per width with more than one depth."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    figure_paths(args.out)
-    _, table, reference = _inputs(args)
     lstm = table[table["arch"] == "lstm"]
     swept = lstm.groupby("width")["depth"].nunique()
     groups = [(f"width {w}", lstm[lstm["width"] == w]) for w in swept[swept > 1].index]
@@ -165,15 +156,14 @@ def run_fig7(args: argparse.Namespace) -> None:
     _plot_xi(ax, lstm, "depth", groups, reference, r"LSTM $\xi$ vs depth")
     sns.despine(fig)
     fig.tight_layout()
-    _write(fig, lstm, args.out)
+    return fig
 
 
-def run_fig9(args: argparse.Namespace) -> None:
+def make_fig9(table: pd.DataFrame, reference: tuple[float, float, float]):
+    """(a) Transformer xi vs width at depth 1; (b) xi vs depth at the depth-sweep width."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    figure_paths(args.out)
-    _, table, reference = _inputs(args)
     transformer = table[table["arch"] == "transformer"]
     setup_style()
     fig, (ax_w, ax_d) = plt.subplots(1, 2, figsize=(10, 4.2))
@@ -187,18 +177,26 @@ def run_fig9(args: argparse.Namespace) -> None:
     _plot_xi(ax_d, deep, "depth", [(f"width {width}", deep)], reference, r"(b) $\xi$ vs depth")
     sns.despine(fig)
     fig.tight_layout()
-    _write(fig, transformer, args.out)
+    return fig
 
 
-class _Figure:
-    def __init__(self, doc: str, run):
-        self.__doc__ = doc
-        self.add_parser = _add_common
-        self.run = run
+def make_figure(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
+                reference: tuple[float, float, float]):
+    """Figure ``figure`` (a key of :data:`TITLES`) from the collected tables."""
+    if figure == "fig1":
+        return make_fig1(curves, table, reference)
+    if figure == "fig3":
+        return make_fig3(curves)
+    if figure == "fig7":
+        return make_fig7(table, reference)
+    if figure == "fig9":
+        return make_fig9(table, reference)
+    raise ValueError(f"unknown model figure {figure!r}; expected one of {', '.join(TITLES)}")
 
 
-fig1 = _Figure("Figure 1: RNN and LSTM sample I(tau) and correlation length vs width and depth",
-               run_fig1)
-fig3 = _Figure("Figure 3(a): Transformer sample I(tau) on the binary data", run_fig3)
-fig7 = _Figure("Figure 7: LSTM correlation length vs depth for several widths", run_fig7)
-fig9 = _Figure("Figure 9: Transformer correlation length vs width and depth", run_fig9)
+def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The table behind figure ``figure`` (written as ``figN.csv``)."""
+    if figure == "fig3":
+        return curves[curves["arch"] == "transformer"]
+    archs = {"fig1": ["rnn", "lstm"], "fig7": ["lstm"], "fig9": ["transformer"]}[figure]
+    return table[table["arch"].isin(archs)]

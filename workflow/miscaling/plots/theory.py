@@ -1,64 +1,52 @@
 """Figures of the theory checks: ``theory_linear_rnn`` (Appendix A) and ``theory_ising`` (G).
 
-Each is registered like a figure module: :data:`theory_linear_rnn` and :data:`theory_ising`
-carry ``__doc__``, ``add_parser(parser)`` and ``run(args)``, e.g. in ``plots/__init__.py``::
-
-    _MODULES = {..., "theory_linear_rnn": theory.theory_linear_rnn,
-                "theory_ising": theory.theory_ising}
-
-``run`` reads the tables written by ``miscaling theory linear-rnn|ising``, saves the figure as
-PDF and PNG, and writes the tables behind it beside them (``<stem>.csv``, ``<stem>_checks.csv``).
+:func:`make_linear_rnn_figure` and :func:`make_ising_figure` draw the tables written by
+``miscaling theory linear-rnn|ising``; beside each figure go the table behind it (``<stem>.csv``:
+the decay rates, or the Ising MI curves) and the checks (``<stem>_checks.csv``).
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from miscaling.io import read_table, write_table
-from miscaling.plots.common import figure_paths, save_figure, setup_style
+from miscaling.io import require_columns
+from miscaling.plots.common import setup_style
 from miscaling.theory.ising import correlation_length
 
-
-class FigureEntry:
-    """A figure that quacks like a figure module (``__doc__``, ``add_parser``, ``run``), so
-    that one file can hold several of them."""
-
-    def __init__(self, doc: str, add_parser: Callable[[argparse.ArgumentParser], None],
-                 run: Callable[[argparse.Namespace], None]):
-        self.__doc__ = doc
-        self.add_parser = add_parser
-        self.run = run
-
-
-def _require(table: pd.DataFrame, columns: set[str], what: str) -> None:
-    missing = columns - set(table.columns)
-    if missing:
-        raise ValueError(f"{what} lacks the column(s) {sorted(missing)}")
-
-
-def _write_beside(pdf: Path, table: pd.DataFrame, checks: pd.DataFrame) -> None:
-    write_table(table, pdf.with_suffix(".csv"))
-    write_table(checks, Path(pdf.parent, f"{pdf.stem}_checks.csv"))
+#: The figures of this module, with the one-line description ``miscaling figure`` shows.
+TITLES = {
+    "theory_linear_rnn": "Linear RNN (App. A): exact I(x_0; x_t), Monte Carlo, decay rate from "
+                         "the poles of Eq. 35",
+    "theory_ising": "Ising chain (App. G): Eq. 62 sampling vs Boltzmann (TV), MI decay vs "
+                    "transfer matrix",
+}
+LINEAR_RNN_COLUMNS = {
+    "curves": ["network", "lag", "mi_exact", "mi_monte_carlo", "mi_monte_carlo_sd",
+               "mi_monte_carlo_tolerance", "in_fit_window"],
+    "poles": ["network", "real", "imag", "modulus", "is_pole", "is_leading"],
+    "checks": ["check", "case", "predicted", "measured"],
+}
+ISING_COLUMNS = {
+    "mi": ["beta", "coupling", "lag", "mi_enumerated", "mi_transfer_matrix", "mi_estimated",
+           "in_fit_window"],
+    "tv": ["beta", "n_samples", "tv_measured", "tv_expected", "tv_pairs_counted_twice"],
+}
 
 
 # --------------------------------------------------------------------------- linear RNN
 
 
-def add_linear_rnn_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", required=True, help="`theory linear-rnn --out-curves` table")
-    parser.add_argument("--poles", required=True, help="`theory linear-rnn --out-poles` table")
-    parser.add_argument("--checks", required=True, help="`theory linear-rnn --out-checks` table")
-    parser.add_argument("--out", required=True,
-                        help="results/figures/theory_linear_rnn.pdf (.png beside it)")
+def check_linear_rnn_tables(curves: pd.DataFrame, poles: pd.DataFrame,
+                            checks: pd.DataFrame) -> None:
+    """Fail, naming the table and column, when a linear-RNN table lacks what the figure reads."""
+    for name, table in (("curves", curves), ("poles", poles), ("checks", checks)):
+        require_columns(table, LINEAR_RNN_COLUMNS[name], f"linear-RNN {name} table")
 
 
 def decay_rates(checks: pd.DataFrame) -> pd.DataFrame:
-    """Predicted (2 ln|z_0|) and fitted decay rate per network, from the checks table."""
+    """Predicted (2 ln|z_0|) and fitted decay rate per network, from the checks table (the
+    table behind the figure)."""
     rows = checks[checks["check"] == "decay_rate"]
     return rows.rename(columns={"case": "network", "predicted": "predicted_rate",
                                 "measured": "fitted_rate"})[
@@ -66,7 +54,10 @@ def decay_rates(checks: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def plot_linear_rnn(curves: pd.DataFrame, poles: pd.DataFrame, rates: pd.DataFrame):
+def make_linear_rnn_figure(curves: pd.DataFrame, poles: pd.DataFrame,
+                           rates: pd.DataFrame):
+    """Four panels: exact I and the pole prediction, Monte Carlo, fitted vs predicted rate,
+    the singularities of Eq. 35 (``rates``: :func:`decay_rates`)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -134,37 +125,17 @@ def plot_linear_rnn(curves: pd.DataFrame, poles: pd.DataFrame, rates: pd.DataFra
     return fig
 
 
-def run_linear_rnn(args: argparse.Namespace) -> None:
-    pdf, _ = figure_paths(args.out)
-    curves, poles, checks = (read_table(p) for p in (args.curves, args.poles, args.checks))
-    _require(curves, {"network", "lag", "mi_exact", "mi_monte_carlo", "mi_monte_carlo_sd",
-                      "mi_monte_carlo_tolerance", "in_fit_window"}, "linear-RNN curve table")
-    _require(poles, {"network", "real", "imag", "modulus", "is_pole", "is_leading"},
-             "linear-RNN pole table")
-    _require(checks, {"check", "case", "predicted", "measured"}, "linear-RNN checks table")
-    rates = decay_rates(checks)
-    fig = plot_linear_rnn(curves, poles, rates)
-    _write_beside(pdf, rates, checks)
-    save_figure(fig, pdf)
-
-
-theory_linear_rnn = FigureEntry(
-    "Linear RNN (App. A): exact I(x_0; x_t), Monte Carlo, decay rate from the poles of Eq. 35",
-    add_linear_rnn_parser, run_linear_rnn)
-
-
 # --------------------------------------------------------------------------- Ising chain
 
 
-def add_ising_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mi", required=True, help="`theory ising --out-mi` table")
-    parser.add_argument("--tv", required=True, help="`theory ising --out-tv` table")
-    parser.add_argument("--checks", required=True, help="`theory ising --out-checks` table")
-    parser.add_argument("--out", required=True,
-                        help="results/figures/theory_ising.pdf (.png beside it)")
+def check_ising_tables(mi: pd.DataFrame, tv: pd.DataFrame) -> None:
+    """Fail, naming the table and column, when an Ising table lacks what the figure reads."""
+    for name, table in (("MI", mi), ("TV", tv)):
+        require_columns(table, ISING_COLUMNS[name.lower()], f"Ising {name} table")
 
 
-def plot_ising(mi: pd.DataFrame, tv: pd.DataFrame):
+def make_ising_figure(mi: pd.DataFrame, tv: pd.DataFrame):
+    """(a) I(r): transfer matrix, enumeration, estimator; (b) TV distance vs samples."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -209,21 +180,3 @@ def plot_ising(mi: pd.DataFrame, tv: pd.DataFrame):
     sns.despine(fig)
     fig.tight_layout()
     return fig
-
-
-def run_ising(args: argparse.Namespace) -> None:
-    pdf, _ = figure_paths(args.out)
-    mi, tv, checks = (read_table(p) for p in (args.mi, args.tv, args.checks))
-    _require(mi, {"beta", "coupling", "lag", "mi_enumerated", "mi_transfer_matrix",
-                  "mi_estimated", "in_fit_window"},
-             "Ising MI table")
-    _require(tv, {"beta", "n_samples", "tv_measured", "tv_expected", "tv_pairs_counted_twice"},
-             "Ising TV table")
-    fig = plot_ising(mi, tv)
-    _write_beside(pdf, mi, checks)
-    save_figure(fig, pdf)
-
-
-theory_ising = FigureEntry(
-    "Ising chain (App. G): Eq. 62 sampling vs Boltzmann (TV), MI decay vs transfer matrix",
-    add_ising_parser, run_ising)

@@ -10,15 +10,32 @@ same quantity independently, and returns tidy tables plus a "checks" table
 * :mod:`~miscaling.theory.ising` — Appendix G: conditional sampling (Eq. 62) vs the enumerated
   Boltzmann distribution, and MI decay vs the transfer matrix (:func:`run_ising_check`).
 
-All functions are pure numpy/scipy and seeded.
+Each check takes its settings as one frozen, validated dataclass
+(:mod:`~miscaling.theory.config`: :class:`LinearRNNConfig`, :class:`RepetitiveConfig`,
+:class:`IsingConfig`) or as the same keywords as before, and records them in every table it
+returns as constant columns after the measured ones (``XConfig.from_table`` reads them back).
+
+All functions are pure numpy/scipy and seeded.  The names below are imported on first use, so
+that ``miscaling.theory.config`` (which the command line reads its defaults from) stays light.
 """
 
-from miscaling.theory.checks import CHECK_COLUMNS
-from miscaling.theory.ising import IsingTables, run_ising_check
-from miscaling.theory.linear_rnn import LinearRNN, LinearRNNTables, run_linear_rnn_check
-from miscaling.theory.repetitive import RepetitiveTables, eq52, run_repetitive_check
+from __future__ import annotations
 
-__all__ = [
-    "CHECK_COLUMNS", "IsingTables", "LinearRNN", "LinearRNNTables", "RepetitiveTables", "eq52",
-    "run_ising_check", "run_linear_rnn_check", "run_repetitive_check",
-]
+import importlib
+
+_EXPORTS = {
+    "CHECK_COLUMNS": "checks",
+    "IsingConfig": "config", "LinearRNNConfig": "config", "RepetitiveConfig": "config",
+    "IsingTables": "ising", "run_ising_check": "ising",
+    "LinearRNN": "linear_rnn", "LinearRNNTables": "linear_rnn",
+    "run_linear_rnn_check": "linear_rnn",
+    "RepetitiveTables": "repetitive", "eq52": "repetitive", "run_repetitive_check": "repetitive",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -26,7 +26,7 @@ information decays with rate ``2/ξ``, twice the inverse correlation length.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from scipy import stats
 from miscaling.fit import fit_decay
 from miscaling.mi import mutual_information
 from miscaling.theory.checks import check_row, checks_table
+from miscaling.theory.config import IsingConfig, config_from, record_config
 
 TOPIC = "ising"
 MI_COLUMNS = [
@@ -289,29 +290,27 @@ def check_temperature(beta: float, coupling: float, *, n_spins: int, n_samples: 
     return mi_curves, tv_curves, sampling_rows + decay_rows
 
 
-def run_ising_check(n_spins: int = 12, betas=(0.5, 1.0, 1.5), coupling: float = -1.0,
-                    n_samples: int = 200_000, tv_sample_sizes=(1_000, 3_000, 10_000, 30_000,
-                                                               100_000),
-                    n_chains: int = 32, chain_length: int = 2**16, max_lag: int = 40,
-                    min_mi: float = 1e-4, rate_tolerance: float = 0.05, n_sd: float = 5.0,
-                    seed: int = 0) -> IsingTables:
+def run_ising_check(config: IsingConfig | None = None, /, **options: Any) -> IsingTables:
     """Enumeration vs Eq. 62 sampling (TV distance) and exponential MI decay vs the transfer
-    matrix's correlation length, for each β.  Deterministic for a given ``seed``."""
-    if n_spins < 6:
-        raise ValueError(f"need n_spins >= 6 (5 lags) for a decay fit, got {n_spins}")
-    if len(betas) == 0 or min(betas) <= 0:
-        raise ValueError(f"inverse temperatures beta must be > 0, got {list(betas)}")
-    if max_lag >= chain_length:
-        raise ValueError(f"max_lag ({max_lag}) must be smaller than chain_length ({chain_length})")
-    rng = np.random.default_rng(seed)
+    matrix's correlation length, for each β.  Deterministic for a given seed.
+
+    ``config``: an :class:`IsingConfig`; keywords (its fields: ``n_spins``, ``betas``,
+    ``coupling``, ``n_samples``, ``tv_sample_sizes``, ``n_chains``, ``chain_length``,
+    ``max_lag``, ``min_mi``, ``rate_tolerance``, ``n_sd``, ``seed``) build one or change the
+    one given.  Every returned table records the config as constant columns after its own.
+    """
+    config = config_from(IsingConfig, config, options)
+    rng = np.random.default_rng(config.seed)
     mi_frames, tv_frames, rows = [], [], []
-    for beta in betas:
+    for beta in config.betas:
         mi, tv, r = check_temperature(
-            float(beta), coupling, n_spins=n_spins, n_samples=n_samples,
-            tv_sample_sizes=tv_sample_sizes, n_chains=n_chains, chain_length=chain_length,
-            max_lag=max_lag, min_mi=min_mi, rate_tolerance=rate_tolerance, n_sd=n_sd, rng=rng)
+            float(beta), config.coupling, n_spins=config.n_spins, n_samples=config.n_samples,
+            tv_sample_sizes=config.tv_sample_sizes, n_chains=config.n_chains,
+            chain_length=config.chain_length, max_lag=config.max_lag, min_mi=config.min_mi,
+            rate_tolerance=config.rate_tolerance, n_sd=config.n_sd, rng=rng)
         mi_frames.append(mi)
         tv_frames.append(tv)
         rows += r
-    return IsingTables(pd.concat(mi_frames, ignore_index=True),
-                       pd.concat(tv_frames, ignore_index=True), checks_table(rows))
+    tables = (pd.concat(mi_frames, ignore_index=True), pd.concat(tv_frames, ignore_index=True),
+              checks_table(rows))
+    return IsingTables(*(record_config(table, config) for table in tables))

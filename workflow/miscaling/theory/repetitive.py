@@ -15,7 +15,7 @@ differ, and I(1) is larger (:func:`exact_mi`, which enumerates the joint distrib
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,15 @@ from scipy import stats
 
 from miscaling.mi import mutual_information
 from miscaling.theory.checks import check_row, checks_table
+from miscaling.theory.config import (  # noqa: F401 - the defaults are re-exported here
+    DEFAULT_LAGS,
+    DEFAULT_PROBABILITIES,
+    RepetitiveConfig,
+    config_from,
+    record_config,
+)
 
 TOPIC = "repetitive"
-DEFAULT_PROBABILITIES = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
-DEFAULT_LAGS = (1, 2, 3, 10, 33, 100, 333, 1000)
 CURVE_COLUMNS = ["p", "replicate", "lag", "mi", "eq52", "exact"]
 #: The Grassberger estimate of a deterministic sequence (p = 0 or 1, no sampling noise at all)
 #: was measured ln 2 + 1.0/N (N symbols); allow four times that for the estimator's bias.
@@ -97,12 +102,14 @@ class RepetitiveTables(NamedTuple):
     checks: pd.DataFrame
 
 
-def run_repetitive_check(probabilities=DEFAULT_PROBABILITIES, lags=DEFAULT_LAGS,
-                         replicates: int = 8, length: int = 2**17,
-                         estimator: str = "grassberger", confidence: float = 0.999,
-                         seed: int = 0) -> RepetitiveTables:
+def run_repetitive_check(config: RepetitiveConfig | None = None, /,
+                         **options: Any) -> RepetitiveTables:
     """Estimate I(τ) (:func:`miscaling.mi.mutual_information`) on ``replicates`` independent
     simulated sequences per p and compare with Eq. 52 (τ >= 2) and the exact I(1).
+
+    ``config``: a :class:`RepetitiveConfig`; keywords (its fields: ``probabilities``, ``lags``,
+    ``replicates``, ``length``, ``estimator``, ``confidence``, ``seed``) build one or change
+    the one given.  Both returned tables record the config as constant columns after their own.
 
     A check passes when the mean over replicates (and over lags >= 2) lies within the
     two-sided Student-t interval at ``confidence`` (t quantile with replicates − 1 degrees of
@@ -110,21 +117,15 @@ def run_repetitive_check(probabilities=DEFAULT_PROBABILITIES, lags=DEFAULT_LAGS,
     for the estimator's O(1/N) bias, of the prediction.  The t quantile matters with few
     replicates: with 2, a normal "5 standard errors" rule failed on seed 0 at p = 0.5 because
     the standard error of two values is itself badly estimated (t_{0.9995, 1} = 637)."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    lags = np.unique(np.asarray(lags, dtype=np.int64))
-    if len(probabilities) == 0 or not all(0.0 <= p <= 1.0 for p in probabilities):
-        raise ValueError(f"probabilities p must lie in [0, 1], got {list(probabilities)}")
-    if replicates < 2:
-        raise ValueError(f"need at least 2 replicates for a standard error, got {replicates}")
-    if lags.min() < 1 or lags.max() >= length:
-        raise ValueError(f"lags must lie in [1, length), got {lags.min()}..{lags.max()}")
-    rng = np.random.default_rng(seed)
+    config = config_from(RepetitiveConfig, config, options)
+    lags = np.asarray(config.lags, dtype=np.int64)
+    replicates, length, confidence = config.replicates, config.length, config.confidence
+    rng = np.random.default_rng(config.seed)
     frames = []
-    for p in probabilities:
+    for p in config.probabilities:
         for replicate in range(replicates):
             sequence = sample_sequences(float(p), 1, length, rng)[0]
-            table = mutual_information(sequence, lags, estimator=estimator)
+            table = mutual_information(sequence, lags, estimator=config.estimator)
             frames.append(pd.DataFrame({"p": float(p), "replicate": replicate,
                                         "lag": table["lag"], "mi": table["mi"]}))
     curves = pd.concat(frames, ignore_index=True)
@@ -142,7 +143,8 @@ def run_repetitive_check(probabilities=DEFAULT_PROBABILITIES, lags=DEFAULT_LAGS,
             lag_one = group[group["lag"] == 1].set_index("replicate")["mi"]
             rows.append(_replicate_check("lag1_exact_vs_estimator", p, exact_mi(p, 1), lag_one,
                                          confidence, length, "tau = 1 lies outside Eq. 52"))
-    return RepetitiveTables(curves, checks_table(rows))
+    return RepetitiveTables(record_config(curves, config),
+                            record_config(checks_table(rows), config))
 
 
 def _replicate_check(check: str, p: float, predicted: float, per_replicate: pd.Series,
