@@ -39,15 +39,9 @@ DEFAULT_TV_SAMPLE_SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
 
 
 def estimator_names() -> tuple[str, ...]:
-    """The entropy estimators :func:`miscaling.mi.mutual_information` knows.
+    """The entropy estimators :func:`miscaling.mi.mutual_information` knows."""
+    from miscaling.mi.entropy import ESTIMATORS
 
-    ``miscaling.mi`` exports them; the fallbacks cover the module layouts before that
-    (``miscaling.entropy``) so that the theory checks do not break while the estimator moves.
-    """
-    try:
-        from miscaling.mi import ESTIMATORS
-    except ImportError:  # pragma: no cover - older layout of the estimator
-        from miscaling.entropy import ESTIMATORS
     return tuple(ESTIMATORS)
 
 
