@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (or update) the project's virtual environment in .venv: PyTorch first, pinned, so that no
-# unpinned requirement pulls a multi-GB CUDA build, then this package with its test extras.
+# unpinned requirement pulls a multi-GB CUDA build, then this package with its test extras
+# (pytest, scikit-learn, and the linters CI runs: ruff, snakefmt).
 #   TORCH_SPEC  torch requirement to install (default: torch==2.13.0). GPU users: install the build
 #               for their CUDA first (or set TORCH_SPEC); an importable torch is kept as it is.
 #   VENV        where the environment lives (default: .venv)

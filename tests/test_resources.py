@@ -112,6 +112,15 @@ def test_measurement_memory_and_time_follow_the_data_size(tmp_path):
     assert asked[200_000][1] > asked[200][1], asked
 
 
+def test_default_workflow_profile_only_resumes(tmp_path):
+    # loaded by every run (profiles/default next to the Snakefile); it must change no output,
+    # only let a run cut off by kill -9 go on without --rerun-incomplete
+    default = yaml.safe_load((ROOT / "profiles/default/config.yaml").read_text())
+    assert default == {"rerun-incomplete": True}
+    result = snakemake("-n", "--configfile", str(ROOT / "presets/smoke.yaml"), workdir=tmp_path)
+    assert "workflow specific profile" in result.stderr and "profiles/default" in result.stderr
+
+
 def test_profiles():
     local = yaml.safe_load((ROOT / "profiles/local/config.yaml").read_text())
     assert local["resources"] == {"gpu": 1} and local["rerun-incomplete"]

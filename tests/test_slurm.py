@@ -1,11 +1,13 @@
 """The pipeline on a real (single-node) Slurm cluster through `--profile profiles/slurm`.
 
-The module starts its own cluster (tests/slurm_cluster.py): it installs Debian's slurmctld,
-slurmd, slurm-client and munge when they are missing (CI runs as root) and the package's
-`slurm` extra (snakemake-executor-plugin-slurm) when it is not importable, writes a slurm.conf
-for this host and starts munged, slurmctld and slurmd, which it stops again, by pid, when the
-module is done, also when a test fails.  Where Slurm cannot be had (not root, no apt-get, no
-package index) the tests are skipped with the reason.
+Opt-in: the tests change the system, so they run only with MISCALING_TEST_SLURM=1 (.ci/run sets
+it) and are skipped otherwise, with a reason that says so.  Then the module starts its own
+cluster (tests/slurm_cluster.py): it installs Debian's slurmctld, slurmd, slurm-client and munge
+when they are missing (CI runs as root) and the package's `slurm` extra
+(snakemake-executor-plugin-slurm) when it is not importable, writes a slurm.conf for this host
+and starts munged, slurmctld and slurmd, which it stops again, by pid, when the module is done,
+also when a test fails.  Where Slurm cannot be had (not root, no apt-get, no package index) the
+tests are skipped with the reason.
 
 Proved here:
 * the smoke preset runs through the Slurm executor, every job as a Slurm job (GPU steps with
@@ -70,9 +72,25 @@ def plugin_reason() -> str | None:
     return None
 
 
+#: The environment variable that lets these tests install Slurm, munge and the slurm extra.
+OPT_IN = "MISCALING_TEST_SLURM"
+
+
+def opt_in_reason() -> str | None:
+    if os.environ.get(OPT_IN) == "1":
+        return None
+    return (f"the Slurm tests are opt-in: set {OPT_IN}=1 to run them (as root they apt-get "
+            f"install {' '.join(slurm_cluster.SLURM_PACKAGES)} when missing and pip-install the "
+            "slurm extra; .ci/run sets it)")
+
+
+# A mark as well as the fixture's check: skip before the session's smoke_run fixture runs
+opted_in = pytest.mark.skipif(opt_in_reason() is not None, reason=opt_in_reason() or "")
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    reason = install_reason() or plugin_reason()
+    reason = opt_in_reason() or install_reason() or plugin_reason()
     if reason:
         pytest.skip(reason)
     cores = os.cpu_count() or 2
@@ -160,7 +178,16 @@ def test_without_root_slurm_is_skipped_with_the_reason(monkeypatch):
     assert "not installed" in reason and "needs root" in reason and "slurmctld" in reason
 
 
+def test_slurm_tests_are_opt_in(monkeypatch):
+    monkeypatch.delenv(OPT_IN, raising=False)
+    reason = opt_in_reason()
+    assert f"{OPT_IN}=1" in reason and "apt-get" in reason
+    monkeypatch.setenv(OPT_IN, "1")
+    assert opt_in_reason() is None
+
+
 @pytest.mark.slow
+@opted_in
 def test_smoke_preset_on_slurm_equals_local_run(cluster, smoke_run, tmp_path):
     earlier = {job["id"] for job in cluster.jobs()}
     start = time.monotonic()
@@ -184,6 +211,7 @@ def test_smoke_preset_on_slurm_equals_local_run(cluster, smoke_run, tmp_path):
 
 
 @pytest.mark.slow
+@opted_in
 def test_training_killed_on_slurm_resumes_from_checkpoint(cluster, tmp_path):
     # one model, long enough to be caught mid-run (about 0.25 s per epoch on one core)
     epochs = 60

@@ -19,7 +19,7 @@ def dataset_labels(wildcards):
         gamma = wildcards.name.removeprefix("gamma")
         return [f"gamma={gamma}", f"amplitude={config['estimator_benchmark']['amplitude']}"]
     if wildcards.dataset == "binary_samples":
-        arch, width, depth = re.fullmatch(r"(\w+)_w(\d+)_d(\d+)", wildcards.name).groups()
+        arch, width, depth = parse_model_name(wildcards.name)
         return [f"arch={arch}", f"width={width}", f"depth={depth}"]
     if is_text_dataset(wildcards.dataset):
         corpus, level = wildcards.dataset.rsplit("_", 1)
@@ -38,8 +38,10 @@ def name_seed(wildcards):
 
 
 def mi_flags(wildcards):
-    options = {"lags": dataset_config(wildcards.dataset)["lags"],
-               **estimator_flags(name_seed(wildcards))}
+    options = {
+        "lags": dataset_config(wildcards.dataset)["lags"],
+        **estimator_flags(name_seed(wildcards)),
+    }
     options["label"] = dataset_labels(wildcards)
     return cli_flags(options)
 
@@ -61,16 +63,16 @@ rule mi_data:
         lambda wc: data_path(wc.dataset, wc.name),
     output:
         **mi_outputs(),
-    params:
-        flags=mi_flags,
-        replicates=lambda wc, output: replicates_flag(output),
-    threads: config["estimator"]["threads"]
     log:
         log_path("mi_data", "{dataset}/{name}"),
     benchmark:
         benchmark_path("mi_data", "{dataset}/{name}")
+    threads: config["estimator"]["threads"]
     resources:
         **step_resources("mi_data"),
+    params:
+        flags=mi_flags,
+        replicates=lambda wc, output: replicates_flag(output),
     shell:
         "{MISCALING} mi {input} {params.flags} {params.replicates} --threads {threads}"
         " --out {output.table} > {log} 2>&1"
@@ -95,12 +97,14 @@ def fit_flags(wildcards):
 
 def uniformity_flags(wildcards):
     window = config["corpora"]["long_range"]
-    return cli_flags({
-        "min_lag": window["min_lag"],
-        "max_lag": window["max_lag"],
-        "confidence": config["estimator"]["confidence"],
-        "label": dataset_labels(wildcards),
-    })
+    return cli_flags(
+        {
+            "min_lag": window["min_lag"],
+            "max_lag": window["max_lag"],
+            "confidence": config["estimator"]["confidence"],
+            "label": dataset_labels(wildcards),
+        }
+    )
 
 
 rule uniformity_data:
@@ -109,8 +113,6 @@ rule uniformity_data:
         **mi_outputs(),
     output:
         f"{RESULTS}/uniformity/data/{{dataset}}/{{name}}.csv",
-    params:
-        flags=uniformity_flags,
     log:
         log_path("uniformity_data", "{dataset}/{name}"),
     benchmark:
@@ -118,6 +120,8 @@ rule uniformity_data:
     threads: 1
     resources:
         **step_resources("uniformity_data"),
+    params:
+        flags=uniformity_flags,
     shell:
         "{MISCALING} uniformity {input.table} --replicates {input.replicates} {params.flags}"
         " --out {output} > {log} 2>&1"
@@ -129,9 +133,6 @@ rule fit_data:
         **mi_outputs(),
     output:
         f"{RESULTS}/fits/data/{{dataset}}/{{name}}.csv",
-    params:
-        flags=fit_flags,
-        replicates=lambda wc, input: f"--replicates {input.replicates}" if with_replicates() else "",
     log:
         log_path("fit_data", "{dataset}/{name}"),
     benchmark:
@@ -139,5 +140,8 @@ rule fit_data:
     threads: 1
     resources:
         **step_resources("fit_data"),
+    params:
+        flags=fit_flags,
+        replicates=lambda wc, input: f"--replicates {input.replicates}" if with_replicates() else "",
     shell:
         "{MISCALING} fit {input.table} {params.flags} {params.replicates} --out {output} > {log} 2>&1"

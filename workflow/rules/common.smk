@@ -5,17 +5,22 @@ import re
 import shlex
 import sys
 
-from snakemake.utils import validate
-
-
-validate(config, "../schemas/config.schema.yaml")
-
 # Rules call the library's CLI with the interpreter that runs Snakemake; putting workflow/ on
-# PYTHONPATH makes a plain checkout work even when the package is not pip-installed.
+# PYTHONPATH makes a plain checkout work even when the package is not pip-installed.  The
+# workflow itself imports from it too (lag specs, the config checks).
 _PACKAGE_ROOT = os.path.join(workflow.basedir, "workflow")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p
 )
+if _PACKAGE_ROOT not in sys.path:
+    sys.path.insert(0, _PACKAGE_ROOT)
+
+
+include: "validation.smk"
+
+
+check_config(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+
 MISCALING = f"{shlex.quote(sys.executable)} -m miscaling"
 
 RESULTS = "results"
@@ -104,24 +109,36 @@ def benchmark_path(rule_name, stem):
 
 
 def all_targets():
-    targets = [
-        f"{RESULTS}/fits/data/binary/{split}.csv" for split in ("train", "valid")
-    ]
+    targets = [f"{RESULTS}/fits/data/binary/{split}.csv" for split in ("train", "valid")]
     targets += [f"{RESULTS}/figures/fig5.{ext}" for ext in ("pdf", "png", "csv")]
     if config["corpora"]["names"]:
         targets += [f"{RESULTS}/figures/fig6.{ext}" for ext in ("pdf", "png", "csv")]
-        targets += [f"{RESULTS}/fits/data/{dataset}/{split}.csv"
-                    for dataset in corpus_datasets() for split in CORPUS_SPLITS]
+        targets += [
+            f"{RESULTS}/fits/data/{dataset}/{split}.csv"
+            for dataset in corpus_datasets()
+            for split in CORPUS_SPLITS
+        ]
     targets += [f"{RESULTS}/fits/data/binary_samples/{name}.csv" for name in binary_model_names()]
     archs = {arch for arch, _, _ in binary_models()}
-    wanted = {"fig1": {"rnn", "lstm"} & archs, "fig3": {"transformer"} & archs,
-              "fig7": {"lstm"} & archs, "fig9": {"transformer"} & archs}
-    targets += [f"{RESULTS}/figures/{fig}.{ext}" for fig, present in wanted.items() if present
-                for ext in ("pdf", "png", "csv")]
+    wanted = {
+        "fig1": {"rnn", "lstm"} & archs,
+        "fig3": {"transformer"} & archs,
+        "fig7": {"lstm"} & archs,
+        "fig9": {"transformer"} & archs,
+    }
+    targets += [
+        f"{RESULTS}/figures/{fig}.{ext}"
+        for fig, present in wanted.items()
+        if present
+        for ext in ("pdf", "png", "csv")
+    ]
     if archs:
         targets += [f"{RESULTS}/figures/binary_{table}.csv" for table in ("models", "trends")]
-    targets += [f"{RESULTS}/figures/{name}.{ext}" for ext in ("pdf", "png")
-                for name in ("fig4", "theory_linear_rnn", "theory_ising")]
+    targets += [
+        f"{RESULTS}/figures/{name}.{ext}"
+        for ext in ("pdf", "png")
+        for name in ("fig4", "theory_linear_rnn", "theory_ising")
+    ]
     if config["corpora"]["gpt2"]:
         targets.append(f"{RESULTS}/fits/data/gpt2_char/samples.csv")
     return targets

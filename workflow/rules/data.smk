@@ -15,17 +15,18 @@ rule download_corpus:
     """Fetch and verify one corpus (canonical URLs, or a mirror: config corpora.mirror / $MISCALING_MIRROR)."""
     output:
         f"{RESULTS}/raw/{{corpus}}/manifest.json",
-    params:
-        mirror=mirror_flag,
-        dest=lambda wc: f"{RESULTS}/raw/{wc.corpus}",
     log:
         log_path("download_corpus", "{corpus}"),
     benchmark:
         benchmark_path("download_corpus", "{corpus}")
+    priority: CHEAP_FIRST_PRIORITY
+    retries: 1
     threads: 1
     resources:
         **step_resources("download_corpus"),
-    retries: 1
+    params:
+        mirror=mirror_flag,
+        dest=lambda wc: f"{RESULTS}/raw/{wc.corpus}",
     shell:
         "{MISCALING} download {wildcards.corpus} --dest {params.dest} {params.mirror}"
         " --manifest {output} > {log} 2>&1"
@@ -37,15 +38,16 @@ rule split_text8:
         f"{RESULTS}/raw/text8/manifest.json",
     output:
         f"{RESULTS}/raw/text8/split/manifest.json",
-    params:
-        out_dir=f"{RESULTS}/raw/text8/split",
     log:
         log_path("split_text8", "text8"),
     benchmark:
         benchmark_path("split_text8", "text8")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("split_text8"),
+    params:
+        out_dir=f"{RESULTS}/raw/text8/split",
     shell:
         "{MISCALING} prepare split-text8 {input} --out-dir {params.out_dir} > {log} 2>&1"
 
@@ -63,15 +65,16 @@ rule prepare_corpus:
     output:
         **{split: f"{RESULTS}/data/{{corpus}}_{{level}}/{split}.npy" for split in CORPUS_SPLITS},
         vocab=f"{RESULTS}/data/{{corpus}}_{{level}}/vocab.json",
-    params:
-        out_dir=lambda wc: f"{RESULTS}/data/{wc.corpus}_{wc.level}",
     log:
         log_path("prepare_corpus", "{corpus}_{level}"),
     benchmark:
         benchmark_path("prepare_corpus", "{corpus}_{level}")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("prepare_corpus"),
+    params:
+        out_dir=lambda wc: f"{RESULTS}/data/{wc.corpus}_{wc.level}",
     shell:
         "{MISCALING} prepare corpus {input} --level {wildcards.level}"
         " --out-dir {params.out_dir} > {log} 2>&1"
@@ -84,14 +87,15 @@ rule prepare_gpt2:
     output:
         samples=f"{RESULTS}/data/gpt2_char/samples.npz",
         vocab=f"{RESULTS}/data/gpt2_char/vocab.json",
-    params:
-        out_dir=f"{RESULTS}/data/gpt2_char",
     log:
         log_path("prepare_gpt2", "gpt2"),
     benchmark:
         benchmark_path("prepare_gpt2", "gpt2")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("prepare_gpt2"),
+    params:
+        out_dir=f"{RESULTS}/data/gpt2_char",
     shell:
         "{MISCALING} prepare gpt2 {input} --out-dir {params.out_dir} > {log} 2>&1"

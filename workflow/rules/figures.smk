@@ -11,12 +11,12 @@ rule fig5:
             f"{RESULTS}/fits/data/estimator_benchmark/gamma{{gamma}}.csv", gamma=benchmark_gammas()
         ),
     output:
-        pdf=report(f"{RESULTS}/figures/fig5.pdf", caption="../report/fig5.rst", category="Estimator"),
+        pdf=report(
+            f"{RESULTS}/figures/fig5.pdf", caption="../report/fig5.rst", category="Estimator"
+        ),
         png=f"{RESULTS}/figures/fig5.png",
         table=f"{RESULTS}/figures/fig5.csv",
         gamma_table=f"{RESULTS}/figures/fig5_gamma.csv",
-    params:
-        tolerance=config["estimator_benchmark"]["tolerance"],
     log:
         log_path("fig5", "fig5"),
     benchmark:
@@ -24,6 +24,8 @@ rule fig5:
     threads: 1
     resources:
         **step_resources("fig5"),
+    params:
+        tolerance=config["estimator_benchmark"]["tolerance"],
     shell:
         "{MISCALING} figure fig5 --curves {input.curves} --fits {input.fits}"
         " --tolerance {params.tolerance} --out {output.pdf} > {log} 2>&1"
@@ -32,9 +34,13 @@ rule fig5:
 rule fig6:
     """Figure 6: character-level I(tau) of the corpora's train/valid/test splits, and the non-uniformity table."""
     input:
-        curves=lambda wc: [f"{RESULTS}/mi/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS],
+        curves=lambda wc: [
+            f"{RESULTS}/mi/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS
+        ],
         uniformity=lambda wc: [
-            f"{RESULTS}/uniformity/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS
+            f"{RESULTS}/uniformity/data/{d}/{s}.csv"
+            for d in corpus_datasets()
+            for s in CORPUS_SPLITS
         ],
     output:
         pdf=report(f"{RESULTS}/figures/fig6.pdf", caption="../report/fig6.rst", category="Data"),
@@ -75,16 +81,19 @@ rule model_figure:
     input:
         unpack(model_inputs),
     output:
-        pdf=report(f"{RESULTS}/figures/{{figure}}.pdf", caption="../report/models.rst",
-                   category="Sequence models"),
+        pdf=report(
+            f"{RESULTS}/figures/{{figure}}.pdf",
+            caption="../report/models.rst",
+            category="Sequence models",
+        ),
         png=f"{RESULTS}/figures/{{figure}}.png",
         table=f"{RESULTS}/figures/{{figure}}.csv",
-    wildcard_constraints:
-        figure="fig1|fig3|fig7|fig9",
     log:
         log_path("model_figure", "{figure}"),
     benchmark:
         benchmark_path("model_figure", "{figure}")
+    wildcard_constraints:
+        figure="fig1|fig3|fig7|fig9",
     threads: 1
     resources:
         **step_resources("model_figure"),
@@ -101,10 +110,16 @@ rule model_summary:
         reference=f"{RESULTS}/fits/data/binary/train.csv",
         reference_curve=f"{RESULTS}/mi/data/binary/train.csv",
     output:
-        models=report(f"{RESULTS}/figures/binary_models.csv", caption="../report/model_summary.rst",
-                      category="Sequence models"),
-        trends=report(f"{RESULTS}/figures/binary_trends.csv", caption="../report/model_summary.rst",
-                      category="Sequence models"),
+        models=report(
+            f"{RESULTS}/figures/binary_models.csv",
+            caption="../report/model_summary.rst",
+            category="Sequence models",
+        ),
+        trends=report(
+            f"{RESULTS}/figures/binary_trends.csv",
+            caption="../report/model_summary.rst",
+            category="Sequence models",
+        ),
     log:
         log_path("model_summary", "binary"),
     benchmark:

@@ -24,6 +24,7 @@ import math
 import zipfile
 
 import numpy as np
+from miscaling.mi import parse_lags
 
 #: Runtime margin over the measured costs (slower nodes, shared file systems, busy machines).
 SAFETY = 3
@@ -59,10 +60,21 @@ TRAIN_MICROSECONDS = {"rnn": (1.2, 2.6e-4), "lstm": (2.0, 1.1e-3), "transformer"
 #: A Slurm job longer than this is unusual on shared clusters; training jobs are capped here
 #: and rely on their checkpoint: when the limit kills one, the retry resumes where it stopped.
 MAX_RUNTIME_MINUTES = 24 * 60
+#: Priority of the cheap steps that can fail for reasons outside the pipeline (downloads, corpus
+#: preparation, synthetic data, the theory checks).  Above every training job's priority (its
+#: estimated minutes, capped at MAX_RUNTIME_MINUTES): among the jobs ready to run, these go first,
+#: so a missing corpus stops the run in its first minutes, not after the trainings.
+CHEAP_FIRST_PRIORITY = MAX_RUNTIME_MINUTES + 1
 #: Characters of the corpora (prepare_corpus reads them whole; measured ~1.1 B per character at
 #: character level and 1.6 B at word level on text8-size input, allowed 8 B).
-CORPUS_CHARACTERS = {"ptb": 6e6, "wikitext2": 1.3e7, "wikitext103": 5.5e8, "text8": 1e8,
-                     "gpt2": 1e7, "gpt2_117m": 1e7}
+CORPUS_CHARACTERS = {
+    "ptb": 6e6,
+    "wikitext2": 1.3e7,
+    "wikitext103": 5.5e8,
+    "text8": 1e8,
+    "gpt2": 1e7,
+    "gpt2_117m": 1e7,
+}
 PREPARE_BYTES_PER_CHARACTER = 8
 
 
@@ -76,17 +88,6 @@ def _mb(fixed_mb, variable_bytes, attempt=1):
     return (fixed_mb + math.ceil(variable_bytes / 2**20)) * attempt
 
 
-def count_lags(spec):
-    """Upper bound of the number of lags of a lag spec ('1,2,5', '1:1000', 'log:1000:60')."""
-    if spec.startswith("log:"):
-        _, max_lag, count = spec.split(":")
-        return min(int(max_lag), int(count))
-    if ":" in spec:
-        low, high = (int(v) for v in spec.split(":"))
-        return high - low + 1
-    return len(spec.split(","))
-
-
 def count_symbols(path):
     """Symbols in a .npy array or a .npz of arrays, read from the headers only."""
     path = str(path)
@@ -97,8 +98,11 @@ def count_symbols(path):
         for name in archive.namelist():
             with archive.open(name) as handle:
                 version = np.lib.format.read_magic(handle)
-                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                        else np.lib.format.read_array_header_2_0)
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
                 shape, _, _ = read(handle)
                 total += math.prod(shape)
     return total
@@ -126,7 +130,9 @@ def train_mem_mb(wildcards, attempt):
     binary = config["binary"]
     width, depth = int(wildcards.width), int(wildcards.depth)
     data = (binary["n_train"] + binary["n_valid"]) * binary["length"] * 16  # uint8 + int64 copy
-    batch = config["binary_models"]["architectures"][wildcards.arch].get("batch_size") or TRAIN_BATCH
+    batch = (
+        config["binary_models"]["architectures"][wildcards.arch].get("batch_size") or TRAIN_BATCH
+    )
     activations = TRAIN_BYTES_PER_ACTIVATION * batch * binary["length"] * width * depth
     return _mb(TORCH_MB + CUDA_HOST_MB, data + activations, attempt)
 
@@ -134,10 +140,13 @@ def train_mem_mb(wildcards, attempt):
 def train_runtime(wildcards, attempt):
     cfg = config["binary_models"]
     epochs = cfg["architectures"][wildcards.arch].get("max_epochs") or cfg["max_epochs"]
-    per_symbol = model_microseconds_per_symbol(
-        wildcards.arch, int(wildcards.width), int(wildcards.depth)) * 1e-6
-    return _minutes(epochs * train_symbols(wildcards.arch) * per_symbol, attempt,
-                    cap=MAX_RUNTIME_MINUTES)
+    per_symbol = (
+        model_microseconds_per_symbol(wildcards.arch, int(wildcards.width), int(wildcards.depth))
+        * 1e-6
+    )
+    return _minutes(
+        epochs * train_symbols(wildcards.arch) * per_symbol, attempt, cap=MAX_RUNTIME_MINUTES
+    )
 
 
 def sample_mem_mb(wildcards, attempt):
@@ -151,8 +160,10 @@ def sample_mem_mb(wildcards, attempt):
 def sample_runtime(wildcards, attempt):
     # batched generation costs less per symbol than training; the training rate is an upper bound
     n, length = config["binary_models"]["n_samples"], config["binary"]["length"]
-    per_symbol = model_microseconds_per_symbol(
-        wildcards.arch, int(wildcards.width), int(wildcards.depth)) * 1e-6
+    per_symbol = (
+        model_microseconds_per_symbol(wildcards.arch, int(wildcards.width), int(wildcards.depth))
+        * 1e-6
+    )
     return _minutes(n * length * per_symbol, attempt)
 
 
@@ -179,7 +190,7 @@ def mi_mem_mb(wildcards, input, attempt):
 
 
 def mi_runtime(wildcards, input, attempt):
-    lags = count_lags(dataset_config(wildcards.dataset)["lags"])
+    lags = len(parse_lags(dataset_config(wildcards.dataset)["lags"]))
     seconds = count_symbols(input[0]) * lags * mi_passes() * MI_SECONDS_PER_SYMBOL_LAG
     return _minutes(seconds, attempt)
 
@@ -192,17 +203,25 @@ def theory_elements(topic):
     """Numbers the theory check of a topic holds at once (its largest arrays)."""
     cfg = config["theory"][topic]
     if topic == "linear_rnn":
-        return cfg.get("mc_sequences", 20000) * cfg.get("max_lag", 150) * (
-            cfg.get("hidden", 4) + cfg.get("dim", 2))
+        return (
+            cfg.get("mc_sequences", 20000)
+            * cfg.get("max_lag", 150)
+            * (cfg.get("hidden", 4) + cfg.get("dim", 2))
+        )
     if topic == "repetitive":
         return cfg.get("replicates", 8) * cfg.get("length", 131072) * len(cfg.get("p", [0] * 21))
-    return (cfg.get("samples", 200000) * cfg.get("spins", 12)
-            + cfg.get("chains", 32) * cfg.get("chain_length", 65536) + 2 ** cfg.get("spins", 12))
+    return (
+        cfg.get("samples", 200000) * cfg.get("spins", 12)
+        + cfg.get("chains", 32) * cfg.get("chain_length", 65536)
+        + 2 ** cfg.get("spins", 12)
+    )
 
 
 def _fixed(mem_mb, minutes):
-    return {"mem_mb": lambda wildcards, attempt: mem_mb * attempt,
-            "runtime": lambda wildcards, attempt: (STARTUP_MINUTES + minutes) * attempt}
+    return {
+        "mem_mb": lambda wildcards, attempt: mem_mb * attempt,
+        "runtime": lambda wildcards, attempt: (STARTUP_MINUTES + minutes) * attempt,
+    }
 
 
 def step_resources(rule):
@@ -217,22 +236,30 @@ def step_resources(rule):
         # the exact mode's Gaussian draws: ~24 bytes per symbol, measured 4.4 s for 5 M symbols
         return {
             "mem_mb": lambda wildcards, attempt: _mb(
-                PYTHON_MB, 24 * synth_size(wildcards, rule), attempt),
+                PYTHON_MB, 24 * synth_size(wildcards, rule), attempt
+            ),
             "runtime": lambda wildcards, attempt: _minutes(
-                2e-6 * synth_size(wildcards, rule), attempt),
+                2e-6 * synth_size(wildcards, rule), attempt
+            ),
         }
     if rule == "download_corpus":
         # network bound: 200 MB (WikiText-103) at a slow 1 MB/s, checksummed while streaming
-        return {"mem_mb": lambda wildcards, attempt: PYTHON_MB * attempt,
-                "runtime": lambda wildcards, attempt: _minutes(
-                    corpus_characters(wildcards.corpus) / 1e6, attempt)}
+        return {
+            "mem_mb": lambda wildcards, attempt: PYTHON_MB * attempt,
+            "runtime": lambda wildcards, attempt: _minutes(
+                corpus_characters(wildcards.corpus) / 1e6, attempt
+            ),
+        }
     if rule in ("prepare_corpus", "split_text8", "prepare_gpt2"):
+
         def characters(wildcards):
             corpus = getattr(wildcards, "corpus", "text8" if rule == "split_text8" else "gpt2")
             return corpus_characters(corpus)
+
         return {
             "mem_mb": lambda wildcards, attempt: _mb(
-                PYTHON_MB, PREPARE_BYTES_PER_CHARACTER * characters(wildcards), attempt),
+                PYTHON_MB, PREPARE_BYTES_PER_CHARACTER * characters(wildcards), attempt
+            ),
             # measured 92 MB/s at character level; word level and the vocabulary: ~10x slower
             "runtime": lambda wildcards, attempt: _minutes(characters(wildcards) / 1e7, attempt),
         }
@@ -241,14 +268,23 @@ def step_resources(rule):
         # measured 1.4 us per element (Ising, default sizes: 6.5 s); 16 B per element
         return {
             "mem_mb": lambda wildcards, attempt: _mb(
-                PYTHON_MB, 16 * theory_elements(topic), attempt),
-            "runtime": lambda wildcards, attempt: _minutes(
-                2e-6 * theory_elements(topic), attempt),
+                PYTHON_MB, 16 * theory_elements(topic), attempt
+            ),
+            "runtime": lambda wildcards, attempt: _minutes(2e-6 * theory_elements(topic), attempt),
         }
     if rule == "select_model":
         return _fixed(TORCH_MB, 5)  # reads a few JSON files, but imports torch (measured 380 MB)
-    if rule in ("fit_data", "uniformity_data", "fig4", "fig5", "fig6", "model_figure",
-                "model_summary", "fig_theory_linear_rnn", "fig_theory_ising"):
+    if rule in (
+        "fit_data",
+        "uniformity_data",
+        "fig4",
+        "fig5",
+        "fig6",
+        "model_figure",
+        "model_summary",
+        "fig_theory_linear_rnn",
+        "fig_theory_ising",
+    ):
         # tables of (replicates x lags) numbers and one figure: measured <= 240 MB, <= 10 s
         return _fixed(PYTHON_MB + 500, 10)
     raise ValueError(f"no resources defined for rule {rule!r} (add it to step_resources)")

@@ -19,15 +19,16 @@ rule synth_binary:
     """The paper's binary data set: I(tau) = A tau^-gamma, 10,000 train + 2,000 valid sequences."""
     output:
         f"{RESULTS}/data/binary/{{split}}.npy",
-    params:
-        flags=binary_split_flags,
     log:
         log_path("synth_binary", "{split}"),
     benchmark:
         benchmark_path("synth_binary", "{split}")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("synth_binary"),
+    params:
+        flags=binary_split_flags,
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"
 
@@ -50,14 +51,15 @@ rule synth_estimator_benchmark:
     """Figure 5's test sequences: one data set per power gamma."""
     output:
         f"{RESULTS}/data/estimator_benchmark/gamma{{gamma}}.npy",
-    params:
-        flags=estimator_benchmark_flags,
     log:
         log_path("synth_estimator_benchmark", "gamma{gamma}"),
     benchmark:
         benchmark_path("synth_estimator_benchmark", "gamma{gamma}")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("synth_estimator_benchmark"),
+    params:
+        flags=estimator_benchmark_flags,
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"

@@ -29,15 +29,16 @@ rule theory_linear_rnn:
         curves=f"{THEORY}/linear_rnn/curves.csv",
         poles=f"{THEORY}/linear_rnn/poles.csv",
         checks=f"{THEORY}/linear_rnn/checks.csv",
-    params:
-        flags=lambda wc: theory_flags("linear_rnn"),
     log:
         log_path("theory_linear_rnn", "linear_rnn"),
     benchmark:
         benchmark_path("theory_linear_rnn", "linear_rnn")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("theory_linear_rnn"),
+    params:
+        flags=lambda wc: theory_flags("linear_rnn"),
     shell:
         "{MISCALING} theory linear-rnn {params.flags} --out-curves {output.curves}"
         " --out-poles {output.poles} --out-checks {output.checks} > {log} 2>&1"
@@ -48,15 +49,16 @@ rule theory_repetitive:
     output:
         curves=f"{THEORY}/repetitive/curves.csv",
         checks=f"{THEORY}/repetitive/checks.csv",
-    params:
-        flags=lambda wc: theory_flags("repetitive"),
     log:
         log_path("theory_repetitive", "repetitive"),
     benchmark:
         benchmark_path("theory_repetitive", "repetitive")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("theory_repetitive"),
+    params:
+        flags=lambda wc: theory_flags("repetitive"),
     shell:
         "{MISCALING} theory repetitive {params.flags} --out-curves {output.curves}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -68,15 +70,16 @@ rule theory_ising:
         mi=f"{THEORY}/ising/mi.csv",
         tv=f"{THEORY}/ising/tv.csv",
         checks=f"{THEORY}/ising/checks.csv",
-    params:
-        flags=lambda wc: theory_flags("ising"),
     log:
         log_path("theory_ising", "ising"),
     benchmark:
         benchmark_path("theory_ising", "ising")
+    priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
         **step_resources("theory_ising"),
+    params:
+        flags=lambda wc: theory_flags("ising"),
     shell:
         "{MISCALING} theory ising {params.flags} --out-mi {output.mi} --out-tv {output.tv}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -108,8 +111,11 @@ rule fig_theory_linear_rnn:
     input:
         **rules.theory_linear_rnn.output,
     output:
-        pdf=report(f"{RESULTS}/figures/theory_linear_rnn.pdf", caption="../report/theory_linear_rnn.rst",
-                   category="Theory"),
+        pdf=report(
+            f"{RESULTS}/figures/theory_linear_rnn.pdf",
+            caption="../report/theory_linear_rnn.rst",
+            category="Theory",
+        ),
         png=f"{RESULTS}/figures/theory_linear_rnn.png",
     log:
         log_path("fig_theory_linear_rnn", "theory_linear_rnn"),
@@ -128,8 +134,11 @@ rule fig_theory_ising:
     input:
         **rules.theory_ising.output,
     output:
-        pdf=report(f"{RESULTS}/figures/theory_ising.pdf", caption="../report/theory_ising.rst",
-                   category="Theory"),
+        pdf=report(
+            f"{RESULTS}/figures/theory_ising.pdf",
+            caption="../report/theory_ising.rst",
+            category="Theory",
+        ),
         png=f"{RESULTS}/figures/theory_ising.png",
     log:
         log_path("fig_theory_ising", "theory_ising"),
