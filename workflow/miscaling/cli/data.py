@@ -12,6 +12,7 @@ from miscaling.cli.common import (
     non_negative_int,
     number,
     positive_int,
+    require_suffix,
 )
 
 
@@ -76,8 +77,7 @@ def run_synth_binary(args: argparse.Namespace) -> None:
     from miscaling.io import save_array
     from miscaling.synth import binary_power_law_sequences
 
-    if Path(args.out).suffix.lower() != ".npy":
-        raise InputError(f"--out {args.out!r} must end in .npy")
+    require_suffix(args.out, ".npy")
     start = time.perf_counter()
     sequences = binary_power_law_sequences(
         args.n_seq, args.length, args.amplitude, args.gamma, mode=args.mode, seed=args.seed

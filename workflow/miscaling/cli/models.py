@@ -11,6 +11,7 @@ from miscaling.cli.common import (
     non_negative_int,
     number,
     positive_int,
+    require_suffix,
 )
 
 
@@ -123,8 +124,7 @@ def run_sample(args: argparse.Namespace) -> None:
     from miscaling.selection import resolve_run_dir
 
     torch.set_num_threads(args.threads)
-    if not args.out.endswith(".npy"):
-        raise InputError(f"--out {args.out!r} must end in .npy")
+    require_suffix(args.out, ".npy")
     run_dir = resolve_run_dir(args.model)
     model, info = load_best_model(run_dir, device="cpu")
     first = None
