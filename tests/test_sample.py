@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from miscaling.models import build_model
-from miscaling.sample import generate, symbol_frequencies
+from miscaling.sample import first_symbol_distribution, generate, symbol_frequencies
 
 ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
 
@@ -162,3 +162,25 @@ def test_lstm_trained_on_alternating_sequences_generates_alternation():
     cold = generate(model, 40, 100, batch_size=20, seed=0, temperature=0.5, device="cpu")
     assert (cold[:, 1:] != cold[:, :-1]).all()
     assert 0 < samples[:, 0].mean() < 1  # both phases start
+
+
+def test_first_symbol_distribution_of_sequences_is_their_first_column():
+    rng = np.random.default_rng(0)
+    binary = rng.integers(0, 2, (50, 9)).astype(np.uint8)
+    expected = symbol_frequencies(binary[:, 0], 2)  # what `sample --first-symbols` always used
+    np.testing.assert_array_equal(first_symbol_distribution(binary, 2), expected)
+    samples = generate(make("lstm", vocab_size=2), 30, 5, seed=4, device="cpu",
+                       first_token=first_symbol_distribution(binary, 2))
+    np.testing.assert_array_equal(samples, generate(make("lstm", vocab_size=2), 30, 5, seed=4,
+                                                    device="cpu", first_token=expected))
+
+
+def test_first_symbol_distribution_of_a_text_stream_is_its_unigram_frequency():
+    stream = np.array([3, 0, 0, 1, 0, 3, 3, 3], dtype=np.uint16)  # starts with 3, mostly 3
+    np.testing.assert_allclose(first_symbol_distribution(stream, 5), [3 / 8, 1 / 8, 0, 4 / 8, 0])
+    ragged = [np.array([2, 0, 0]), np.array([1]), np.array([2, 2])]
+    np.testing.assert_allclose(first_symbol_distribution(ragged, 3), [0, 1 / 3, 2 / 3])
+    with pytest.raises(ValueError, match="1-D .* or 2-D"):
+        first_symbol_distribution(np.zeros((2, 2, 2), dtype=int), 2)
+    with pytest.raises(ValueError, match="0 … 2"):
+        first_symbol_distribution(stream, 3)

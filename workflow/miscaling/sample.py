@@ -6,10 +6,11 @@ never recomputed.
 
 First symbol. The paper's Keras models were trained on ``x[:, :-1] -> x[:, 1:]`` with no start
 token, so they never model the first symbol. It is drawn here from ``first_token``: the training
-set's first-symbol frequencies (``symbol_frequencies(train[:, 0], vocab_size)``; for one long
-text stream, its unigram frequencies), or a fixed symbol. The training side therefore feeds
-plain sequences, ``model(x[:, :-1])`` against targets ``x[:, 1:]`` (no BOS id, vocab_size
-embedding rows), and stores the first-symbol frequencies with the checkpoint for sampling.
+set's first-symbol frequencies (:func:`first_symbol_distribution`: ``train[:, 0]``'s for
+sequences, the unigram frequencies of one long text stream), or a fixed symbol. The training
+side therefore feeds plain sequences, ``model(x[:, :-1])`` against targets ``x[:, 1:]`` (no BOS
+id, vocab_size embedding rows), and stores the first-symbol frequencies with the checkpoint for
+sampling.
 
 Limits. A Transformer samples at most ``max_len + 1`` symbols per sequence (its positions are
 absolute, so a cache cannot slide); one long stream, as the paper's 2 MB of text from RNNs, is
@@ -31,7 +32,7 @@ from .io import smallest_uint_dtype
 from .models import SequenceModel
 from .settings import check_int
 
-__all__ = ["generate", "symbol_frequencies"]
+__all__ = ["first_symbol_distribution", "generate", "symbol_frequencies"]
 
 
 def generate(model: SequenceModel, n_sequences: int, length: int, *, batch_size: int = 500,
@@ -89,6 +90,28 @@ def symbol_frequencies(symbols, vocab_size: int) -> np.ndarray:
     if symbols.min() < 0 or symbols.max() >= vocab_size:
         raise ValueError(f"symbol ids must lie in 0 … {vocab_size - 1}")
     return np.bincount(symbols.astype(np.int64), minlength=vocab_size) / symbols.size
+
+
+def first_symbol_distribution(data, vocab_size: int) -> np.ndarray:
+    """How the first symbol of a sample is drawn from training ``data`` (``first_token``).
+
+    A 2-D array [N, L] of sequences: the frequencies of its first column, ``data[:, 0]``
+    (exactly ``symbol_frequencies(data[:, 0], vocab_size)``). One 1-D text stream (the
+    language models' training text): its unigram frequencies; its first symbol alone would
+    start every sample at the same character. A list of 1-D arrays (ragged sequences, as
+    :func:`miscaling.io.load_sequences` reads ``.npz``): the frequencies of their first symbols.
+    """
+    if isinstance(data, (list, tuple)) and data and all(isinstance(s, np.ndarray) for s in data):
+        if any(s.ndim != 1 or s.size == 0 for s in data):
+            raise ValueError("ragged sequences must be non-empty and 1-D")
+        return symbol_frequencies([s[0] for s in data], vocab_size)
+    data = np.asarray(data)
+    if data.ndim == 2:
+        return symbol_frequencies(data[:, 0], vocab_size)
+    if data.ndim == 1:
+        return symbol_frequencies(data, vocab_size)
+    raise ValueError(f"first-symbol data must be 1-D (a text stream) or 2-D (sequences), got "
+                     f"shape {data.shape}")
 
 
 def _sample_batch(model, count, length, first_probs, temperature, generator, use_cache):
