@@ -70,6 +70,6 @@ def test_make_figure_is_pure(tmp_path, monkeypatch):
 
 
 def test_every_figure_has_a_title():
-    assert list(TITLES) == ["fig1", "fig3", "fig4", "fig5", "fig6", "fig7", "fig9",
-                            "theory_linear_rnn", "theory_ising"]
+    assert list(TITLES) == ["fig1", "fig2", "fig3", "fig3_text", "fig4", "fig5", "fig6", "fig7",
+                            "fig8", "fig9", "fig10", "theory_linear_rnn", "theory_ising"]
     assert all(title.strip() for title in TITLES.values())

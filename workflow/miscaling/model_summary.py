@@ -30,6 +30,9 @@ from miscaling.settings import Settings, check_choice, check_int, problems_error
 
 MODEL_KEYS = ["arch", "width", "depth"]
 ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
+#: The label columns that name a text model (``level``: the model's own tokens, char or word).
+TEXT_KEYS = ["level", "arch", "width", "depth"]
+LEVEL_TITLES = {"char": "character-level", "word": "word-level"}
 # |AICc(exponential) - AICc(power)| from which a verdict counts as clear.
 CLEAR_DELTA_AICC = 10.0
 # Log-spaced lags requested over each fitted window (fewer remain where rounding repeats one).
@@ -79,23 +82,26 @@ class TrendSettings(Settings):
 
 
 def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
-                refit: LogLagRefit | None = None) -> pd.DataFrame:
+                refit: LogLagRefit | None = None, *, keys=MODEL_KEYS) -> pd.DataFrame:
     """One row per model: ξ (exponential fit) with its CI, γ (power law), AICc verdict.
 
-    curves: the models' I(τ) tables (lag, mi, arch, width, depth); adds the verdict on
+    curves: the models' I(τ) tables (lag, mi and the ``keys``); adds the verdict on
     log-spaced lags (``verdict_log_lags``, ``delta_aicc_log_lags``, ``n_points_log_lags``)
     made with ``refit`` (default :class:`LogLagRefit`), recorded as its columns.
+    keys: the label columns that name a model (binary: :data:`MODEL_KEYS`; text models:
+    :data:`TEXT_KEYS`).
     """
-    needed = [*MODEL_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
+    keys = list(keys)
+    needed = [*keys, "model", "parameter", "value", "ci_low", "ci_high", "aicc",
               "n_points", "lag_max"]
     if curves is not None:
         needed += ["lag_min", "min_mi"]  # the window and threshold the refit reuses
-        require_columns(curves, [*MODEL_KEYS, "lag", "mi"], "I(tau) table")
+        require_columns(curves, [*keys, "lag", "mi"], "I(tau) table")
         refit = refit or LogLagRefit()
     require_columns(fits, needed, "model fit table")
     rows = []
-    for key, group in fits.groupby(MODEL_KEYS, sort=True):
-        row = dict(zip(MODEL_KEYS, key))
+    for key, group in fits.groupby(keys, sort=True):
+        row = dict(zip(keys, key))
         for model, name, prefix in (("exponential", "xi", "xi"), ("power", "gamma", "gamma")):
             pick = group[(group["model"] == model) & (group["parameter"] == name)]
             value = pick.iloc[0] if len(pick) else None
@@ -112,18 +118,18 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
         else:  # too few points above the threshold for a comparison
             row["verdict"], row["delta_aicc"], row["best_model"] = "undetermined", np.nan, ""
         if curves is not None:
-            row.update(_log_lag_verdict(group, _curve(curves, key), refit))
+            row.update(_log_lag_verdict(group, _curve(curves, key, keys), refit))
         rows.append(row)
     table = pd.DataFrame(rows)
     return table if curves is None else refit.as_columns(table)
 
 
-def _curve(curves: pd.DataFrame, key: tuple) -> pd.DataFrame:
+def _curve(curves: pd.DataFrame, key: tuple, keys=MODEL_KEYS) -> pd.DataFrame:
     pick = curves
-    for column, value in zip(MODEL_KEYS, key):
+    for column, value in zip(keys, key):
         pick = pick[pick[column] == value]
     if pick.empty:
-        raise ValueError(f"no I(tau) curve for the model {dict(zip(MODEL_KEYS, key))}")
+        raise ValueError(f"no I(tau) curve for the model {dict(zip(keys, key))}")
     return pick
 
 
@@ -187,13 +193,22 @@ def _compare_widths(table: pd.DataFrame, arch_a: str, arch_b: str, width: int) -
                 bool(a["xi_ci_high"] < b["xi_ci_low"]), "clear: disjoint 95% intervals")
 
 
-def _grows_with_width(table: pd.DataFrame, arch: str, max_width: int) -> dict:
-    check = f"xi_{arch}_grows_with_width"
-    expected = f"xi of the depth-1 {ARCH_TITLES[arch]} grows with width up to width {max_width}"
+def _grows_with_width(table: pd.DataFrame, arch: str, max_width: float,
+                      level: str | None = None) -> dict:
+    """ξ of the depth-1 ``arch`` (of ``level``, for text models) grows with width."""
+    name, title = (arch, ARCH_TITLES[arch]) if level is None else \
+        (f"{level}_{arch}", f"{LEVEL_TITLES[level]} {ARCH_TITLES[arch]}")
+    check = f"xi_{name}_grows_with_width"
+    finite = np.isfinite(max_width)
+    expected = f"xi of the depth-1 {title} grows with width" + \
+        (f" up to width {max_width}" if finite else "")
+    if level is not None:
+        table = table[table["level"] == level]
     rows = table[(table["arch"] == arch) & (table["depth"] == 1)
                  & (table["width"] <= max_width)].sort_values("width")
     if len(rows) < 2:
-        return _absent(check, expected, f"two depth-1 {arch} widths <= {max_width}")
+        return _absent(check, expected, f"two depth-1 {name} widths"
+                       + (f" <= {max_width}" if finite else ""))
     measured = "; ".join(f"w{int(r.width)}: {_xi_text(r)}" for _, r in rows.iterrows())
     xi = rows["xi"].to_numpy()
     if not np.isfinite(xi).all():
@@ -274,3 +289,4 @@ def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame 
     data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
     data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
     return pd.concat([table, data], ignore_index=True), trend_checks(table, settings)
+

@@ -8,8 +8,9 @@ the PNG and the CSV behind it with :func:`miscaling.plots.common.save_figure`.
 from __future__ import annotations
 
 import argparse
+import functools
 
-from miscaling.cli.common import number
+from miscaling.cli.common import InputError, number, positive_int
 
 
 def register(commands) -> None:
@@ -19,9 +20,14 @@ def register(commands) -> None:
     figure = commands.add_parser("figure", help="assemble one of the paper's figures")
     figures = figure.add_subparsers(dest="figure", required=True, metavar="FIGURE")
     adders = {"fig4": _add_fig4, "fig5": _add_fig5, "fig6": _add_fig6,
-              "theory_linear_rnn": _add_theory_linear_rnn, "theory_ising": _add_theory_ising}
+              "theory_linear_rnn": _add_theory_linear_rnn, "theory_ising": _add_theory_ising,
+              **{name: functools.partial(_add_text_curves, name=name)
+                 for name in ("fig2", "fig3_text")},
+              **{name: functools.partial(_add_text_xi, name=name) for name in ("fig8", "fig10")}}
     runners = {"fig4": run_fig4, "fig5": run_fig5, "fig6": run_fig6,
-               "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising}
+               "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising,
+               "fig2": run_text_curves, "fig3_text": run_text_curves,
+               "fig8": run_text_xi, "fig10": run_text_xi}
     for name, title in TITLES.items():
         parser = figures.add_parser(name, help=title)
         adders.get(name, _add_model_figure)(parser)
@@ -70,6 +76,43 @@ def _add_model_figure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", required=True,
                         help="fit table of the training data (dashed line and band)")
     _add_out(parser, "results/figures/figN.pdf")
+
+
+TEXT_LABELS = "labels corpus, level (char|word), arch, width, depth"
+
+
+def _add_text_curves(parser: argparse.ArgumentParser, name: str) -> None:
+    """Figures 2 and 3(b-d): I(tau) tables of the text samples, references and data."""
+    parser.add_argument("--curves", nargs="+", required=True,
+                        help=f"I(tau) tables of the samples at character level, {TEXT_LABELS}; "
+                             "baseline = the sample set's own shuffle floor")
+    parser.add_argument("--references", nargs="+",
+                        help="I(tau) tables of the size-matched data references, labelled "
+                             "like the samples they match")
+    parser.add_argument("--data-curve", required=True,
+                        help="I(tau) table of the training text (wikitext2_char train)")
+    if name == "fig3_text":
+        parser.add_argument("--gpt2", nargs="+",
+                            help="I(tau) tables of GPT-2 samples, panel (d) (label model_size "
+                                 "names each)")
+    else:
+        parser.add_argument("--inset-lags", nargs=2, type=positive_int, default=[10, 200],
+                            metavar=("LOW", "HIGH"),
+                            help="lags of the semi-log inset of panel (a) (default: 10 200)")
+    _add_out(parser, f"results/figures/{name}.pdf")
+
+
+def _add_text_xi(parser: argparse.ArgumentParser, name: str) -> None:
+    """Figures 8 and 10: xi of the text models against width and depth."""
+    parser.add_argument("--fits", nargs="+", required=True,
+                        help=f"fit tables of the samples, {TEXT_LABELS}")
+    parser.add_argument("--reference", required=True,
+                        help="fit table of the training text (dashed line and band)")
+    parser.add_argument("--char-width", type=positive_int, default=128,
+                        help="width of the character-level depth sweep (default: 128)")
+    parser.add_argument("--word-width", type=positive_int, default=512,
+                        help="width of the word-level depth sweep (default: 512)")
+    _add_out(parser, f"results/figures/{name}.pdf")
 
 
 def _add_theory_linear_rnn(parser: argparse.ArgumentParser) -> None:
@@ -141,6 +184,40 @@ def run_model_figure(args: argparse.Namespace) -> None:
     reference = reference_xi(read_table(args.reference))
     fig = models.make_figure(args.figure, curves, table, reference)
     save_figure(fig, args.out, models.drawn_points(args.figure, curves, table))
+
+
+def run_text_curves(args: argparse.Namespace) -> None:
+    """Figures 2 and 3(b-d) (``args.figure``): the text models' sample curves."""
+    from miscaling.io import read_table
+    from miscaling.plots import text
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    if getattr(args, "inset_lags", None) and args.inset_lags[0] >= args.inset_lags[1]:
+        raise InputError(f"--inset-lags LOW must be < HIGH, got {args.inset_lags}")
+    curves = text.collect_curves(_read_all(args.curves))
+    references = text.collect_references(_read_all(args.references)) if args.references \
+        else None
+    data = text.data_curve(read_table(args.data_curve))
+    gpt2 = text.collect_gpt2(_read_all(args.gpt2)) if getattr(args, "gpt2", None) else None
+    inset = tuple(getattr(args, "inset_lags", None) or text.INSET_LAGS)
+    fig = text.make_curve_figure(args.figure, curves, references, data, gpt2, inset=inset)
+    save_figure(fig, args.out, text.drawn_curves(args.figure, curves, references, data, gpt2))
+
+
+def run_text_xi(args: argparse.Namespace) -> None:
+    """Figures 8 and 10 (``args.figure``): the text models' xi vs width and depth."""
+    from miscaling.io import read_table
+    from miscaling.model_summary import reference_xi
+    from miscaling.plots import text
+    from miscaling.plots.common import figure_paths, save_figure
+
+    figure_paths(args.out)
+    table = text.collect_fits(_read_all(args.fits))
+    reference = reference_xi(read_table(args.reference))
+    widths = {"char_width": args.char_width, "word_width": args.word_width}
+    fig = text.make_xi_figure(args.figure, table, reference, **widths)
+    save_figure(fig, args.out, text.drawn_xi(args.figure, table, **widths))
 
 
 def run_theory_linear_rnn(args: argparse.Namespace) -> None:

@@ -1,10 +1,11 @@
-"""``miscaling model-summary``: the per-model table and the paper's trend checks."""
+"""``miscaling model-summary`` / ``text-model-summary``: the per-model table and the paper's
+trend checks, for the binary models and for the language models."""
 
 from __future__ import annotations
 
 import argparse
 
-from miscaling.cli.common import positive_int
+from miscaling.cli.common import non_negative_number, positive_int
 
 
 def register(commands) -> None:
@@ -24,6 +25,48 @@ def register(commands) -> None:
                          help="per-model table (.csv/.parquet), training data as arch 'data'")
     summary.add_argument("--trends-out", required=True, help="checks table (.csv/.parquet)")
     summary.set_defaults(func=run_model_summary)
+    _register_text(commands)
+
+
+def _register_text(commands) -> None:
+    text = commands.add_parser(
+        "text-model-summary",
+        help="the language models' xi/gamma/verdict/loss table and the paper's claims")
+    labels = "labelled corpus, level (char|word), arch, width, depth"
+    text.add_argument("--fits", nargs="+", required=True,
+                      help=f"fit tables of the samples, {labels}")
+    text.add_argument("--curves", nargs="+",
+                      help="the samples' I(tau) tables, labelled like the fits: adds the window "
+                           "verdicts, mid-range MI, distance to the data, log-spaced-lag verdict")
+    text.add_argument("--reference", required=True, help="fit table of the training text")
+    text.add_argument("--reference-curve", help="I(tau) table of the training text")
+    text.add_argument("--size-matched-curves", nargs="+",
+                      help="I(tau) tables of the size-matched references (labels of the samples "
+                           "+ reference=size_matched); default: distances to --reference-curve")
+    text.add_argument("--size-matched-fits", nargs="+",
+                      help="their fit tables: adds reference_xi* to each model")
+    text.add_argument("--gpt2-fits", help="fit table of the GPT-2 samples (row arch 'gpt2')")
+    text.add_argument("--gpt2-curve", help="I(tau) table of the GPT-2 samples")
+    text.add_argument("--char-training", nargs="+", default=[], metavar="SELECTION",
+                      help="selection.json (or run folder) of each character-level model")
+    text.add_argument("--word-training", nargs="+", default=[], metavar="SELECTION",
+                      help="selection.json (or run folder) of each word-level model")
+    text.add_argument("--mid-lags", nargs=2, type=positive_int, default=[10, 100],
+                      metavar=("LOW", "HIGH"), help="intermediate window (default: 10 100)")
+    text.add_argument("--long-lags", nargs=2, type=positive_int, default=[50, 500],
+                      metavar=("LOW", "HIGH"), help="long range of the algebraic-tail "
+                                                    "verdicts (default: 50 500)")
+    text.add_argument("--floor-sds", type=non_negative_number, default=2.0,
+                      help="window fits use lags where I - floor > this many floor sd "
+                           "(default: 2)")
+    text.add_argument("--char-width", type=positive_int, default=128,
+                      help="width of the character-level depth sweep (default: 128)")
+    text.add_argument("--word-width", type=positive_int, default=512,
+                      help="width of the word-level depth sweep (default: 512)")
+    text.add_argument("--models-out", required=True,
+                      help="text_models table (.csv/.parquet); training text as arch 'data'")
+    text.add_argument("--trends-out", required=True, help="text_trends table (.csv/.parquet)")
+    text.set_defaults(func=run_text_model_summary)
 
 
 def run_model_summary(args: argparse.Namespace) -> None:
@@ -37,5 +80,37 @@ def run_model_summary(args: argparse.Namespace) -> None:
         curves=read_tables(args.curves) if args.curves else None,
         reference_curve=read_table(args.reference_curve) if args.reference_curve else None,
         settings=TrendSettings(width=args.width))
+    write_table(models, args.models_out)
+    write_table(trends, args.trends_out)
+
+
+def run_text_model_summary(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from miscaling.io import check_table_suffix, read_table, write_table
+    from miscaling.model_summary import read_tables
+    from miscaling.text_summary import TextSettings, summarize_text, training_from_selection
+
+    for path in (args.models_out, args.trends_out):
+        check_table_suffix(path)
+    settings = TextSettings(
+        mid_lag_min=args.mid_lags[0], mid_lag_max=args.mid_lags[1],
+        long_lag_min=args.long_lags[0], long_lag_max=args.long_lags[1],
+        floor_sds=args.floor_sds, char_width=args.char_width, word_width=args.word_width)
+    runs = [training_from_selection(level, path)
+            for level, paths in (("char", args.char_training), ("word", args.word_training))
+            for path in paths]
+
+    def optional(path):
+        return read_table(path) if path else None
+
+    models, trends = summarize_text(
+        read_tables(args.fits), read_table(args.reference),
+        curves=read_tables(args.curves) if args.curves else None,
+        reference_curve=optional(args.reference_curve),
+        references=read_tables(args.size_matched_curves) if args.size_matched_curves else None,
+        reference_fits=read_tables(args.size_matched_fits) if args.size_matched_fits else None,
+        gpt2_fits=optional(args.gpt2_fits), gpt2_curve=optional(args.gpt2_curve),
+        training=pd.DataFrame(runs) if runs else None, settings=settings)
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)

@@ -1,0 +1,274 @@
+"""Figures 2, 3(b–d), 8 and 10: the language models' samples on WikiText-2, at character level.
+
+Every curve is drawn with what it must be read against (a 2 MB sample's shuffle floor is about
+1e-3 nats, as large as the data's long-range signal): its own floor (the sample set's
+``baseline``, dotted, in the curve's colour; the curve fades where it is not above it), the
+size-matched data reference (contiguous training text of the same length, measured the same
+way; grey dashed) and the training-data curve (black).
+
+* Figure 2: (a) character-level LSTM I(τ) by width (depth 1) with the semi-log inset at
+  intermediate τ, (b) word-level LSTM by width (depth 1).
+* ``fig3_text``: Figure 3 (b) character-level Transformer, (c) word-level Transformer,
+  (d) GPT-2; panel (a), the binary data, stays ``fig3`` (its inputs are the binary pipeline's,
+  so either pipeline draws without the other).
+* Figure 8: (a) LSTM ξ vs width (depth 1), character and word level, (b) ξ vs depth at the
+  depth-sweep widths (paper: 128 char, 512 word); Figure 10: the same for Transformers.  The
+  training data's ξ is the grey dashed line and band (as in Figures 1(c), 9).
+
+Input tables carry the labels of ``miscaling mi/fit --label``: corpus, level (the model's own
+tokens, char or word), arch, width, depth; references also ``reference``.  Each figure is a
+pure ``make_*`` function of tidy tables; :func:`drawn_points` is the CSV behind it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from miscaling.io import require_columns
+from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
+from miscaling.plots.common import setup_style
+from miscaling.plots.models import _label, _plot_xi
+
+#: The figures of this module, with the one-line description ``miscaling figure`` shows.
+TITLES = {
+    "fig2": "Figure 2: character- and word-level LSTM sample I(tau) on WikiText-2 by width",
+    "fig3_text": "Figure 3(b-d): character- and word-level Transformer and GPT-2 sample I(tau)",
+    "fig8": "Figure 8: LSTM correlation length vs width and depth on WikiText-2",
+    "fig10": "Figure 10: Transformer correlation length vs width and depth on WikiText-2",
+}
+CURVE_FIGURES, XI_FIGURES = ("fig2", "fig3_text"), ("fig8", "fig10")
+LEVEL_COLORS = {"char": "tab:blue", "word": "tab:red"}
+#: The semi-log inset of Figure 2(a): τ from … to (the intermediate distance).
+INSET_LAGS = (10, 200)
+#: The columns of the curves' CSV (``fig2.csv``, ``fig3_text.csv``), missing ones left empty.
+DRAWN_COLUMNS = ["panel", "role", *TEXT_KEYS, "sample_set", "lag", "mi", "ci_low", "ci_high",
+                 "baseline", "baseline_sd", "n_pairs"]
+FIT_COLUMNS = [*TEXT_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc"]
+#: (panel, level, arch, depth-1 only, title) of each curve figure's model panels.
+PANELS = {
+    "fig2": [("a", "char", "lstm", True, "(a) character-level LSTM samples"),
+             ("b", "word", "lstm", True, "(b) word-level LSTM samples")],
+    "fig3_text": [("b", "char", "transformer", False, "(b) character-level Transformer samples"),
+                  ("c", "word", "transformer", False, "(c) word-level Transformer samples")],
+}
+
+
+def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.DataFrame:
+    if not tables:
+        raise ValueError(f"no {what} given")
+    frame = pd.concat(tables, ignore_index=True)
+    require_columns(frame, required, what)
+    return frame
+
+
+def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The samples' I(tau) tables, stacked (labels level, arch, width, depth; ``baseline`` is
+    the sample set's own shuffle floor)."""
+    return _concat(tables, [*TEXT_KEYS, "lag", "mi", "baseline"], "text model I(tau) table")
+
+
+def collect_references(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The size-matched references' I(tau) tables, labelled like the samples they match."""
+    return _concat(tables, [*TEXT_KEYS, "lag", "mi"], "size-matched reference I(tau) table")
+
+
+def data_curve(table: pd.DataFrame) -> pd.DataFrame:
+    """The training data's I(tau) table (``wikitext2_char`` train)."""
+    require_columns(table, ["lag", "mi"], "training data I(tau) table")
+    return table
+
+
+def collect_gpt2(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """GPT-2 sample I(tau) tables, each named by its ``model_size`` label if it has one (e.g.
+    ``--label model_size=1542M``), else ``GPT-2`` (numbered when there are several)."""
+    named = []
+    for i, table in enumerate(tables):
+        require_columns(table, ["lag", "mi", "baseline"], "GPT-2 I(tau) table")
+        name = (f"GPT-2 {table['model_size'].iloc[0]}" if "model_size" in table
+                else "GPT-2" if len(tables) == 1 else f"GPT-2 ({i + 1})")
+        named.append(table.assign(sample_set=name))
+    return pd.concat(named, ignore_index=True) if named else pd.DataFrame(columns=["lag", "mi"])
+
+
+def collect_fits(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The samples' fit tables, stacked, as one row per model (``model_table`` on TEXT_KEYS)."""
+    return model_table(_concat(tables, FIT_COLUMNS, "text model fit table"), keys=TEXT_KEYS)
+
+
+# --------------------------------------------------------------------------- curves
+
+
+def _models(curves: pd.DataFrame, level: str, arch: str, shallow: bool) -> pd.DataFrame:
+    sub = curves[(curves["level"] == level) & (curves["arch"] == arch)]
+    return sub[sub["depth"] == 1] if shallow else sub
+
+
+def _match(references: pd.DataFrame | None, models: pd.DataFrame) -> pd.DataFrame:
+    """The references of the models drawn."""
+    if references is None or references.empty:
+        return pd.DataFrame(columns=[*TEXT_KEYS, "lag", "mi"])
+    keys = models[TEXT_KEYS].drop_duplicates()
+    return references.merge(keys, on=TEXT_KEYS)
+
+
+def _draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.1) -> None:
+    """A curve solid where above its floor, faded below; its floor dotted."""
+    curve = curve.sort_values("lag")
+    lag, mi = curve["lag"].to_numpy(float), curve["mi"].to_numpy(float)
+    floor = curve["baseline"].to_numpy(float) if "baseline" in curve else np.full_like(mi, np.nan)
+    shown = np.where(mi > 0, mi, np.nan)
+    above = np.where(~(mi <= floor), shown, np.nan)  # NaN floor: all above
+    ax.plot(lag, shown, "-", lw=lw * 0.7, color=color, alpha=0.3)
+    ax.plot(lag, above, "-", lw=lw, color=color, label=label)
+    if np.isfinite(floor).any():
+        ax.plot(lag, floor, ":", lw=0.8, color=color, alpha=0.8)
+
+
+def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> None:
+    labelled = False
+    for _, ref in references.groupby(TEXT_KEYS):
+        ref = ref.sort_values("lag")
+        ax.plot(ref["lag"], ref["mi"].where(ref["mi"] > 0), "--", lw=0.9, color="0.55",
+                label=None if labelled else "size-matched data")
+        labelled = True
+    if data is not None:
+        _draw_curve(ax, data, "black", "training data", lw=1.4)
+
+
+def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
+                 data: pd.DataFrame | None, title: str, legend: str) -> dict:
+    """One panel of sample curves; returns the colour of each model key."""
+    import seaborn as sns
+
+    keys = sorted({(int(w), int(d)) for w, d in zip(models["width"], models["depth"])})
+    colors = dict(zip(keys, sns.color_palette("viridis", max(len(keys), 1))))
+    _draw_context(ax, references, data)
+    for (width, depth), curve in models.groupby(["width", "depth"]):
+        _draw_curve(ax, curve, colors[(int(width), int(depth))], _label(int(width), int(depth)))
+    ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
+           ylabel=r"$I(\tau)$ (nats)", title=title)
+    ax.legend(title=f"{legend}; dotted: floor", fontsize=7, title_fontsize=7, ncols=2,
+              frameon=False)
+    return colors
+
+
+def _inset(ax, models: pd.DataFrame, data: pd.DataFrame | None, colors: dict,
+           lags: tuple[float, float]) -> None:
+    """Semi-log (linear τ, log I) view of the intermediate lags: exponential decay is straight."""
+    inset = ax.inset_axes([0.1, 0.08, 0.4, 0.36])
+    low, high = lags
+    for (width, depth), curve in models.groupby(["width", "depth"]):
+        part = curve[(curve["lag"] >= low) & (curve["lag"] <= high)].sort_values("lag")
+        inset.plot(part["lag"], part["mi"].where(part["mi"] > 0), "-", lw=0.9,
+                   color=colors[(int(width), int(depth))])
+    if data is not None:
+        part = data[(data["lag"] >= low) & (data["lag"] <= high)].sort_values("lag")
+        inset.plot(part["lag"], part["mi"].where(part["mi"] > 0), "-", lw=1.1, color="black")
+    inset.set_yscale("log")
+    inset.set_xlim(low, high)
+    inset.tick_params(labelsize=6)
+    inset.set_title(rf"semi-log, $\tau$ {low:g}-{high:g}", fontsize=6)
+
+
+def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFrame | None,
+                      data: pd.DataFrame | None, gpt2: pd.DataFrame | None = None,
+                      inset: tuple[float, float] | None = INSET_LAGS):
+    """Figure 2 (``fig2``, with the semi-log ``inset`` lags on panel (a); None: no inset) or
+    Figure 3(b–d) (``fig3_text``, GPT-2 in panel (d))."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    panels = PANELS[figure]
+    setup_style()
+    n = len(panels) + (figure == "fig3_text")
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.4), squeeze=False)
+    for ax, (panel, level, arch, shallow, title) in zip(axes[0], panels):
+        models = _models(curves, level, arch, shallow)
+        colors = _curve_panel(ax, models, _match(references, models), data, title,
+                              "width" if shallow else "width(×depth)")
+        if panel == "a" and inset is not None and not models.empty:
+            _inset(ax, models, data, colors, inset)
+    if figure == "fig3_text":
+        ax = axes[0, -1]
+        _draw_context(ax, _match(None, curves), data)
+        shown = gpt2 if gpt2 is not None else pd.DataFrame(columns=["sample_set"])
+        palette = sns.color_palette("rocket", max(shown["sample_set"].nunique(), 1))
+        for color, (name, curve) in zip(palette, shown.groupby("sample_set")):
+            _draw_curve(ax, curve, color, name)
+        ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
+               ylabel=r"$I(\tau)$ (nats)", title="(d) GPT-2 samples (BPE; WebText)")
+        ax.legend(title="dotted: floor", fontsize=7, title_fontsize=7, frameon=False)
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def drawn_curves(figure: str, curves: pd.DataFrame, references: pd.DataFrame | None,
+                 data: pd.DataFrame | None, gpt2: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The points behind a curve figure: every drawn row with its ``panel`` and ``role``
+    (samples — their ``baseline`` is the floor drawn —, size_matched, training_data, gpt2)."""
+    parts = []
+    for panel, level, arch, shallow, _ in PANELS[figure]:
+        models = _models(curves, level, arch, shallow)
+        parts += [models.assign(panel=panel, role="samples"),
+                  _match(references, models).assign(panel=panel, role="size_matched")]
+        if data is not None:
+            parts.append(data.assign(panel=panel, role="training_data"))
+    if figure == "fig3_text":
+        if gpt2 is not None:
+            parts.append(gpt2.assign(panel="d", role="gpt2"))
+        if data is not None:
+            parts.append(data.assign(panel="d", role="training_data"))
+    parts = [p for p in parts if not p.empty]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return table.reindex(columns=DRAWN_COLUMNS)
+
+
+# --------------------------------------------------------------------------- xi
+
+
+def _sweeps(table: pd.DataFrame, arch: str, widths: dict[str, int]):
+    """(a) depth-1 rows per level, (b) the depth sweep per level at ``widths[level]``."""
+    sub = table[table["arch"] == arch]
+    shallow = [(LEVEL_TITLES[level], rows[rows["depth"] == 1], LEVEL_COLORS[level])
+               for level, rows in sub.groupby("level") if level in LEVEL_TITLES]
+    deep = [(f"{LEVEL_TITLES[level]}, width {widths[level]}",
+             rows[rows["width"] == widths[level]], LEVEL_COLORS[level])
+            for level, rows in sub.groupby("level") if level in LEVEL_TITLES]
+    return ([g for g in shallow if not g[1].empty], [g for g in deep if not g[1].empty])
+
+
+def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, float, float],
+                   char_width: int = 128, word_width: int = 512):
+    """Figure 8 (LSTM) or 10 (Transformer): (a) ξ vs width at depth 1, (b) ξ vs depth at
+    ``char_width`` / ``word_width``; the training data's ξ as the grey line and band."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
+
+    arch = {"fig8": "lstm", "fig10": "transformer"}[figure]
+    shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
+    setup_style()
+    fig, (ax_w, ax_d) = plt.subplots(1, 2, figsize=(10, 4.2))
+    _plot_xi(ax_w, table, "width", shallow, reference,
+             rf"(a) {ARCH_TITLES[arch]} $\xi$ vs width (depth 1)")
+    if any(np.isfinite(g[1]["xi"]).any() for g in shallow):
+        ax_w.set_xscale("log", base=2)
+    _plot_xi(ax_d, table, "depth", deep, reference, rf"(b) {ARCH_TITLES[arch]} $\xi$ vs depth")
+    ax_d.xaxis.set_major_locator(MaxNLocator(integer=True))
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
+             word_width: int = 512) -> pd.DataFrame:
+    """The points behind Figure 8/10: the model rows of each panel, with a ``panel`` column."""
+    arch = {"fig8": "lstm", "fig10": "transformer"}[figure]
+    shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
+    parts = [g[1].assign(panel=panel) for panel, groups in (("a", shallow), ("b", deep))
+             for g in groups]
+    columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "n_points", "lag_max"]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()).reindex(
+        columns=columns)
