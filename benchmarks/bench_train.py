@@ -17,6 +17,16 @@ target symbols per second:
                with a causal mask) between an embedding and a decoder, in the bare loop: what
                the model code costs compared with the stock module.
 
+``--text`` times the text recipes instead, on WikiText-2's first 1M characters
+(results/data/wikitext2_char/train.npy when present, else encoded from the shared mirror): a
+character LSTM of width 128 (embedding 200, batch 128, stateful BPTT 100, resets 0.01) in
+``train()`` against a bare stateful loop (same model, optimizer, streams and carried state:
+forward, loss, backward, clip, step), and a character Transformer of width 128 x 1 (8 heads,
+context 512, batch 64) in ``train()``; with a GPU, also both in ``train()`` on CUDA in fp32 and
+with ``mixed_precision`` (bf16 autocast)::
+
+    python benchmarks/bench_train.py --text --text-steps 8
+
 All timings come from the same process (after a warm-up), each the best of ``--repeats``
 epochs of the same number of batches, so the ratios compare like with like and background load
 hurts less.  ``--threads 1 2`` repeats the CPU run per torch thread count: tiny recurrent models
@@ -158,6 +168,83 @@ def time_stock(arch: str, width: int, batches: torch.Tensor, repeats: int, devic
     return time_steps(step, len(batches), repeats, device)
 
 
+def char_text(symbols: int) -> tuple[np.ndarray, int]:
+    """The first ``symbols`` characters of WikiText-2's training text and the vocabulary size."""
+    from pathlib import Path
+
+    prepared = Path("results/data/wikitext2_char")
+    if (prepared / "train.npy").exists():
+        vocab = json.loads((prepared / "vocab.json").read_text())["vocab_size"]
+        return np.load(prepared / "train.npy", mmap_mode="r")[:symbols].astype(np.int64), vocab
+    from miscaling.data.prepare import encode_corpus
+
+    mirror = Path(__file__).resolve().parents[2] / "shared/data/wikitext-2"
+    out = Path(tempfile.mkdtemp())
+    summary = encode_corpus({"train": mirror / "wiki.train.tokens.gz"}, "char", out)
+    return np.load(out / "train.npy")[:symbols].astype(np.int64), summary["vocab_size"]
+
+
+def time_text(steps: int, repeats: int) -> None:
+    """Char LSTM (stateful) and char Transformer throughput, train() and a bare loop."""
+    from miscaling.models import build_model
+    from miscaling.stateful import make_streams
+    from miscaling.train import paper_model_options
+
+    text, vocab = char_text(1_000_000)
+    rows = []
+    for arch, width, bptt, batch in (("lstm", 128, 100, 128), ("transformer", 128, 512, 64)):
+        model = dict(arch=arch, vocab_size=vocab, width=width, depth=1, max_len=bptt,
+                     **paper_model_options(arch, "char"))
+        config = paper_config(arch, "char", max_epochs=repeats, patience=None, device="cpu")
+        per_step = batch * bptt
+        train_data = text[: steps * per_step + (batch if config.stateful else 1)]
+        valid_data = text[-(2 * batch * (bptt + 1)):]
+        with tempfile.TemporaryDirectory() as out_dir:
+            train(model, train_data, valid_data, config, out_dir)
+            best = max(read_log(f"{out_dir}/log.csv"), key=lambda row: row["tokens_per_s"])
+        bare = math.nan
+        if config.stateful:
+            network = build_model(**model)
+            optimizer = make_optimizer(network.parameters(), config)
+            streams = torch.from_numpy(make_streams(train_data, batch, "text"))
+            state = {"hidden": None, "start": 0}
+
+            def step():
+                start = state["start"]
+                if start + bptt >= streams.shape[1]:
+                    start, state["hidden"] = 0, None
+                logits, hidden = network.advance(streams[:, start:start + bptt],
+                                                 state["hidden"])
+                state["hidden"] = tuple(h.detach() for h in hidden)
+                state["start"] = start + bptt
+                loss = F.cross_entropy(logits.reshape(-1, vocab),
+                                       streams[:, start + 1:start + bptt + 1].reshape(-1))
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(network.parameters(), config.clip)
+                optimizer.step()
+
+            network.train()
+            bare = time_steps(step, steps, repeats, torch.device("cpu")) * per_step / (
+                BATCH * (LENGTH - 1))
+        rows.append((arch, width, best["tokens_per_s"], bare))
+        print(f"char {arch:<11} m={width} batch {batch} bptt {bptt}: train() "
+              f"{best['tokens_per_s']:>9.0f} tok/s  bare {bare:>9.0f} tok/s  "
+              f"train/bare {best['tokens_per_s'] / bare:.2f}", flush=True)
+        if torch.cuda.is_available():
+            rates = []
+            for mixed in (False, True):
+                with tempfile.TemporaryDirectory() as out_dir:
+                    train(model, train_data, valid_data,
+                          config.replace(device="cuda", mixed_precision=mixed), out_dir)
+                    rates.append(max(row["tokens_per_s"]
+                                     for row in read_log(f"{out_dir}/log.csv")))
+            print(f"     cuda: train() fp32 {rates[0]:>10.0f} tok/s  bf16 {rates[1]:>10.0f} "
+                  f"tok/s  bf16/fp32 {rates[1] / rates[0]:.2f}", flush=True)
+    print(f"\n{steps} steps per epoch, best of {repeats}, {torch.get_num_threads()} thread(s), "
+          f"torch {torch.__version__}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="widths 8 and 32, fewer batches")
@@ -166,11 +253,18 @@ def main() -> None:
                         help="torch CPU thread counts to time (default: 1)")
     parser.add_argument("--repeats", type=int, default=2, help="best of this many epochs")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--text", action="store_true",
+                        help="time the WikiText-2 char recipes (stateful LSTM, Transformer)")
+    parser.add_argument("--text-steps", type=int, default=8, help="optimizer steps per epoch")
     args = parser.parse_args()
     try:
         import miscaling.models  # noqa: F401
     except ImportError as err:
         print(f"skipped: miscaling.models is not importable ({err})")
+        return
+    if args.text:
+        torch.set_num_threads(args.threads[0])
+        time_text(args.text_steps, args.repeats)
         return
 
     widths = args.widths or ([8, 32] if args.quick else [8, 32, 128])

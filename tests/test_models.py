@@ -292,3 +292,36 @@ def test_model_config_for_data_takes_defaults_from_the_data():
     given = ModelConfig.for_data("lstm", 8, 1, train, valid, vocab_size=7, max_len=64,
                                  embedding_dim=2)
     assert (given.vocab_size, given.max_len, given.embedding_dim) == (7, 64, 2)
+
+
+def test_text_options_orthogonal_embedding_and_output_dropout():
+    model = build_model("lstm", 283, 16, 1, embedding_dim=200, embedding_init="orthogonal")
+    weight = model.embedding.weight.detach()  # [283, 200]: orthonormal columns
+    torch.testing.assert_close(weight.T @ weight, torch.eye(200), atol=1e-5, rtol=0)
+    keras = build_model("lstm", 283, 16, 1, embedding_dim=200)
+    assert keras.embedding.weight.abs().max() <= 0.05
+    assert "embedding_init" not in keras.config and model.config["embedding_init"] == "orthogonal"
+
+    dropped = make("lstm", dropout=0.5, output_dropout=True)
+    dropped.train()
+    torch.manual_seed(0)
+    with_output = dropped(tokens())
+    plain = make("lstm", dropout=0.5)
+    plain.load_state_dict(dropped.state_dict())  # same weights, no dropout after the last layer
+    plain.train()
+    torch.manual_seed(0)
+    assert not torch.allclose(with_output, plain(tokens()))
+    dropped.eval()
+    plain.eval()
+    torch.testing.assert_close(dropped(tokens()), plain(tokens()), rtol=0, atol=0)
+    assert build_model(**dropped.config).settings.output_dropout
+
+
+def test_text_options_are_validated_and_old_configs_still_load():
+    with pytest.raises(ValueError, match="embedding_init must be one of keras, orthogonal"):
+        ModelConfig("lstm", 5, 8, 1, embedding_init="glorot")
+    with pytest.raises(ValueError, match="output_dropout only applies to rnn/lstm"):
+        ModelConfig("transformer", 5, 8, 1, heads=2, output_dropout=True)
+    old = {"arch": "lstm", "vocab_size": 5, "width": 8, "depth": 1, "embedding_dim": 2,
+           "heads": None, "max_len": 512, "dropout": 0.0, "tie_weights": False}
+    assert ModelConfig.from_dict(old).to_dict() == old  # a stored binary config, unchanged

@@ -202,11 +202,10 @@ def test_paper_presets():
                for c in (rnn, lstm, transformer))
     assert paper_config("lstm", "char").bptt == 100
     assert paper_config("transformer", seed=4).seed == 4
-    with pytest.raises(NotImplementedError, match="word_language_model"):
-        paper_config("lstm", "word")
+    assert paper_config("lstm", "word").optimizer == "sgd"  # the text presets: test_stateful.py
     assert TrainConfig.from_dict(json.loads(json.dumps(lstm.to_dict()))) == lstm
     with pytest.raises(ValueError, match="optimizer"):
-        TrainConfig(optimizer="sgd")
+        TrainConfig(optimizer="adagrad")
 
 
 def test_train_config_is_frozen_settings_listing_every_problem():

@@ -201,24 +201,44 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         ) from err
 
 
-def differing_fields(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
-    """Field-by-field comparison, as ``name: found -> expected`` strings."""
+def differing_fields(
+    expected: Mapping[str, Any], found: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Field-by-field comparison, as ``name: found -> expected`` strings.
+
+    A field missing on one side takes its value from ``defaults`` when it has one there (fields
+    added after a run was stored, see :mod:`miscaling.compat`).
+    """
+    defaults = defaults or {}
+
+    def value(config: Mapping[str, Any], key: str) -> Any:
+        return config.get(key, defaults.get(key, "<missing>"))
+
     return [
-        f"{key}: {found.get(key, '<missing>')!r} -> {expected.get(key, '<missing>')!r}"
+        f"{key}: {value(found, key)!r} -> {value(expected, key)!r}"
         for key in sorted(set(expected) | set(found))
-        if expected.get(key, "<missing>") != found.get(key, "<missing>")
+        if value(expected, key) != value(found, key)
     ]
 
 
-def check_same_run(identity: Mapping[str, Any], stored: Mapping[str, Any], source: Path) -> None:
-    """Refuse to continue from ``source`` when it belongs to a different run."""
+def check_same_run(
+    identity: Mapping[str, Any], stored: Mapping[str, Any], source: Path,
+    defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Refuse to continue from ``source`` when it belongs to a different run.
+
+    ``defaults`` maps "train_config"/"model_config" to the values their missing fields mean.
+    """
     problems = []
+    defaults = defaults or {}
     for part, label in (
         ("train_config", "training config"),
         ("model_config", "model config"),
         ("data", "data"),
     ):
-        differences = differing_fields(identity[part], stored.get(part, {}))
+        differences = differing_fields(identity[part], stored.get(part, {}),
+                                       defaults.get(part))
         if differences:
             problems.append(f"{label} ({'; '.join(differences)})")
     if problems:
@@ -254,7 +274,9 @@ def save_checkpoint(
     state: TrainingState,
     order_rng: np.random.Generator,
     device: torch.device,
+    stream: Mapping[str, Any] | None = None,
 ) -> None:
+    """``stream``: a stateful run's stream position, carried state and reset generator."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         **identity,
@@ -268,6 +290,8 @@ def save_checkpoint(
         "device": str(device),
         "torch_version": str(torch.__version__),
     }
+    if stream is not None:  # absent otherwise: the binary runs' checkpoints are as before
+        payload["stream"] = dict(stream)
     with atomic_path(path, fsync=True) as tmp:
         torch.save(payload, tmp)
 
@@ -279,12 +303,17 @@ def resume(
     optimizer: torch.optim.Optimizer,
     order_rng: np.random.Generator,
     device: torch.device,
+    *,
+    stream: Any = None,
+    defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[TrainingState, dict[str, torch.Tensor] | None]:
     """Load ``out_dir``'s checkpoint into model, optimizer and random generators.
 
     ``model`` (and the parameters ``optimizer`` holds) must already be on ``device``: weights
     and optimizer moments are copied there, the best weights are moved there, the random states
-    stay on the CPU.  Returns the progress counters and the best weights.
+    stay on the CPU.  ``stream`` (a stateful run's :class:`miscaling.stateful.StreamFeeder`)
+    gets its saved position, hidden state and reset generator back; ``defaults`` as in
+    :func:`check_same_run`.  Returns the progress counters and the best weights.
     """
     path = out_dir / CHECKPOINT_NAME
     checkpoint = load_checkpoint(path)
@@ -293,7 +322,12 @@ def resume(
             f"checkpoint {str(path)!r} has format {checkpoint.get('format')!r}, "
             f"this code reads format {CHECKPOINT_FORMAT}"
         )
-    check_same_run(identity, checkpoint, path)
+    check_same_run(identity, checkpoint, path, defaults)
+    if stream is not None:
+        if "stream" not in checkpoint:
+            raise CheckpointError(f"checkpoint {str(path)!r} holds no stream state, which a "
+                                  "stateful run needs; delete it to start over")
+        stream.load_state_dict(checkpoint["stream"])
     model.load_state_dict(checkpoint["model_state"])
     # casts each moment to its parameter's device and dtype (the step counters stay on the CPU)
     optimizer.load_state_dict(checkpoint["optimizer_state"])
@@ -311,13 +345,16 @@ def resume(
     return state, best_state
 
 
-def stored_result(out_dir: Path, identity: Mapping[str, Any]) -> TrainResult | None:
+def stored_result(
+    out_dir: Path, identity: Mapping[str, Any],
+    defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> TrainResult | None:
     """This run's stored result (wall_seconds 0) if ``out_dir`` holds it, else None."""
     path = out_dir / RESULT_NAME
     if not path.exists():
         return None
     stored = json.loads(path.read_text())
-    check_same_run(identity, stored, path)
+    check_same_run(identity, stored, path, defaults)
     return dataclasses.replace(TrainResult.from_dict(stored), wall_seconds=0.0)
 
 

@@ -51,6 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .compat import compact_dict, optional_defaults
 from .settings import Settings, check_int, problems_error
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 ARCHS = ("rnn", "lstm", "transformer")
+EMBEDDING_INITS = ("keras", "orthogonal")
 KERAS_EMBEDDING_BOUND = 0.05  # keras.layers.Embedding default: RandomUniform(-0.05, 0.05)
 FEED_FORWARD_MULTIPLIER = 4  # position-wise feed-forward width / model width (Vaswani et al.)
 
@@ -88,9 +90,16 @@ class ModelConfig(Settings):
         as in the paper's word-level model); Transformer: after embedding + position, on the
         attention weights and on each sub-layer's output before its residual addition.
     tie_weights: share the embedding matrix with the output layer (needs embedding_dim == width).
+    embedding_init: "keras" (U(-0.05, 0.05), the Keras default) or "orthogonal" (Keras'
+        Orthogonal initializer, gain 1: the paper's character-level LSTMs).
+    output_dropout: RNN/LSTM only: also apply ``dropout`` to the last recurrent layer's output,
+        as PyTorch's word_language_model code (which trained the paper's word LSTMs) does.
 
     Validated on construction (one error naming every bad field); ``embedding_dim`` is stored
     resolved (``width`` when not given), so a config read back from a checkpoint equals it.
+    The fields in ``OPTIONAL_FIELDS`` (added for the text models) are left out of ``to_dict()``
+    while they hold their defaults (:mod:`miscaling.compat`), so a binary model's config, and
+    every file that stores it, is what it was before they existed.
     """
 
     arch: str
@@ -102,6 +111,18 @@ class ModelConfig(Settings):
     max_len: int = 512
     dropout: float = 0.0
     tie_weights: bool = False
+    embedding_init: str = "keras"
+    output_dropout: bool = False
+
+    OPTIONAL_FIELDS = ("embedding_init", "output_dropout")
+
+    def to_dict(self) -> dict[str, Any]:
+        return compact_dict(self, self.OPTIONAL_FIELDS)
+
+    @classmethod
+    def optional_defaults(cls) -> dict[str, Any]:
+        """The fields a stored config may lack, with the values it then means."""
+        return optional_defaults(cls, cls.OPTIONAL_FIELDS)
 
     def __post_init__(self) -> None:
         problems_error("ModelConfig", self._problems())
@@ -111,7 +132,7 @@ class ModelConfig(Settings):
             "depth": int(self.depth), "embedding_dim": int(embedding_dim),
             "heads": None if self.heads is None else int(self.heads),
             "max_len": int(self.max_len), "dropout": float(self.dropout),
-            "tie_weights": bool(self.tie_weights),
+            "tie_weights": bool(self.tie_weights), "output_dropout": bool(self.output_dropout),
         }
         for name, value in normalised.items():
             object.__setattr__(self, name, value)
@@ -124,6 +145,11 @@ class ModelConfig(Settings):
             problems += check_int(name, getattr(self, name), 1)
         if not (isinstance(self.dropout, numbers.Real) and 0.0 <= self.dropout < 1.0):
             problems.append(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        if self.embedding_init not in EMBEDDING_INITS:
+            problems.append(f"embedding_init must be one of {', '.join(EMBEDDING_INITS)}, got "
+                            f"{self.embedding_init!r}")
+        if self.output_dropout not in (True, False):
+            problems.append(f"output_dropout must be true or false, got {self.output_dropout!r}")
         width_ok = not check_int("width", self.width, 1)
         if self.arch == "transformer":
             if self.heads is None:
@@ -134,6 +160,9 @@ class ModelConfig(Settings):
                                     f"({self.heads}): width = heads × head dimension")
             else:
                 problems += heads_problems
+            if self.output_dropout:
+                problems.append("output_dropout only applies to rnn/lstm; the transformer's "
+                                "dropout already acts on every sub-layer's output")
             if self.embedding_dim is not None and self.embedding_dim != self.width:
                 problems.append(f"the transformer embeds in width ({self.width}) dimensions "
                                 "because of its residual connections; got "
@@ -170,7 +199,8 @@ class ModelConfig(Settings):
 
 def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
                 embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
-                dropout: float = 0.0, tie_weights: bool = False) -> SequenceModel:
+                dropout: float = 0.0, tie_weights: bool = False, embedding_init: str = "keras",
+                output_dropout: bool = False) -> SequenceModel:
     """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
 
     The arguments are the fields of :class:`ModelConfig` (see there);
@@ -178,7 +208,8 @@ def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
     """
     return from_config(ModelConfig(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
                                    heads=heads, max_len=max_len, dropout=dropout,
-                                   tie_weights=tie_weights))
+                                   tie_weights=tie_weights, embedding_init=embedding_init,
+                                   output_dropout=output_dropout))
 
 
 def from_config(config: ModelConfig) -> SequenceModel:
@@ -238,7 +269,11 @@ class SequenceModel(nn.Module):
         return self.embedding.weight.device
 
     def _init_embedding_and_decoder(self) -> None:
-        nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND, KERAS_EMBEDDING_BOUND)
+        if self.settings.embedding_init == "orthogonal":
+            nn.init.orthogonal_(self.embedding.weight)  # keras.initializers.Orthogonal(gain=1)
+        else:
+            nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND,
+                             KERAS_EMBEDDING_BOUND)
         nn.init.xavier_uniform_(self.decoder.weight)
         nn.init.zeros_(self.decoder.bias)
         if self.settings.tie_weights:
@@ -263,6 +298,8 @@ class RecurrentModel(SequenceModel):
         self.rnn = rnn_class(config.embedding_dim, config.width, num_layers=config.depth,
                              batch_first=True, dropout=inter_layer_dropout)
         self.input_dropout = nn.Dropout(config.dropout)
+        # Identity unless asked for: the binary models' forward pass stays exactly as it was
+        self.output_dropout = nn.Dropout(config.dropout) if config.output_dropout else nn.Identity()
         self._init_keras()
 
     def _init_keras(self) -> None:
@@ -293,7 +330,7 @@ class RecurrentModel(SequenceModel):
     def advance(self, x: torch.Tensor, state):
         _check_tokens(x, dims=2)
         output, state = self.rnn(self.input_dropout(self.embedding(x)), state)
-        return self.decoder(output), state
+        return self.decoder(self.output_dropout(output)), state
 
 
 def sinusoidal_encoding(max_len: int, width: int) -> torch.Tensor:

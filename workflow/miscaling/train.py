@@ -17,20 +17,24 @@ model config or data differ from the current call is refused with an error namin
 fields; an unreadable checkpoint is an error too, never silently ignored.  A finished job
 (result.json present and matching) is not retrained: :func:`train` returns the stored result.
 
-Learning-rate schedule.  ``"cosine"`` anneals per optimizer step, from ``lr`` at the first step
-to ``lr * min_lr_ratio`` (1/32 in the paper) at the last step of epoch ``max_epochs``, following
-SGDR (the paper's reference [57]), which updates the rate every batch.  The schedule is a pure
-function of the global step, so resuming needs only the step counter.  Early stopping usually
-ends a run before the end of the cosine, as in the paper ("up to 200 epochs").
+Recipes.  :class:`TrainConfig`, the paper's presets (:func:`paper_config`,
+:func:`paper_model_options`), the optimizers' Keras constants and the learning-rate schedules
+("constant", per-step "cosine", per-epoch "plateau") live in :mod:`miscaling.recipes` and are
+re-exported here.  Each schedule is a pure function of the global step and the log, so resuming
+needs only the checkpoint.  Early stopping usually ends a run before the end of the cosine, as
+in the paper ("up to 200 epochs").
 
-Optimizers.  The paper trained in Keras 2 with default parameters.  Keras' ``RMSprop`` defaults
-are ``rho=0.9, epsilon=1e-7`` (``K.epsilon()``) with the update ``a = rho*a + (1-rho)*g**2;
-p -= lr * g / (sqrt(a) + epsilon)``, which is ``torch.optim.RMSprop(alpha=0.9, eps=1e-7)``
-exactly (torch's own defaults are ``alpha=0.99, eps=1e-8``).  Keras' ``Adam`` uses
-``beta_1=0.9, beta_2=0.999, epsilon=1e-7``; torch's Adam has the same moments and bias
-corrections, but adds epsilon to the bias-corrected ``sqrt(v_hat)`` where Keras adds it to
-``sqrt(v)``, a difference of order epsilon that we leave.  Keras' ``clipnorm`` clips by the
-global norm of all gradients, as ``torch.nn.utils.clip_grad_norm_`` does.
+Text.  With ``stateful=True`` (the paper's text LSTMs) a 1-D text is cut into ``batch_size``
+streams fed ``bptt`` symbols at a time, in order, carrying the hidden state and resetting it at
+random (:mod:`miscaling.stateful`, which also says why every epoch starts from the zero state);
+validation then reads its streams whole.  Otherwise a 1-D text is cut into independent windows
+of ``bptt`` targets, shuffled every epoch (the Transformers; the binary models train on whole
+rows).  ``embedding_l2`` adds ``embedding_l2 * sum(W**2)`` of the model's first embedding matrix
+to the loss that is differentiated (Keras' ``embeddings_regularizer``, added per batch, so its
+weight against the mean cross-entropy is the paper's); the logged training loss is the
+cross-entropy alone, comparable with the validation loss.  ``mixed_precision`` runs the forward
+pass and the loss under ``torch.autocast("cuda", dtype=torch.bfloat16)`` (no gradient scaler is
+needed for bf16) in training and validation; on CPU it is off, with a log line.
 
 First symbol.  By default (``bos=False``, as the paper's Keras models and
 ``miscaling.models``/``miscaling.sample`` work) the inputs are ``x_0 .. x_{L-2}`` and the
@@ -56,10 +60,6 @@ Performance.  Small recurrent models spend their time in per-time-step kernels w
 barriers dominate: with 2 torch threads on 2 busy cores a width-8 GRU step took 1.3 s instead of
 13 ms with one thread.  Callers training small models on CPU should ``torch.set_num_threads(1)``
 (or run one job per core); this module leaves the thread count alone.
-
-Not implemented: stateful truncated BPTT (the paper's character-level LSTMs carry the hidden
-state across windows and reset it with probability 0.01); here each ``bptt`` window is an
-independent example starting from the model's initial state (and from BOS with ``bos=True``).
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,123 +104,35 @@ from miscaling.checkpoint import (
     stored_result,
     write_log,
 )
-from miscaling.device import DEVICES, resolve_device
+from miscaling.device import resolve_device
 from miscaling.io import write_json
-from miscaling.models import ARCHS as ARCHITECTURES
-from miscaling.settings import Settings, check_choice, check_int, problems_error
+from miscaling.models import ModelConfig
+from miscaling.recipes import (  # noqa: F401  (re-exported: the training API)
+    DATASETS,
+    KERAS_EPSILON,
+    KERAS_RMSPROP_RHO,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    learning_rate_at,
+    paper_config,
+    paper_model_options,
+    plateau_divisions,
+)
+from miscaling.settings import Settings
+from miscaling.stateful import StreamFeeder, check_stateful_model, evaluate_streams, make_streams
 
 log = logging.getLogger("miscaling.train")
 
-OPTIMIZERS = ("rmsprop", "adam")
-SCHEDULES = ("constant", "cosine")
-DATASETS = ("binary", "char", "word")
+# What a stored config that lacks the fields added for the text models means
+IDENTITY_DEFAULTS = {"train_config": TrainConfig.optional_defaults(),
+                     "model_config": ModelConfig.optional_defaults()}
 
-# Keras 2 defaults (keras.optimizers.RMSprop / Adam: rho=0.9, epsilon=K.epsilon()=1e-7).
-KERAS_RMSPROP_RHO = 0.9
-KERAS_EPSILON = 1e-7
+Precision = Callable[[], contextlib.AbstractContextManager]
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; no result is written."""
-
-
-@dataclass(frozen=True)
-class TrainConfig(Settings):
-    """Everything that determines a training run apart from the model and the data.
-
-    ``rmsprop_rho`` and ``eps`` default to Keras' values (``eps`` serves RMSprop and Adam);
-    ``clip`` is the maximum global gradient norm (0 disables clipping); ``patience`` the number
-    of epochs without a strictly lower validation loss after which training stops (``None``
-    disables early stopping); ``schedule`` ``"cosine"`` anneals per step down to
-    ``lr * min_lr_ratio``; ``bptt`` ``None`` trains on whole rows of the data, an integer cuts
-    rows into independent windows of that many target symbols; ``bos`` prepends the start
-    token ``vocab_size``; ``shuffle`` draws a new example order every epoch; ``device``
-    ``"auto"`` picks CUDA when available.  :func:`paper_config` gives the paper's values.
-    """
-
-    optimizer: str = "rmsprop"
-    lr: float = 1e-3
-    betas: tuple[float, float] = (0.9, 0.999)
-    rmsprop_rho: float = KERAS_RMSPROP_RHO
-    eps: float = KERAS_EPSILON
-    batch_size: int = 50
-    clip: float = 0.25
-    max_epochs: int = 200
-    patience: int | None = 5
-    schedule: str = "constant"
-    min_lr_ratio: float = 1 / 32
-    bptt: int | None = None
-    bos: bool = False
-    shuffle: bool = True
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        # JSON has no tuples: accept betas back as a list
-        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        problems = (check_choice("optimizer", self.optimizer, OPTIMIZERS)
-                    + check_choice("schedule", self.schedule, SCHEDULES)
-                    + check_choice("device", self.device, DEVICES))
-        if not self.lr >= 0:
-            problems.append(f"lr must be >= 0, got {self.lr}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            problems.append(f"betas must be two numbers in [0, 1), got {self.betas}")
-        if not 0 <= self.rmsprop_rho < 1:
-            problems.append(f"rmsprop_rho must lie in [0, 1), got {self.rmsprop_rho}")
-        if not self.eps > 0:
-            problems.append(f"eps must be > 0, got {self.eps}")
-        problems += check_int("batch_size", self.batch_size, 1)
-        if not self.clip >= 0:
-            problems.append(f"clip must be >= 0 (0 = no clipping), got {self.clip}")
-        problems += check_int("max_epochs", self.max_epochs, 1)
-        problems += check_int("patience", self.patience, 1, optional=True)
-        if not 0 < self.min_lr_ratio <= 1:
-            problems.append(f"min_lr_ratio must lie in (0, 1], got {self.min_lr_ratio}")
-        problems += check_int("bptt", self.bptt, 1, optional=True)
-        problems += check_int("seed", self.seed, 0)
-        problems_error("TrainConfig", problems)
-
-
-def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConfig:
-    """The paper's training hyperparameters (Appendix E) for ``arch`` on ``data``.
-
-    binary: RNN RMSProp lr 1e-3, LSTM RMSProp lr 5e-3, batch 50, clip 0.25; Transformer Adam
-    lr 2e-4, clip 5.0, cosine annealing to lr/32, batch 50; whole sequences (no truncated BPTT),
-    shuffled, early stopping after 5 epochs without improvement, at most 200 epochs.
-    char: LSTM RMSProp lr 5e-3, batch 128, clip 0.25, BPTT 100 (non-stateful here, see module
-    docstring); Transformer Adam lr 2e-4, batch 64, clip 5.0, cosine, context 512.
-    word: Transformer Adam lr 2.5e-4, batch 32, clip 5.0, cosine, context 128, patience 10
-    (its dropout 0.1 and L2 0.01 on the embedding belong to the model).  The word-level LSTM used
-    PyTorch's word_language_model recipe (SGD lr 20, annealed /4 on plateaus, 60 epochs), which
-    this trainer does not implement.
-
-    ``overrides`` replace single fields, e.g. ``paper_config("lstm", seed=3)``.
-    """
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"arch must be one of {ARCHITECTURES}, got {arch!r}")
-    if data not in DATASETS:
-        raise ValueError(f"data must be one of {DATASETS}, got {data!r}")
-    rmsprop = dict(optimizer="rmsprop", clip=0.25, schedule="constant")
-    adam = dict(optimizer="adam", betas=(0.9, 0.999), clip=5.0, schedule="cosine")
-    presets: dict[tuple[str, str], dict[str, Any]] = {
-        ("rnn", "binary"): dict(rmsprop, lr=1e-3, batch_size=50),
-        ("lstm", "binary"): dict(rmsprop, lr=5e-3, batch_size=50),
-        ("transformer", "binary"): dict(adam, lr=2e-4, batch_size=50),
-        ("rnn", "char"): dict(rmsprop, lr=5e-3, batch_size=128, bptt=100),
-        ("lstm", "char"): dict(rmsprop, lr=5e-3, batch_size=128, bptt=100),
-        ("transformer", "char"): dict(adam, lr=2e-4, batch_size=64, bptt=512),
-        ("transformer", "word"): dict(adam, lr=2.5e-4, batch_size=32, bptt=128, patience=10),
-    }
-    if (arch, data) not in presets:
-        raise NotImplementedError(
-            f"no preset for {arch} on {data}: the paper trained word-level LSTMs with PyTorch's "
-            "word_language_model example (SGD lr 20 annealed by 4 on plateaus, 60 epochs), "
-            "which this trainer does not implement"
-        )
-    settings = dict(max_epochs=200, patience=5, bptt=None, shuffle=True)
-    settings.update(presets[arch, data])
-    settings.update(overrides)
-    return TrainConfig(**settings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,24 +142,31 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
 def make_optimizer(
     parameters: Iterable[nn.Parameter], config: TrainConfig
 ) -> torch.optim.Optimizer:
-    """RMSprop or Adam with Keras' default constants (see the module docstring)."""
+    """RMSprop or Adam with Keras' default constants, or plain SGD (:mod:`miscaling.recipes`)."""
     if config.optimizer == "rmsprop":
         return torch.optim.RMSprop(
             parameters, lr=config.lr, alpha=config.rmsprop_rho, eps=config.eps
         )
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=config.lr)
     return torch.optim.Adam(parameters, lr=config.lr, betas=config.betas, eps=config.eps)
 
 
-def learning_rate_at(step: int, config: TrainConfig, total_steps: int) -> float:
-    """The learning rate for optimizer step ``step`` (0-based) of ``total_steps``.
+def precision_context(device: torch.device, mixed_precision: bool) -> Precision:
+    """A factory of the context the forward pass and loss run in: bf16 autocast or nothing."""
+    if mixed_precision and device.type == "cuda":
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    if mixed_precision:
+        log.info("mixed_precision is off on %s: bf16 autocast is only used on CUDA", device)
+    return contextlib.nullcontext
 
-    Cosine: ``lr`` at step 0, ``lr * min_lr_ratio`` at step ``total_steps - 1`` and after.
-    """
-    if config.schedule == "constant":
-        return config.lr
-    progress = min(step / max(total_steps - 1, 1), 1.0)
-    lowest = config.lr * config.min_lr_ratio
-    return lowest + (config.lr - lowest) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+def first_embedding(model: nn.Module) -> nn.Embedding:
+    embedding = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
+    if embedding is None:
+        raise ValueError("embedding_l2 > 0 needs a model with an nn.Embedding, found none in "
+                         f"{type(model).__name__}")
+    return embedding
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +223,8 @@ def _build_model(
 
 
 def evaluate(
-    model: nn.Module, examples: torch.Tensor, batch_size: int, bos_id: int | None
+    model: nn.Module, examples: torch.Tensor, batch_size: int, bos_id: int | None,
+    precision: Precision = contextlib.nullcontext,
 ) -> float:
     """Mean next-symbol cross-entropy (nats per symbol) over all examples."""
     model.eval()
@@ -314,7 +233,8 @@ def evaluate(
         order = np.arange(len(examples))
         for batch in iterate_batches(examples, order, batch_size):
             inputs, targets = inputs_and_targets(batch, bos_id)
-            loss = next_symbol_loss(model(inputs), targets)
+            with precision():
+                loss = next_symbol_loss(model(inputs), targets)
             total_loss += loss.item() * targets.numel()
             total_symbols += targets.numel()
     return total_loss / total_symbols
@@ -323,25 +243,31 @@ def evaluate(
 def train_one_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    examples: torch.Tensor,
-    order_rng: np.random.Generator,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    forward: Callable[[torch.Tensor], torch.Tensor],
     config: TrainConfig,
     state: TrainingState,
-    bos_id: int | None,
     total_steps: int,
+    steps_per_epoch: int,
+    *,
+    divisions: int = 0,
+    precision: Precision = contextlib.nullcontext,
+    embedding: nn.Embedding | None = None,
 ) -> tuple[float, float, int]:
-    """One pass over the shuffled training examples; returns (mean loss, last lr, symbols)."""
+    """One pass over ``batches`` of (inputs, targets); returns (mean loss, last lr, symbols).
+
+    ``forward`` maps inputs to logits (the model, or a :class:`StreamFeeder` carrying the
+    state); ``divisions`` is the plateau schedule's count; ``embedding`` gets the L2 penalty.
+    """
     model.train()
     epoch = state.epoch + 1
-    steps_per_epoch = math.ceil(len(examples) / config.batch_size)
-    order = order_rng.permutation(len(examples)) if config.shuffle else np.arange(len(examples))
     total_loss, total_symbols, lr = 0.0, 0, config.lr
-    for step, batch in enumerate(iterate_batches(examples, order, config.batch_size), start=1):
-        lr = learning_rate_at(state.global_step, config, total_steps)
+    for step, (inputs, targets) in enumerate(batches, start=1):
+        lr = learning_rate_at(state.global_step, config, total_steps, divisions)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        inputs, targets = inputs_and_targets(batch, bos_id)
-        loss = next_symbol_loss(model(inputs), targets)
+        with precision():
+            loss = next_symbol_loss(forward(inputs), targets)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise TrainingDiverged(
@@ -350,6 +276,8 @@ def train_one_epoch(
                 "Rerunning resumes from the last checkpoint and repeats the same steps: lower "
                 "the learning rate or the gradient clip"
             )
+        if embedding is not None:
+            loss = loss + config.embedding_l2 * embedding.weight.pow(2).sum()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip > 0:
@@ -359,6 +287,53 @@ def train_one_epoch(
         total_loss += loss_value * targets.numel()
         total_symbols += targets.numel()
     return total_loss / total_symbols, lr, total_symbols
+
+
+class _Batches:
+    """The training and validation batches of one run: shuffled windows/rows or streams."""
+
+    def __init__(self, network: nn.Module, train_data: np.ndarray, valid_data: np.ndarray,
+                 config: TrainConfig, vocab_size: int, device: torch.device):
+        self.network, self.config = network, config
+        self.bos_id = vocab_size if config.bos else None
+        if config.bos:
+            check_model_accepts_bos(network, vocab_size)
+        check_symbols(train_data, vocab_size, "train_data")
+        check_symbols(valid_data, vocab_size, "valid_data")
+        self.feeder: StreamFeeder | None = None
+        if config.stateful:
+            check_stateful_model(network)
+            streams = [torch.from_numpy(make_streams(data, config.batch_size, what)).to(device)
+                       for data, what in ((train_data, "train_data"), (valid_data, "valid_data"))]
+            self.valid = streams[1]
+            self.feeder = StreamFeeder(network, streams[0], config.bptt,
+                                       config.reset_probability, config.seed)
+            self.steps_per_epoch = self.feeder.steps_per_pass
+            sample = streams[0][:1, : config.bptt + 1]
+        else:
+            self.train, self.valid = (
+                torch.from_numpy(make_examples(data, config.bptt, config.bos)).to(device)
+                for data in (train_data, valid_data))
+            self.steps_per_epoch = math.ceil(len(self.train) / config.batch_size)
+            sample = self.train
+        network.to(device)
+        check_model_output(network, sample, self.bos_id, vocab_size)
+
+    def epoch(self, order_rng: np.random.Generator):
+        """(batches, forward) for the next epoch."""
+        if self.feeder is not None:
+            return self.feeder.windows(), self.feeder.forward
+        count = len(self.train)
+        order = order_rng.permutation(count) if self.config.shuffle else np.arange(count)
+        batches = (inputs_and_targets(batch, self.bos_id)
+                   for batch in iterate_batches(self.train, order, self.config.batch_size))
+        return batches, self.network
+
+    def validation_loss(self, precision: Precision) -> float:
+        if self.feeder is not None:
+            return evaluate_streams(self.network, self.valid, self.config.bptt, precision)
+        return evaluate(self.network, self.valid, self.config.batch_size, self.bos_id,
+                        precision)
 
 
 def train(
@@ -378,13 +353,15 @@ def train(
     maps ``LongTensor[B, T]`` to logits ``[B, T, V]`` predicting the next symbol and has a
     JSON-serialisable ``config`` dict with ``vocab_size`` (= V) that rebuilds it through the
     builder.  ``train_data``/``valid_data`` are integer arrays ``[N, L]`` (or one 1-D sequence)
-    with symbols in ``[0, V)``.  See the module docstring for files, resume and determinism.
+    with symbols in ``[0, V)``; stateful training takes 1-D texts and a model with
+    ``advance(tokens, state)``.  See the module docstring for files, resume and determinism.
     """
     start_time = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     device = resolve_device(config.device)
+    precision = precision_context(device, config.mixed_precision)
 
     with deterministic_algorithms(device):
         # the model is built right after seeding, so the seed fixes its initial weights
@@ -396,24 +373,19 @@ def train(
             "model_config": model_description(network),
             "data": {"train": data_fingerprint(train_data), "valid": data_fingerprint(valid_data)},
         }
-        finished = stored_result(out_dir, identity)
+        finished = stored_result(out_dir, identity, defaults=IDENTITY_DEFAULTS)
         if finished is not None:
             log.info("%s already holds a finished run; returning its result", out_dir)
             return finished
 
-        bos_id = vocab_size if config.bos else None
-        if config.bos:
-            check_model_accepts_bos(network, vocab_size)
-        train_examples = _examples(train_data, "train_data", vocab_size, config, device)
-        valid_examples = _examples(valid_data, "valid_data", vocab_size, config, device)
-
-        network.to(device)
-        check_model_output(network, train_examples, bos_id, vocab_size)
+        data = _Batches(network, train_data, valid_data, config, vocab_size, device)
+        embedding = first_embedding(network) if config.embedding_l2 > 0 else None
         optimizer = make_optimizer(network.parameters(), config)
         order_rng = np.random.default_rng(config.seed)
         state, best_state = TrainingState(), None
         if (out_dir / CHECKPOINT_NAME).exists():
-            state, best_state = resume(out_dir, identity, network, optimizer, order_rng, device)
+            state, best_state = resume(out_dir, identity, network, optimizer, order_rng, device,
+                                       stream=data.feeder, defaults=IDENTITY_DEFAULTS)
         resumed_from_epoch = state.epoch
         # The checkpoint is the source of truth; log.csv and best.pt are views of it, rewritten
         # here because a kill (or a workflow manager deleting declared outputs) may have left
@@ -422,15 +394,17 @@ def train(
         if best_state is not None:
             save_best(out_dir / BEST_NAME, best_state, identity, state)
 
-        total_steps = config.max_epochs * math.ceil(len(train_examples) / config.batch_size)
+        total_steps = config.max_epochs * data.steps_per_epoch
         while not state.finished(config):
             epoch_start = time.perf_counter()
+            batches, forward = data.epoch(order_rng)
             train_loss, lr, symbols = train_one_epoch(
-                network, optimizer, train_examples, order_rng, config, state, bos_id,
-                total_steps,
+                network, optimizer, batches, forward, config, state, total_steps,
+                data.steps_per_epoch, divisions=plateau_divisions(state.log_rows),
+                precision=precision, embedding=embedding,
             )
             train_seconds = time.perf_counter() - epoch_start
-            val_loss = evaluate(network, valid_examples, config.batch_size, bos_id)
+            val_loss = data.validation_loss(precision)
             if not math.isfinite(val_loss):
                 raise TrainingDiverged(
                     f"validation loss is {val_loss} after epoch {state.epoch + 1}; "
@@ -460,7 +434,8 @@ def train(
                 symbols / train_seconds,
             )
             save_checkpoint(out_dir / CHECKPOINT_NAME, network, optimizer, best_state,
-                            identity, state, order_rng, device)
+                            identity, state, order_rng, device,
+                            stream=None if data.feeder is None else data.feeder.state_dict())
             write_log(out_dir / LOG_NAME, state.log_rows)
 
     last = state.log_rows[-1]
@@ -483,10 +458,3 @@ def train(
     # written last: its presence marks the job as done
     write_json(out_dir / RESULT_NAME, result.to_dict(), fsync=True, indent=2)
     return result
-
-
-def _examples(
-    data: np.ndarray, what: str, vocab_size: int, config: TrainConfig, device: torch.device
-) -> torch.Tensor:
-    check_symbols(data, vocab_size, what)
-    return torch.from_numpy(make_examples(data, config.bptt, config.bos)).to(device)
