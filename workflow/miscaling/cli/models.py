@@ -61,7 +61,7 @@ def register(commands) -> None:
     sample.add_argument("--length", type=positive_int, required=True)
     sample.add_argument("--first-symbols", default=None,
                         help="training data whose first-symbol frequencies start each sample "
-                             "(default: uniform)")
+                             "(a 1-D text stream: its unigram frequencies; default: uniform)")
     sample.add_argument("--batch-size", type=positive_int, default=500)
     sample.add_argument("--seed", type=non_negative_int, default=0)
     sample.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -200,7 +200,7 @@ def run_sample(args: argparse.Namespace) -> None:
 
     from miscaling.checkpoint import load_best_model
     from miscaling.io import save_array
-    from miscaling.sample import generate, symbol_frequencies
+    from miscaling.sample import first_symbol_distribution, generate
     from miscaling.selection import resolve_run_dir
 
     torch.set_num_threads(args.threads)
@@ -210,8 +210,7 @@ def run_sample(args: argparse.Namespace) -> None:
     first = None
     if args.first_symbols is not None:
         starts = _load_symbols(args.first_symbols, "--first-symbols")
-        first = symbol_frequencies(starts[:, 0] if starts.ndim == 2 else starts[:1],
-                                   model.config["vocab_size"])
+        first = first_symbol_distribution(starts, model.config["vocab_size"])
     start = time.perf_counter()
     samples = generate(model, args.n_sequences, args.length, batch_size=args.batch_size,
                        seed=args.seed, device=args.device,
