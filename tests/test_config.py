@@ -39,12 +39,13 @@ def test_smoke_preset_is_self_contained_and_tiny(tmp_path):
     # one model per architecture plus the LSTM depth sweep; two restarts but the Transformer's
     assert counts["train_model"] == 7 and counts["select_model"] == 4, counts
     assert sum(counts.values()) <= 55, counts
-    # every rule of the workflow but the corpus ones runs at smoke scale
+    # every rule of the workflow but the corpus ones runs at smoke scale (the language models
+    # need a corpus: presets/smoke_text.yaml, tests/test_text_workflow.py)
     rules = {line.split()[1].rstrip(":")
              for path in (ROOT / "workflow/rules").glob("*.smk")
              for line in path.read_text().splitlines() if line.startswith("rule ")}
     corpus_rules = {"download_corpus", "split_text8", "prepare_corpus", "prepare_gpt2",
-                    "uniformity_data", "fig6"}
+                    "uniformity_data", "fig6", "words_to_chars", "text_reference", "appendix_f"}
     assert set(counts) - {"all"} == rules - corpus_rules
 
 

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_workflow import job_counts, snakemake, write_config
+import yaml
+from test_workflow import ROOT, job_counts, snakemake, write_config
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.realdata,
     pytest.mark.skipif(not (MIRROR / "ptb").is_dir(), reason=f"no corpus mirror at {MIRROR}"),
 ]
 
 
+@pytest.mark.slow
 def test_corpus_rules_on_the_mirror(tmp_path):
     config = write_config(
         tmp_path / "data.yaml", "presets/smoke.yaml",
@@ -50,3 +51,26 @@ def test_corpus_rules_on_the_mirror(tmp_path):
         "download_corpus": 1, "prepare_corpus": 1, "mi_data": 3, "fit_data": 3,
         "uniformity_data": 3, "fig6": 1, "all": 1,
     }
+
+
+
+def test_language_model_dag_on_the_mirror(tmp_path):
+    # the smoke preset with presets/smoke_text.yaml and the mirror: one model of each text family
+    # (planned only; tests/test_text_workflow.py checks the commands and incremental planning)
+    text = yaml.safe_load((ROOT / "presets/smoke_text.yaml").read_text())
+    text["corpora"]["mirror"] = str(MIRROR)
+    overlay = tmp_path / "text.yaml"
+    overlay.write_text(yaml.safe_dump(text))
+    result = snakemake("-n", "-p", "--configfile", str(ROOT / "presets/smoke.yaml"),
+                       str(overlay), workdir=tmp_path)
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts["download_corpus"] == 1 and counts["prepare_corpus"] == 2  # char and word
+    assert {rule: counts[rule] for rule in ("train_text_model", "select_text_model",
+                                            "sample_text_model", "text_reference")} == {
+        "train_text_model": 4, "select_text_model": 4, "sample_text_model": 4,
+        "text_reference": 4,
+    }
+    assert counts["words_to_chars"] == 2 and counts["appendix_f"] == 1
+    # binary data, samples and Figure 5 (9), WikiText-2's splits, the text samples, references
+    assert counts["mi_data"] == counts["fit_data"] == 9 + 3 + 4 + 4
+    assert f"download wikitext2 --dest results/raw/wikitext2 --mirror {MIRROR}" in result.stdout

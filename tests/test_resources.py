@@ -9,7 +9,10 @@ import pytest
 import yaml
 from test_workflow import ROOT, snakemake, write_config
 
-GPU_RULES = {"train_model", "sample_model"}
+#: Steps that run on CUDA when torch sees a GPU (the language models' are the same rules).
+GPU_RULES = {"train_model", "sample_model", "train_text_model", "sample_text_model"}
+#: ... of which profiles/slurm sets the GPU request of
+SLURM_GPU_RULES = {"train_model", "sample_model"}
 
 
 def rule_blocks() -> dict[str, str]:
@@ -129,7 +132,7 @@ def test_profiles():
     slurm = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     assert slurm["executor"] == "slurm"
     assert slurm["retries"] >= 1 and slurm["latency-wait"] >= 10 and slurm["jobs"] >= 1
-    for rule in GPU_RULES:
+    for rule in SLURM_GPU_RULES:
         assert slurm["set-resources"][rule]["gpu"] == 1
         assert slurm["set-resources"][rule]["cpus_per_gpu"] >= 1
     assert {"mem_mb", "runtime"} <= set(slurm["default-resources"])
@@ -139,3 +142,33 @@ def test_profiles():
     assert "# slurm_account:" in text and "# slurm_partition:" in text
     # every grouped rule exists
     assert set(slurm["groups"]) <= set(rule_blocks())
+
+
+def text_train_resources(jobs, family, arch, width, depth):
+    for rule, wildcards, resources in jobs:
+        if rule == "train_text_model" and wildcards == {
+            "family": family, "arch": arch, "width": str(width), "depth": str(depth), "seed": "0"
+        }:
+            return int(resources["mem_mb"]), int(resources["runtime"])
+    raise AssertionError(f"no train_text_model job for {family} {arch} w{width} d{depth}")
+
+
+def test_language_model_resources_follow_width_and_vocabulary(paper_jobs, tmp_path):
+    # a 33,278-word softmax costs more than a 283-character one; width and depth cost more
+    char = text_train_resources(paper_jobs, "wikitext2_char", "lstm", 256, 1)
+    word = text_train_resources(paper_jobs, "wikitext2_word", "lstm", 256, 1)
+    wide = text_train_resources(paper_jobs, "wikitext2_char", "lstm", 1024, 1)
+    deep = text_train_resources(paper_jobs, "wikitext2_char", "transformer", 128, 5)
+    shallow = text_train_resources(paper_jobs, "wikitext2_char", "transformer", 128, 1)
+    assert word[0] > char[0] and wide[0] > char[0] and deep[0] > shallow[0]
+    # paper scale on one CPU thread: the long ones hit the cap and rely on their checkpoints
+    assert word[1] == shallow[1] == 24 * 60
+    # the quick grid's estimated minutes, which also order the trainings (longest first)
+    result = snakemake("-n", "--configfile", str(ROOT / "config.yaml"), workdir=tmp_path)
+    quick = job_resources(result.stdout + result.stderr)
+    minutes = {(w["family"], w["arch"], int(w["width"]), int(w["depth"])): int(r["runtime"])
+               for rule, w, r in quick if rule == "train_text_model"}
+    assert minutes["wikitext2_char", "lstm", 64, 1] > minutes["wikitext2_char", "lstm", 16, 1]
+    assert (minutes["wikitext2_char", "transformer", 64, 2]
+            > minutes["wikitext2_char", "transformer", 64, 1])
+    assert minutes["wikitext2_word", "lstm", 64, 1] > minutes["wikitext2_char", "lstm", 64, 1]

@@ -68,9 +68,9 @@ def test_dry_run_succeeds_on_every_preset(config, tmp_path):
 
 
 def _train_commands(config: str, workdir: Path) -> dict[str, str]:
-    """{model run folder: its `miscaling train` command} of a dry run of ``config``."""
+    """{binary model run folder: its `miscaling train` command} of a dry run of ``config``."""
     result = snakemake("-n", "-p", "--configfile", str(ROOT / config), workdir=workdir)
-    commands = re.findall(r"-m miscaling train .*", result.stdout + result.stderr)
+    commands = re.findall(r"-m miscaling train .*--data binary .*", result.stdout + result.stderr)
     return {re.search(r"--out-dir (\S+)", c).group(1): c for c in commands}
 
 
@@ -106,7 +106,7 @@ def test_cheap_fallible_steps_outrank_every_training(tmp_path):
     # fails the run in its first minutes.  The paper preset has the longest trainings.
     result = snakemake("-n", "--configfile", str(ROOT / "presets/paper.yaml"), workdir=tmp_path)
     jobs = job_priorities(result.stdout + result.stderr)
-    training = [priority for rule, priority in jobs if rule == "train_model"]
+    training = [priority for rule, priority in jobs if rule in ("train_model", "train_text_model")]
     cheap = {rule: priority for rule, priority in jobs
              if rule in {"download_corpus", "split_text8", "prepare_corpus", "prepare_gpt2",
                          "synth_binary", "synth_estimator_benchmark"}

@@ -2,7 +2,9 @@
 
 
 wildcard_constraints:
-    dataset=r"binary|binary_samples|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char",
+    dataset=r"binary|binary_samples|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char"
+    + r"|(ptb|wikitext2|wikitext103|text8)_(char|word)_samples"  # language models' samples
+    + r"|(ptb|wikitext2|wikitext103|text8)_char_reference",  # ... and their data references
     arch="rnn|lstm|transformer",
     width=r"\d+",
     depth=r"\d+",
@@ -21,6 +23,8 @@ def dataset_labels(wildcards):
     if wildcards.dataset == "binary_samples":
         arch, width, depth = parse_model_name(wildcards.name)
         return [f"arch={arch}", f"width={width}", f"depth={depth}"]
+    if is_text_sample_dataset(wildcards.dataset):
+        return text_sample_labels(wildcards.dataset, wildcards.name)
     if is_text_dataset(wildcards.dataset):
         corpus, level = wildcards.dataset.rsplit("_", 1)
         return [f"corpus={corpus}", f"level={level}", f"split={wildcards.name}"]
@@ -37,9 +41,12 @@ def name_seed(wildcards):
     return config["seed"]  # corpora: the data are fixed, the seed only drives resampling
 
 
-def mi_flags(wildcards):
+def mi_flags(wildcards, input):
+    lags = dataset_config(wildcards.dataset)["lags"]
+    if is_text_sample_dataset(wildcards.dataset):  # Transformer samples are shorter than 1000
+        lags = capped_lags(lags, wildcards.dataset, wildcards.name, input[0])
     options = {
-        "lags": dataset_config(wildcards.dataset)["lags"],
+        "lags": lags,
         **estimator_flags(name_seed(wildcards)),
     }
     options["label"] = dataset_labels(wildcards)

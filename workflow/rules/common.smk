@@ -91,11 +91,15 @@ def dataset_config(dataset):
     """The config section with a data set's lags and fit settings."""
     if dataset == "binary_samples":  # samples are measured exactly like the data they imitate
         return config["binary"]
-    return config["corpora"] if is_text_dataset(dataset) else config[dataset]
+    if is_text_dataset(dataset) or is_text_sample_dataset(dataset):
+        return config["corpora"]
+    return config[dataset]
 
 
 def data_path(dataset, name):
     """The array a data set's I(tau) is measured on (ragged samples are .npz)."""
+    if is_text_sample_dataset(dataset):
+        return text_data_path(dataset, name)
     suffix = "npz" if dataset == "gpt2_char" else "npy"
     return f"{RESULTS}/data/{dataset}/{name}.{suffix}"
 
@@ -141,4 +145,9 @@ def all_targets():
     ]
     if config["corpora"]["gpt2"]:
         targets.append(f"{RESULTS}/fits/data/gpt2_char/samples.csv")
+    # the language models: every sample set and its size-matched reference, fitted; Appendix F
+    text_sets = text_sample_sets()
+    targets += [fit_table(*entry[key]) for entry in text_sets for key in ("samples", "reference")]
+    if text_sets:
+        targets.append(f"{RESULTS}/figures/appendix_f.txt")
     return targets

@@ -1,24 +1,49 @@
-# Sequence models on the binary data: train every (arch, width, depth) x restart, keep the restart
+# Sequence models: train every (arch, width, depth) x restart of a model family, keep the restart
 # with the lowest validation loss, sample from it.  The samples land in
-# results/data/binary_samples/<model>.npy, where the generic mi_data / fit_data rules measure them.
+# results/data/<family>_samples/<model>.npy, where the generic mi_data / fit_data rules measure
+# them.
 #
-# A model's name carries everything that defines it (lstm_w8_d1); the training settings are
-# params, so adding a width adds jobs and touches nothing that exists.
+# Families: `binary` (Sections 4.2.1 / 5.1: the synthetic binary data, config binary_models) and
+# the language models `<corpus>_<level>`, e.g. wikitext2_char and wikitext2_word (Sections 4.2.2 /
+# 5.2, config text_models; text_models.smk adds their rules).  Every family goes through the same
+# three rules: the text ones are these rules with the family in their paths (`use rule ... with:`,
+# the binary paths and logs predate the families); flags, priorities and resources come from the
+# helpers below, which look the family up.
+#
+# A model's name carries everything that defines it (lstm_w8_d1) and its family is the folder
+# above it; the training settings are params, so adding a width adds jobs and touches nothing
+# that exists.
 
 MODELS = f"{RESULTS}/models/binary"
 #: A model's name, and the wildcard pattern of every path that holds one (lstm_w8_d1).
 MODEL = "{arch}_w{width}_d{depth}"
 
 
-def binary_models():
+def model_family(wildcards):
+    """The family of a job's model: its `family` wildcard, `binary` where the paths have none."""
+    return getattr(wildcards, "family", "binary")
+
+
+def family_architectures(family):
+    """{arch: its config section} of a family (binary_models.architectures, or a text level's)."""
+    if family == "binary":
+        return config["binary_models"]["architectures"]
+    return text_level_config(family)["architectures"]
+
+
+def family_models(family):
     """(arch, width, depth) of every configured model: width sweep at depth 1 + depth sweeps."""
     models = set()
-    for arch, cfg in config["binary_models"]["architectures"].items():
+    for arch, cfg in family_architectures(family).items():
         models |= {(arch, width, 1) for width in cfg["widths"]}
         models |= {
             (arch, width, depth) for width in cfg["depth_sweep_widths"] for depth in cfg["depths"]
         }
     return sorted(models)
+
+
+def binary_models():
+    return family_models("binary")
 
 
 def model_name(arch, width, depth):
@@ -31,22 +56,35 @@ def parse_model_name(name):
     return re.fullmatch(pattern, name).groups()
 
 
+def family_model_dir(family, name):
+    return f"{RESULTS}/models/{family}/{name}"
+
+
 def model_dir(wildcards):
     """A model's folder: its restarts' run folders and the selection."""
-    return f"{MODELS}/{model_name(wildcards.arch, wildcards.width, wildcards.depth)}"
+    name = model_name(wildcards.arch, wildcards.width, wildcards.depth)
+    return family_model_dir(model_family(wildcards), name)
+
+
+def family_model_names(family):
+    return [model_name(*model) for model in family_models(family)]
 
 
 def binary_model_names():
-    return [model_name(*model) for model in binary_models()]
+    return family_model_names("binary")
 
 
-def model_restarts(arch):
-    """Training runs of every model of ``arch`` (the per-architecture override, else the default)."""
+def model_restarts(arch, family="binary"):
+    """Training runs of every model of ``arch`` (its own override, else the family's default)."""
+    if family != "binary":
+        return text_restarts(family, arch)
     cfg = config["binary_models"]
     return cfg["architectures"][arch]["restarts"] or cfg["restarts"]
 
 
 def train_flags(wildcards):
+    if model_family(wildcards) != "binary":
+        return text_train_flags(wildcards)
     cfg = config["binary_models"]
     arch_cfg = cfg["architectures"][wildcards.arch]
     return cli_flags(
@@ -65,6 +103,13 @@ def train_flags(wildcards):
             "seed": config["seed"] + int(wildcards.seed),
         }
     )
+
+
+def sample_shape(wildcards):
+    """(sequences, length) a model samples: binary 2,000 x 512 (paper); text: text_sample_shape."""
+    if model_family(wildcards) != "binary":
+        return text_sample_shape(model_family(wildcards), wildcards.arch)
+    return config["binary_models"]["n_samples"], config["binary"]["length"]
 
 
 rule train_model:
@@ -97,7 +142,8 @@ rule select_model:
     """The restart with the lowest validation loss."""
     input:
         lambda wc: [
-            f"{model_dir(wc)}/seed{seed}/result.json" for seed in range(model_restarts(wc.arch))
+            f"{model_dir(wc)}/seed{seed}/result.json"
+            for seed in range(model_restarts(wc.arch, model_family(wc)))
         ],
     output:
         f"{MODELS}/{MODEL}/selection.json",
@@ -129,10 +175,15 @@ rule sample_model:
     resources:
         **step_resources("sample_model"),
     params:
-        n=config["binary_models"]["n_samples"],
-        length=config["binary"]["length"],
+        n=lambda wc: sample_shape(wc)[0],
+        length=lambda wc: sample_shape(wc)[1],
         seed=config["seed"],
     shell:
         "{MISCALING} sample {input.selection} --n-sequences {params.n} --length {params.length}"
         " --first-symbols {input.train} --seed {params.seed} --threads {threads}"
         " --out {output} > {log} 2>&1"
+
+
+# The language models: the same three rules with the family in their paths, and the steps
+# between their samples and the generic measurement rules.
+include: "text_models.smk"

@@ -76,6 +76,27 @@ CORPUS_CHARACTERS = {
     "gpt2_117m": 1e7,
 }
 PREPARE_BYTES_PER_CHARACTER = 8
+#: Language models: (train, valid) symbols of a corpus at each level and its vocabulary size, as
+#: `miscaling prepare corpus` writes them (WikiText-2 and PTB measured on the mirror; WikiText-103
+#: and text8 from their published sizes, rounded up).
+TEXT_SPLITS = {
+    ("wikitext2", "char"): (10_780_437, 1_120_192, 283),
+    ("wikitext2", "word"): (2_088_628, 217_646, 33_278),
+    ("ptb", "char"): (5_101_618, 399_782, 50),
+    ("ptb", "word"): (929_589, 73_760, 10_000),
+    ("wikitext103", "char"): (540_000_000, 1_150_000, 1_300),
+    ("wikitext103", "word"): (103_300_000, 218_000, 267_735),
+    ("text8", "char"): (90_000_000, 5_000_000, 27),
+    ("text8", "word"): (15_300_000, 850_000, 254_000),
+}
+#: Language models' output layer per symbol on one CPU thread, in microseconds: the softmax and
+#: cross-entropy over the vocabulary (per entry) plus the decoder's matrix product (per entry x
+#: width).  Measured on the project machine (2 busy cores, training unless said): char LSTM
+#: 64 x 1 11 us per character (the binary formula alone gives 6.5); word LSTM / Transformer
+#: 64 x 1 555 / 543 us per word over 33,278 words; evaluation of a word LSTM 8 x 1 184 us per
+#: word: at these widths the softmax dominates, the product takes over beyond ~100.
+TEXT_SOFTMAX_MICROSECONDS = 1.2e-2
+TEXT_OUTPUT_MICROSECONDS = 1e-4
 
 
 def _minutes(seconds, attempt=1, cap=None):
@@ -108,6 +129,28 @@ def count_symbols(path):
     return total
 
 
+def longest_sequence(path):
+    """Length of the longest sequence of a .npy ([N, L] or 1-D) or .npz (one array each), from
+    the headers only."""
+    path = str(path)
+    if not path.endswith(".npz"):
+        shape = np.load(path, mmap_mode="r").shape
+        return shape[-1] if shape else 0
+    longest = 0
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            with archive.open(name) as handle:
+                version = np.lib.format.read_magic(handle)
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, _, _ = read(handle)
+                longest = max(longest, shape[-1] if shape else 0)
+    return longest
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -126,7 +169,48 @@ def train_symbols(arch):
     return (rows + binary["n_valid"] / 3) * binary["length"]
 
 
+def text_corpus_sizes(family):
+    """(train symbols used, valid symbols, vocabulary size) of a text family."""
+    key = (family_corpus(family), family_level(family))
+    train, valid, vocab = TEXT_SPLITS.get(key, max(TEXT_SPLITS.values()))
+    return train, valid, vocab
+
+
+def text_microseconds_per_symbol(family, arch, width, depth):
+    vocab = text_corpus_sizes(family)[2]
+    output = vocab * (TEXT_SOFTMAX_MICROSECONDS + TEXT_OUTPUT_MICROSECONDS * width)
+    return model_microseconds_per_symbol(arch, width, depth) + output
+
+
+def text_train_runtime(wildcards, attempt):
+    family, arch = wildcards.family, wildcards.arch
+    width, depth = int(wildcards.width), int(wildcards.depth)
+    train, valid, _ = text_corpus_sizes(family)
+    train = min(train, text_setting(family, arch, "train_symbols") or train)
+    valid = min(valid, text_setting(family, arch, "valid_symbols") or valid)
+    epochs = text_setting(family, arch, "max_epochs") or (
+        60 if (arch, family_level(family)) == ("lstm", "word") else 200
+    )
+    per_symbol = text_microseconds_per_symbol(family, arch, width, depth) * 1e-6
+    seconds = epochs * (train + valid / 3) * per_symbol
+    return _minutes(seconds, attempt, cap=MAX_RUNTIME_MINUTES)
+
+
+def text_train_mem_mb(wildcards, attempt):
+    family, arch = wildcards.family, wildcards.arch
+    width, depth = int(wildcards.width), int(wildcards.depth)
+    train, valid, vocab = text_corpus_sizes(family)
+    batch, window = text_batch(family, arch), text_bptt(family, arch)
+    data = (train + valid) * 16  # the ids and an int64 copy
+    activations = TRAIN_BYTES_PER_ACTIVATION * batch * window * width * depth
+    logits = 3 * 4 * batch * window * vocab  # logits, softmax and its gradient (float32)
+    parameters = 4 * 4 * 2 * vocab * width  # embedding + decoder, gradients, Adam's moments
+    return _mb(TORCH_MB + CUDA_HOST_MB, data + activations + logits + parameters, attempt)
+
+
 def train_mem_mb(wildcards, attempt):
+    if model_family(wildcards) != "binary":
+        return text_train_mem_mb(wildcards, attempt)
     binary = config["binary"]
     width, depth = int(wildcards.width), int(wildcards.depth)
     data = (binary["n_train"] + binary["n_valid"]) * binary["length"] * 16  # uint8 + int64 copy
@@ -138,6 +222,8 @@ def train_mem_mb(wildcards, attempt):
 
 
 def train_runtime(wildcards, attempt):
+    if model_family(wildcards) != "binary":
+        return text_train_runtime(wildcards, attempt)
     cfg = config["binary_models"]
     epochs = cfg["architectures"][wildcards.arch].get("max_epochs") or cfg["max_epochs"]
     per_symbol = (
@@ -150,8 +236,16 @@ def train_runtime(wildcards, attempt):
 
 
 def sample_mem_mb(wildcards, attempt):
-    n, length = config["binary_models"]["n_samples"], config["binary"]["length"]
+    n, length = sample_shape(wildcards)
     width, depth = int(wildcards.width), int(wildcards.depth)
+    if model_family(wildcards) != "binary":
+        # a recurrent state does not grow with the length, a Transformer's cache does; the
+        # output distribution of a batch over the vocabulary
+        vocab = text_corpus_sizes(wildcards.family)[2]
+        batch = min(n, SAMPLE_BATCH)
+        steps = length if wildcards.arch == "transformer" else 1
+        state = 16 * batch * steps * width * depth + 3 * 4 * batch * vocab
+        return _mb(TORCH_MB + CUDA_HOST_MB, 16 * n * length + state, attempt)
     # the samples (int64 while generated) and, per layer, the state / key-value cache of a batch
     state = 16 * SAMPLE_BATCH * length * width * depth
     return _mb(TORCH_MB + CUDA_HOST_MB, 16 * n * length + state, attempt)
@@ -159,12 +253,15 @@ def sample_mem_mb(wildcards, attempt):
 
 def sample_runtime(wildcards, attempt):
     # batched generation costs less per symbol than training; the training rate is an upper bound
-    n, length = config["binary_models"]["n_samples"], config["binary"]["length"]
-    per_symbol = (
-        model_microseconds_per_symbol(wildcards.arch, int(wildcards.width), int(wildcards.depth))
-        * 1e-6
-    )
-    return _minutes(n * length * per_symbol, attempt)
+    # (measured on one thread: 2 M characters in 47 s from a char LSTM 128 x 1, the estimate
+    # says 54 s; ~90 s from a char Transformer 128 x 1, estimated 133 s)
+    n, length = sample_shape(wildcards)
+    width, depth = int(wildcards.width), int(wildcards.depth)
+    if model_family(wildcards) != "binary":
+        microseconds = text_microseconds_per_symbol(wildcards.family, wildcards.arch, width, depth)
+    else:
+        microseconds = model_microseconds_per_symbol(wildcards.arch, width, depth)
+    return _minutes(n * length * (microseconds * 1e-6), attempt)
 
 
 # --------------------------------------------------------------------------- data and I(tau)
@@ -272,6 +369,10 @@ def step_resources(rule):
             ),
             "runtime": lambda wildcards, attempt: _minutes(2e-6 * theory_elements(topic), attempt),
         }
+    if rule in ("words_to_chars", "text_reference", "appendix_f"):
+        # a few million ids, a vocabulary and the training text (21 MB for WikiText-2):
+        # seconds; up to 10 sample sets of 2 M ids held at once (Appendix F), 16 B each
+        return _fixed(PYTHON_MB + 1000, 10)
     if rule == "select_model":
         return _fixed(TORCH_MB, 5)  # reads a few JSON files, but imports torch (measured 380 MB)
     if rule in (

@@ -122,6 +122,23 @@ def semantic_problems(config):
                 for width in widths
                 if width % heads
             ]
+    for level in ("char", "word"):
+        architectures = config["text_models"][level]["architectures"]
+        section = f"text_models.{level}.architectures"
+        transformer = architectures.get("transformer", {})
+        heads = transformer.get("heads") or 8  # the paper's, miscaling.recipes
+        problems += [
+            f"{section}.transformer: width {width} is not divisible by heads {heads} "
+            "(each head gets width / heads dimensions)"
+            for width in sorted({*transformer.get("widths", []),
+                                 *transformer.get("depth_sweep_widths", [])})
+            if width % heads
+        ]
+        if transformer.get("embedding_dim") is not None:
+            problems.append(f"{section}.transformer: embedding_dim applies to LSTMs only "
+                            "(a Transformer's embedding is its width)")
+        if architectures.get("lstm", {}).get("heads") is not None:
+            problems.append(f"{section}.lstm: heads applies to Transformers only")
     for path in LAG_SPEC_KEYS:
         spec = _lookup(config, path)
         if spec is None:

@@ -1,0 +1,202 @@
+"""The language models' part of the workflow (text_models.smk): dry runs only.  The text DAG of
+every preset, its commands, its independence from the binary jobs, the config checks, and
+incremental planning on a results tree made of placeholder files (no job runs)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from test_workflow import ROOT, job_counts, snakemake, write_config
+
+TEXT_RULES = {"train_text_model", "select_text_model", "sample_text_model", "words_to_chars",
+              "text_reference", "appendix_f"}
+
+
+def job_blocks(output: str) -> dict[str, dict[str, str]]:
+    """{output: {rule, input, output, log, wildcards, priority, resources, shell}} of a dry run."""
+    jobs = {}
+    for block in re.split(r"\n(?=\[[^\]]*\]\n(?:local)?rule )", output):
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
+        if rule is None:
+            continue
+        fields = {"rule": rule.group(1)}
+        for line in block.splitlines():
+            key = line.strip().split(":", 1)[0]
+            if key in ("input", "output", "log", "wildcards", "priority", "resources"):
+                fields[key] = line.strip()
+            elif line.startswith("Shell command:"):
+                fields["shell"] = line
+        jobs[fields.get("output", fields["rule"])] = fields
+    return jobs
+
+
+def dry_run(workdir: Path, *configs: Path | str, extra: tuple[str, ...] = ()) -> str:
+    result = snakemake("-n", "-p", *extra, "--configfile", *map(str, configs), workdir=workdir)
+    return result.stdout + result.stderr
+
+
+def commands(output: str, rule: str) -> list[str]:
+    return [job["shell"] for job in job_blocks(output).values() if job["rule"] == rule]
+
+
+SMOKE_TEXT = (ROOT / "presets/smoke.yaml", ROOT / "presets/smoke_text.yaml")
+
+
+def test_recipe_constants_match_the_library():
+    # text_models.smk keeps the recipes' windows, batches and heads without importing torch
+    from miscaling.recipes import paper_config, paper_model_options
+
+    text = (ROOT / "workflow/rules/text_models.smk").read_text()
+    constants = {
+        name: ast.literal_eval(re.search(rf"^{name} = (\{{.*?^\}}|\d+)$", text, re.S | re.M)[1])
+        for name in ("RECIPE_BPTT", "RECIPE_BATCH", "RECIPE_HEADS")
+    }
+    for (arch, level), bptt in constants["RECIPE_BPTT"].items():
+        recipe = paper_config(arch, level)
+        assert recipe.bptt == bptt and recipe.batch_size == constants["RECIPE_BATCH"][arch, level]
+    assert paper_model_options("transformer", "char")["heads"] == constants["RECIPE_HEADS"]
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """Dry runs of config.yaml with and without the language models."""
+    tmp = tmp_path_factory.mktemp("quick_text")
+    off = write_config(tmp / "off.yaml", "config.yaml", text_models__enabled=False)
+    return {"on": dry_run(tmp / "on", ROOT / "config.yaml"), "off": dry_run(tmp / "off", off)}
+
+
+def test_language_models_only_add_jobs(quick):
+    # every job without the language models is planned identically with them (paths, params,
+    # commands, priorities, resources); only `all` gains inputs
+    on, off = job_blocks(quick["on"]), job_blocks(quick["off"])
+    changed = [key for key, job in off.items() if on.get(key) != job and job["rule"] != "all"]
+    assert not changed, changed[:3]
+    added = {on[key]["rule"] for key in set(on) - set(off)}
+    assert added == TEXT_RULES | {"mi_data", "fit_data", "prepare_corpus"}
+
+
+def test_quick_text_dag(quick):
+    counts = job_counts(quick["on"])
+    # char: LSTM 16, 64 (+ 64 x 2), Transformer 32, 64 (+ 64 x 2); word: LSTM 64, Transformer 64
+    assert {rule: counts[rule] for rule in TEXT_RULES} == {
+        "train_text_model": 8, "select_text_model": 8, "sample_text_model": 8,
+        "words_to_chars": 2, "text_reference": 8, "appendix_f": 1,
+    }
+    train = commands(quick["on"], "train_text_model")
+    assert sum("--data char" in c for c in train) == 6
+    assert sum("--data word" in c for c in train) == 2
+    assert all("--train-symbols 1000000 --valid-symbols 250000 --max-epochs 3" in c
+               for c in train if "--data char" in c)
+    assert all(" --mixed-precision" not in c for c in train)
+    samples = commands(quick["on"], "sample_text_model")
+    # 2 MB of characters: 20 LSTM streams of 100,000; 3,899 Transformer sequences of 513
+    assert sum("--n-sequences 20 --length 100000" in c for c in samples) == 3
+    assert sum("--n-sequences 3899 --length 513" in c for c in samples) == 3
+    assert sum("--n-sequences 3101 --length 129" in c for c in samples) == 1
+    measured = [c for c in commands(quick["on"], "mi_data") if "data/wikitext2_char_" in c
+                or "data/wikitext2_word_" in c]
+    assert len(measured) == 16
+    # a Transformer's 513 characters: lags up to 479 of the corpora's grid, which goes to 1000
+    lstm = next(c for c in measured if "wikitext2_char_samples/lstm_w64_d1.npy" in c)
+    transformer = next(c for c in measured if "wikitext2_char_reference/char_transformer_w32" in c)
+    assert "--lags log:1000:60" in lstm
+    assert re.search(r"--lags 1,2,3,\S*,437,479 ", transformer)
+    assert "--label reference=size_matched" in transformer and "--label level=char" in transformer
+    word = next(c for c in measured if "wikitext2_word_samples/lstm_w64_d1.npz" in c)
+    assert "--label corpus=wikitext2 --label level=word --label arch=lstm" in word
+
+
+def test_paper_text_grid(tmp_path):
+    output = dry_run(tmp_path, ROOT / "presets/paper.yaml")
+    train = commands(output, "train_text_model")
+    # char LSTM: 9 widths + depths 2, 3 at 128, best of 5; char Transformer 6 widths + depths 2-5
+    # at 128, word LSTM 8 widths + 2 depths, word Transformer 6 + 4, best of 3
+    assert len(train) == 11 * 5 + 10 * 3 + 10 * 3 + 10 * 3
+    assert all(" --mixed-precision" in c and "--train-symbols" not in c for c in train)
+    assert not any("--lr" in c or "--batch-size" in c or "--max-epochs" in c for c in train)
+    assert job_counts(output)["sample_text_model"] == 11 + 10 + 10 + 10
+
+
+def _placeholder(path: Path) -> None:
+    """An output file good enough for planning: arrays are read (their headers) by the plan."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".npy":
+        np.save(path, np.zeros((2, 2000), dtype=np.uint8))
+    elif path.suffix == ".npz":
+        np.savez(path, sample_00000=np.zeros(1500, dtype=np.uint8))
+    else:
+        path.touch()
+
+
+def test_smoke_text_dag_and_adding_a_width(tmp_path):
+    # one model of each family; planned on a results tree of placeholders (nothing runs)
+    output = dry_run(tmp_path, *SMOKE_TEXT)
+    counts = job_counts(output)
+    assert {rule: counts[rule] for rule in TEXT_RULES} == {
+        "train_text_model": 4, "select_text_model": 4, "sample_text_model": 4,
+        "words_to_chars": 2, "text_reference": 4, "appendix_f": 1,
+    }
+    for job in job_blocks(output).values():
+        if "output" in job:
+            for path in job["output"].removeprefix("output: ").split(", "):
+                _placeholder(tmp_path / path)
+    snakemake("--touch", "--cores", "1", "--configfile", *map(str, SMOKE_TEXT), workdir=tmp_path)
+    again = snakemake("-n", "--configfile", *map(str, SMOKE_TEXT), workdir=tmp_path)
+    assert job_counts(again.stdout + again.stderr) == {}
+
+    # a second char LSTM width: only its jobs, and Appendix F (which lists every model)
+    config = yaml.safe_load((ROOT / "presets/smoke_text.yaml").read_text())
+    config["text_models"]["char"]["architectures"]["lstm"]["widths"] = [8, 16]
+    wider = tmp_path / "wider.yaml"
+    wider.write_text(yaml.safe_dump(config))
+    dry = snakemake("-n", "--configfile", str(SMOKE_TEXT[0]), str(wider), workdir=tmp_path)
+    assert job_counts(dry.stdout + dry.stderr) == {
+        "train_text_model": 1, "select_text_model": 1, "sample_text_model": 1,
+        "text_reference": 1, "mi_data": 2, "fit_data": 2, "appendix_f": 1, "all": 1,
+    }
+    assert "results/models/wikitext2_char/lstm_w16_d1/seed0" in dry.stdout + dry.stderr
+
+
+def test_text_models_need_their_corpus(tmp_path):
+    # the smoke preset measures no corpus: no language model either, whatever text_models says
+    config = write_config(tmp_path / "c.yaml", "presets/smoke.yaml", text_models__enabled=True)
+    counts = job_counts(dry_run(tmp_path / "run", config))
+    assert not TEXT_RULES & set(counts)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "message"),
+    [
+        ({"widths": [12]}, "width 12 is not divisible by heads 8"),
+        ({"widths": [16], "embedding_dim": 32}, "embedding_dim applies to LSTMs only"),
+        ({"widths": [16], "context": 64}, "unknown config key 'context'"),
+    ],
+)
+def test_malformed_text_config_fails_before_any_job(architecture, message, tmp_path):
+    config = yaml.safe_load((ROOT / "presets/smoke_text.yaml").read_text())
+    config["text_models"]["char"]["architectures"]["transformer"] = architecture
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake("-n", "--configfile", str(SMOKE_TEXT[0]), str(path), workdir=tmp_path,
+                       check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_smoke_text_preset_is_self_contained(tmp_path):
+    # run from the repository root, config.yaml lies underneath both presets: same jobs
+    from test_config import dry_run_jobs
+
+    alone, merged = tmp_path / "alone", tmp_path / "merged"
+    merged.mkdir()
+    shutil.copy(ROOT / "config.yaml", merged / "config.yaml")
+    jobs = {workdir: dry_run_jobs(dry_run(workdir, *SMOKE_TEXT)) for workdir in (alone, merged)}
+    assert jobs[alone] == jobs[merged]
+    assert sum(rule == "train_text_model" for rule, _ in jobs[alone]) == 4
