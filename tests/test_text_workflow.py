@@ -15,7 +15,7 @@ import yaml
 from test_workflow import ROOT, job_counts, snakemake, write_config
 
 TEXT_RULES = {"train_text_model", "select_text_model", "sample_text_model", "words_to_chars",
-              "text_reference", "appendix_f"}
+              "text_reference", "appendix_f", "text_figure", "text_model_summary"}
 
 
 def job_blocks(output: str) -> dict[str, dict[str, str]]:
@@ -86,7 +86,8 @@ def test_quick_text_dag(quick):
     # char: LSTM 16, 64 (+ 64 x 2), Transformer 32, 64 (+ 64 x 2); word: LSTM 64, Transformer 64
     assert {rule: counts[rule] for rule in TEXT_RULES} == {
         "train_text_model": 8, "select_text_model": 8, "sample_text_model": 8,
-        "words_to_chars": 2, "text_reference": 8, "appendix_f": 1,
+        "words_to_chars": 2, "text_reference": 8, "appendix_f": 1, "text_figure": 4,
+        "text_model_summary": 1,
     }
     train = commands(quick["on"], "train_text_model")
     assert sum("--data char" in c for c in train) == 6
@@ -140,7 +141,8 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
     counts = job_counts(output)
     assert {rule: counts[rule] for rule in TEXT_RULES} == {
         "train_text_model": 4, "select_text_model": 4, "sample_text_model": 4,
-        "words_to_chars": 2, "text_reference": 4, "appendix_f": 1,
+        "words_to_chars": 2, "text_reference": 4, "appendix_f": 1, "text_figure": 4,
+        "text_model_summary": 1,
     }
     for job in job_blocks(output).values():
         if "output" in job:
@@ -150,7 +152,8 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
     again = snakemake("-n", "--configfile", *map(str, SMOKE_TEXT), workdir=tmp_path)
     assert job_counts(again.stdout + again.stderr) == {}
 
-    # a second char LSTM width: only its jobs, and Appendix F (which lists every model)
+    # a second char LSTM width: only its jobs, and what lists every model: Appendix F, the
+    # LSTM figures (2 and 8) and the per-model table
     config = yaml.safe_load((ROOT / "presets/smoke_text.yaml").read_text())
     config["text_models"]["char"]["architectures"]["lstm"]["widths"] = [8, 16]
     wider = tmp_path / "wider.yaml"
@@ -159,6 +162,7 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_text_model": 1, "select_text_model": 1, "sample_text_model": 1,
         "text_reference": 1, "mi_data": 2, "fit_data": 2, "appendix_f": 1, "all": 1,
+        "text_figure": 2, "text_model_summary": 1,
     }
     assert "results/models/wikitext2_char/lstm_w16_d1/seed0" in dry.stdout + dry.stderr
 

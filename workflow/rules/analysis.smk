@@ -4,7 +4,8 @@
 wildcard_constraints:
     dataset=r"binary|binary_samples|estimator_benchmark|(ptb|wikitext2|wikitext103|text8)_(char|word)|gpt2_char"
     + r"|(ptb|wikitext2|wikitext103|text8)_(char|word)_samples"  # language models' samples
-    + r"|(ptb|wikitext2|wikitext103|text8)_char_reference",  # ... and their data references
+    + r"|(ptb|wikitext2|wikitext103|text8)_char_reference",
+    # ... and their data references
     arch="rnn|lstm|transformer",
     width=r"\d+",
     depth=r"\d+",

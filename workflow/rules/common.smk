@@ -150,4 +150,10 @@ def all_targets():
     targets += [fit_table(*entry[key]) for entry in text_sets for key in ("samples", "reference")]
     if text_sets:
         targets.append(f"{RESULTS}/figures/appendix_f.txt")
+        targets += [f"{RESULTS}/figures/text_{table}.csv" for table in ("models", "trends")]
+        targets += [
+            f"{RESULTS}/figures/{figure}.{ext}"
+            for figure in text_figures()
+            for ext in ("pdf", "png", "csv")
+        ]
     return targets

@@ -131,3 +131,170 @@ rule model_summary:
         "{MISCALING} model-summary --fits {input.fits} --curves {input.curves}"
         " --reference {input.reference} --reference-curve {input.reference_curve}"
         " --models-out {output.models} --trends-out {output.trends} > {log} 2>&1"
+
+
+# The language models: Figures 2, 3(b-d), 8, 10 and their per-model table, from the same sample
+# I(tau) and fit tables as the binary figures (text_sample_sets(): every model's samples and its
+# size-matched reference).  A figure is made when its architecture has at least one model.
+
+TEXT_FIGURE_ARCHS = {
+    "fig2": "lstm",
+    "fig3_text": "transformer",
+    "fig8": "lstm",
+    "fig10": "transformer",
+}
+
+
+def text_figures():
+    archs = {entry["arch"] for entry in text_sample_sets()}
+    return [figure for figure, arch in TEXT_FIGURE_ARCHS.items() if arch in archs]
+
+
+def text_data_curves():
+    corpus = config["text_models"]["corpus"]
+    return {
+        "curve": f"{RESULTS}/mi/data/{corpus}_char/train.csv",
+        "fit": f"{RESULTS}/fits/data/{corpus}_char/train.csv",
+    }
+
+
+def gpt2_curves():
+    return [f"{RESULTS}/mi/data/gpt2_char/samples.csv"] if config["corpora"]["gpt2"] else []
+
+
+def depth_sweep_width(level, arch, default):
+    """The width of a level's depth sweep (Figs 8(b), 10(b)); the paper: char 128, word 512."""
+    cfg = config["text_models"][level]["architectures"].get(arch) or {}
+    widths = cfg.get("depth_sweep_widths") or []
+    return widths[0] if widths else default
+
+
+def text_figure_inputs(wildcards):
+    sets = text_sample_sets(arch=TEXT_FIGURE_ARCHS[wildcards.figure])
+    if wildcards.figure in ("fig8", "fig10"):
+        return {
+            "fits": [fit_table(*entry["samples"]) for entry in sets],
+            "reference": text_data_curves()["fit"],
+        }
+    inputs = {
+        "curves": [mi_table(*entry["samples"]) for entry in sets],
+        "references": [mi_table(*entry["reference"]) for entry in sets],
+        "data": text_data_curves()["curve"],
+    }
+    if wildcards.figure == "fig3_text":
+        inputs["gpt2"] = gpt2_curves()
+    return inputs
+
+
+def text_figure_flags(wildcards, input):
+    if wildcards.figure in ("fig8", "fig10"):
+        arch = TEXT_FIGURE_ARCHS[wildcards.figure]
+        return cli_flags(
+            {
+                "fits": list(input.fits),
+                "reference": input.reference,
+                "char_width": depth_sweep_width("char", arch, 128),
+                "word_width": depth_sweep_width("word", arch, 512),
+            }
+        )
+    options = {
+        "curves": list(input.curves),
+        "references": list(input.references),
+        "data_curve": input.data,
+    }
+    if wildcards.figure == "fig3_text":
+        options["gpt2"] = list(input.gpt2) or None
+    return cli_flags(options)
+
+
+rule text_figure:
+    """Figures 2, 3(b-d), 8, 10: the language models' sample I(tau) and correlation lengths."""
+    input:
+        unpack(text_figure_inputs),
+    output:
+        pdf=report(
+            f"{RESULTS}/figures/{{figure}}.pdf",
+            caption="../report/text_models.rst",
+            category="Language models",
+        ),
+        png=f"{RESULTS}/figures/{{figure}}.png",
+        table=f"{RESULTS}/figures/{{figure}}.csv",
+    log:
+        log_path("text_figure", "{figure}"),
+    benchmark:
+        benchmark_path("text_figure", "{figure}")
+    wildcard_constraints:
+        figure="fig2|fig3_text|fig8|fig10",
+    threads: 1
+    resources:
+        **step_resources("text_figure"),
+    params:
+        flags=text_figure_flags,
+    shell:
+        "{MISCALING} figure {wildcards.figure} {params.flags} --out {output.pdf} > {log} 2>&1"
+
+
+def text_summary_inputs(wildcards):
+    sets = text_sample_sets()
+    data = text_data_curves()
+    inputs = {
+        "fits": [fit_table(*entry["samples"]) for entry in sets],
+        "curves": [mi_table(*entry["samples"]) for entry in sets],
+        "reference": data["fit"],
+        "reference_curve": data["curve"],
+        "size_matched_curves": [mi_table(*entry["reference"]) for entry in sets],
+        "size_matched_fits": [fit_table(*entry["reference"]) for entry in sets],
+        "char_training": [
+            f"{family_model_dir(e['family'], e['model'])}/selection.json"
+            for e in sets
+            if e["level"] == "char"
+        ],
+        "word_training": [
+            f"{family_model_dir(e['family'], e['model'])}/selection.json"
+            for e in sets
+            if e["level"] == "word"
+        ],
+    }
+    if config["corpora"]["gpt2"]:
+        inputs["gpt2_fits"] = f"{RESULTS}/fits/data/gpt2_char/samples.csv"
+        inputs["gpt2_curve"] = gpt2_curves()[0]
+    return inputs
+
+
+def text_summary_flags(wildcards, input):
+    options = {key: list(value) for key, value in input.items()}
+    for key in ("reference", "reference_curve", "gpt2_fits", "gpt2_curve"):
+        if key in options:
+            options[key] = options[key][0]
+    options["char_width"] = depth_sweep_width("char", "lstm", 128)
+    options["word_width"] = depth_sweep_width("word", "lstm", 512)
+    return cli_flags({key: value or None for key, value in options.items()})
+
+
+rule text_model_summary:
+    """Every language model's xi, gamma, verdicts, bpc/perplexity and the paper's claims."""
+    input:
+        unpack(text_summary_inputs),
+    output:
+        models=report(
+            f"{RESULTS}/figures/text_models.csv",
+            caption="../report/text_models.rst",
+            category="Language models",
+        ),
+        trends=report(
+            f"{RESULTS}/figures/text_trends.csv",
+            caption="../report/text_models.rst",
+            category="Language models",
+        ),
+    log:
+        log_path("text_model_summary", "text"),
+    benchmark:
+        benchmark_path("text_model_summary", "text")
+    threads: 1
+    resources:
+        **step_resources("text_model_summary"),
+    params:
+        flags=text_summary_flags,
+    shell:
+        "{MISCALING} text-model-summary {params.flags} --models-out {output.models}"
+        " --trends-out {output.trends} > {log} 2>&1"

@@ -383,6 +383,8 @@ def step_resources(rule):
         "fig6",
         "model_figure",
         "model_summary",
+        "text_figure",
+        "text_model_summary",
         "fig_theory_linear_rnn",
         "fig_theory_ising",
     ):

@@ -130,13 +130,16 @@ def semantic_problems(config):
         problems += [
             f"{section}.transformer: width {width} is not divisible by heads {heads} "
             "(each head gets width / heads dimensions)"
-            for width in sorted({*transformer.get("widths", []),
-                                 *transformer.get("depth_sweep_widths", [])})
+            for width in sorted(
+                {*transformer.get("widths", []), *transformer.get("depth_sweep_widths", [])}
+            )
             if width % heads
         ]
         if transformer.get("embedding_dim") is not None:
-            problems.append(f"{section}.transformer: embedding_dim applies to LSTMs only "
-                            "(a Transformer's embedding is its width)")
+            problems.append(
+                f"{section}.transformer: embedding_dim applies to LSTMs only "
+                "(a Transformer's embedding is its width)"
+            )
         if architectures.get("lstm", {}).get("heads") is not None:
             problems.append(f"{section}.lstm: heads applies to Transformers only")
     for path in LAG_SPEC_KEYS:
