@@ -11,8 +11,6 @@ from test_workflow import ROOT, snakemake, write_config
 
 #: Steps that run on CUDA when torch sees a GPU (the language models' are the same rules).
 GPU_RULES = {"train_model", "sample_model", "train_text_model", "sample_text_model"}
-#: ... of which profiles/slurm sets the GPU request of
-SLURM_GPU_RULES = {"train_model", "sample_model"}
 
 
 def rule_blocks() -> dict[str, str]:
@@ -132,7 +130,7 @@ def test_profiles():
     slurm = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     assert slurm["executor"] == "slurm"
     assert slurm["retries"] >= 1 and slurm["latency-wait"] >= 10 and slurm["jobs"] >= 1
-    for rule in SLURM_GPU_RULES:
+    for rule in GPU_RULES:
         assert slurm["set-resources"][rule]["gpu"] == 1
         assert slurm["set-resources"][rule]["cpus_per_gpu"] >= 1
     assert {"mem_mb", "runtime"} <= set(slurm["default-resources"])
