@@ -138,8 +138,10 @@ def test_profiles():
     assert "slurm_account" not in slurm["default-resources"]
     text = (ROOT / "profiles/slurm/config.yaml").read_text()
     assert "# slurm_account:" in text and "# slurm_partition:" in text
-    # every grouped rule exists
-    assert set(slurm["groups"]) <= set(rule_blocks())
+    # every grouped rule exists (also those derived with `use rule ... as NAME`)
+    text = "\n".join(p.read_text() for p in (ROOT / "workflow/rules").glob("*.smk"))
+    derived = set(re.findall(r"^use rule \w+ as (\w+)", text, flags=re.M))
+    assert set(slurm["groups"]) <= set(rule_blocks()) | derived
 
 
 def text_train_resources(jobs, family, arch, width, depth):
