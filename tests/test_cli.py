@@ -365,3 +365,23 @@ def test_train_select_sample_round_trip(tmp_path, capsys):
     assert run_cli("sample", selection, "--n-sequences", "2", "--length", "5",
                    "--out", tmp_path / "s.txt") == 2
     torch.set_num_threads(threads)
+
+
+def test_list_options_accept_repeated_flags_and_defaults_are_replaced():
+    # the rules write lists as repeated flags (--names a --names b): both forms mean the same
+    from miscaling.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["text", "excerpts", "--samples", "a.npy", "--samples", "b.npy",
+                              "--vocab", "v.json", "--names", "a", "--names", "b", "--out", "x"])
+    assert args.samples == ["a.npy", "b.npy"] and args.names == ["a", "b"]
+    args = parser.parse_args(["figure", "fig8", "--fits", "a.csv", "b.csv", "--fits", "c.csv",
+                              "--reference", "r.csv", "--out", "f.pdf"])
+    assert args.fits == ["a.csv", "b.csv", "c.csv"]
+    # a list option with a default replaces it rather than extending it
+    args = parser.parse_args(["theory", "ising", "--beta", "0.8", "--out-mi", "m.csv",
+                              "--out-tv", "t.csv", "--out-checks", "c.csv"])
+    assert args.beta == [0.8]
+    args = parser.parse_args(["theory", "repetitive", "--p", "0.2", "--out-curves", "c.csv",
+                              "--out-checks", "k.csv"])
+    assert args.p == [0.2]

@@ -4,6 +4,10 @@ Validators raise :class:`argparse.ArgumentTypeError`, so argparse reports a bad 
 ``miscaling <command>: error: argument --flag: must be ..., got 'x'`` with exit status 2 before
 any work starts.  :class:`InputError` is for problems found after parsing (a file that does not
 fit); ``miscaling.cli.main`` reports it, like any ``ValueError``, as one line with status 2.
+
+List options (``nargs="+"``) use ``action="extend"`` where their default is empty, so that
+``--curves a b`` and ``--curves a --curves b`` (how the rules write lists) mean the same; a
+list option with a non-empty default keeps plain ``nargs="+"``, which replaces the default.
 """
 
 from __future__ import annotations

@@ -50,10 +50,10 @@ def _add_fig4(parser: argparse.ArgumentParser) -> None:
 
 def _add_fig5(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--curves", nargs="+", required=True,
+        "--curves", nargs="+", action="extend", required=True,
         help="I(tau) tables of the generated sequences, each with label columns gamma, amplitude",
     )
-    parser.add_argument("--fits", nargs="+", required=True,
+    parser.add_argument("--fits", nargs="+", action="extend", required=True,
                         help="power-law fit tables, each with label column gamma")
     parser.add_argument("--tolerance", type=number, default=0.03,
                         help="acceptance: |gamma-hat - gamma| <= tolerance (paper scale)")
@@ -61,17 +61,17 @@ def _add_fig5(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_fig6(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", nargs="+", required=True,
+    parser.add_argument("--curves", nargs="+", action="extend", required=True,
                         help="I(tau) tables, each with label columns corpus and split")
-    parser.add_argument("--uniformity", nargs="+", required=True,
+    parser.add_argument("--uniformity", nargs="+", action="extend", required=True,
                         help="`miscaling uniformity` tables, each with labels corpus and split")
     _add_out(parser, "results/figures/fig6.pdf")
 
 
 def _add_model_figure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--curves", nargs="+", required=True,
+    parser.add_argument("--curves", nargs="+", action="extend", required=True,
                         help="I(tau) tables of the samples, labels arch, width, depth")
-    parser.add_argument("--fits", nargs="+", required=True,
+    parser.add_argument("--fits", nargs="+", action="extend", required=True,
                         help="fit tables of the samples, labels arch, width, depth")
     parser.add_argument("--reference", required=True,
                         help="fit table of the training data (dashed line and band)")
@@ -83,16 +83,16 @@ TEXT_LABELS = "labels corpus, level (char|word), arch, width, depth"
 
 def _add_text_curves(parser: argparse.ArgumentParser, name: str) -> None:
     """Figures 2 and 3(b-d): I(tau) tables of the text samples, references and data."""
-    parser.add_argument("--curves", nargs="+", required=True,
+    parser.add_argument("--curves", nargs="+", action="extend", required=True,
                         help=f"I(tau) tables of the samples at character level, {TEXT_LABELS}; "
                              "baseline = the sample set's own shuffle floor")
-    parser.add_argument("--references", nargs="+",
+    parser.add_argument("--references", nargs="+", action="extend",
                         help="I(tau) tables of the size-matched data references, labelled "
                              "like the samples they match")
     parser.add_argument("--data-curve", required=True,
                         help="I(tau) table of the training text (wikitext2_char train)")
     if name == "fig3_text":
-        parser.add_argument("--gpt2", nargs="+",
+        parser.add_argument("--gpt2", nargs="+", action="extend",
                             help="I(tau) tables of GPT-2 samples, panel (d) (label model_size "
                                  "names each)")
     else:
@@ -104,7 +104,7 @@ def _add_text_curves(parser: argparse.ArgumentParser, name: str) -> None:
 
 def _add_text_xi(parser: argparse.ArgumentParser, name: str) -> None:
     """Figures 8 and 10: xi of the text models against width and depth."""
-    parser.add_argument("--fits", nargs="+", required=True,
+    parser.add_argument("--fits", nargs="+", action="extend", required=True,
                         help=f"fit tables of the samples, {TEXT_LABELS}")
     parser.add_argument("--reference", required=True,
                         help="fit table of the training text (dashed line and band)")

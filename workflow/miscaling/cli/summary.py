@@ -12,9 +12,9 @@ def register(commands) -> None:
     """Add ``model-summary`` to ``commands`` (an argparse subparsers action)."""
     summary = commands.add_parser(
         "model-summary", help="per-model xi/gamma/verdict table and the paper's trend checks")
-    summary.add_argument("--fits", nargs="+", required=True,
+    summary.add_argument("--fits", nargs="+", action="extend", required=True,
                          help="fit tables of the samples, labelled arch, width, depth")
-    summary.add_argument("--curves", nargs="+",
+    summary.add_argument("--curves", nargs="+", action="extend",
                          help="the samples' I(tau) tables, labelled like the fits: adds the "
                               "verdict on log-spaced lags")
     summary.add_argument("--reference", required=True, help="fit table of the training data")
@@ -33,23 +33,25 @@ def _register_text(commands) -> None:
         "text-model-summary",
         help="the language models' xi/gamma/verdict/loss table and the paper's claims")
     labels = "labelled corpus, level (char|word), arch, width, depth"
-    text.add_argument("--fits", nargs="+", required=True,
+    text.add_argument("--fits", nargs="+", action="extend", required=True,
                       help=f"fit tables of the samples, {labels}")
-    text.add_argument("--curves", nargs="+",
+    text.add_argument("--curves", nargs="+", action="extend",
                       help="the samples' I(tau) tables, labelled like the fits: adds the window "
                            "verdicts, mid-range MI, distance to the data, log-spaced-lag verdict")
     text.add_argument("--reference", required=True, help="fit table of the training text")
     text.add_argument("--reference-curve", help="I(tau) table of the training text")
-    text.add_argument("--size-matched-curves", nargs="+",
+    text.add_argument("--size-matched-curves", nargs="+", action="extend",
                       help="I(tau) tables of the size-matched references (labels of the samples "
                            "+ reference=size_matched); default: distances to --reference-curve")
-    text.add_argument("--size-matched-fits", nargs="+",
+    text.add_argument("--size-matched-fits", nargs="+", action="extend",
                       help="their fit tables: adds reference_xi* to each model")
     text.add_argument("--gpt2-fits", help="fit table of the GPT-2 samples (row arch 'gpt2')")
     text.add_argument("--gpt2-curve", help="I(tau) table of the GPT-2 samples")
-    text.add_argument("--char-training", nargs="+", default=[], metavar="SELECTION",
+    text.add_argument("--char-training", nargs="+", action="extend", default=[],
+                      metavar="SELECTION",
                       help="selection.json (or run folder) of each character-level model")
-    text.add_argument("--word-training", nargs="+", default=[], metavar="SELECTION",
+    text.add_argument("--word-training", nargs="+", action="extend", default=[],
+                      metavar="SELECTION",
                       help="selection.json (or run folder) of each word-level model")
     text.add_argument("--mid-lags", nargs=2, type=positive_int, default=[10, 100],
                       metavar=("LOW", "HIGH"), help="intermediate window (default: 10 100)")

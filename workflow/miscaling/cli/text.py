@@ -38,12 +38,12 @@ def register(commands) -> None:
 
     excerpts = steps.add_parser("excerpts", help="Appendix F: the first characters of samples "
                                 "as text, one section per model")
-    excerpts.add_argument("--samples", nargs="+", required=True,
+    excerpts.add_argument("--samples", nargs="+", action="extend", required=True,
                           help="sample sets (.npy or .npz), one per model")
-    excerpts.add_argument("--vocab", nargs="+", required=True,
+    excerpts.add_argument("--vocab", nargs="+", action="extend", required=True,
                           help="vocab.json: one for all sample sets or one per set (char level "
                                "decodes characters, word level words)")
-    excerpts.add_argument("--names", nargs="+", default=None,
+    excerpts.add_argument("--names", nargs="+", action="extend", default=None,
                           help="section headings, one per sample set (default: file names)")
     excerpts.add_argument("--chars", type=positive_int, default=600,
                           help="characters per model (default: %(default)s)")
