@@ -262,10 +262,10 @@ def text_summary_inputs(wildcards):
 
 
 def text_summary_flags(wildcards, input):
-    options = {key: list(value) for key, value in input.items()}
-    for key in ("reference", "reference_curve", "gpt2_fits", "gpt2_curve"):
-        if key in options:
-            options[key] = options[key][0]
+    # a named input is a path (str) or a list of paths
+    options = {
+        key: value if isinstance(value, str) else list(value) for key, value in input.items()
+    }
     options["char_width"] = depth_sweep_width("char", "lstm", 128)
     options["word_width"] = depth_sweep_width("word", "lstm", 512)
     return cli_flags({key: value or None for key, value in options.items()})
