@@ -9,15 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from miscaling.cli import main
-
-
-def run_cli(*args: str) -> int:
-    """Call the CLI in-process; argparse's own errors (exit 2) come back as the return code."""
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+from cli_helpers import run_cli
 
 
 @pytest.fixture()

@@ -7,16 +7,10 @@ import json
 
 import numpy as np
 import pytest
-from miscaling.cli import main
+from cli_helpers import run_cli
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-
-def run_cli(*args) -> int:
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
 
 
 @pytest.fixture()

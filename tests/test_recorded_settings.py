@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 from miscaling import fit, uniformity
-from miscaling.cli import main
 from miscaling.fit import FitConfig
 from miscaling.io import read_table
 from miscaling.mi import COLUMNS, EstimatorConfig, mutual_information
@@ -16,12 +16,6 @@ from miscaling.uniformity import UniformityConfig
 #: Labels the workflow's rules put on tables: no settings column may take one of these names.
 RULE_LABELS = {"gamma", "amplitude", "arch", "width", "depth", "corpus", "level", "split"}
 
-
-def run_cli(*args) -> int:
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from miscaling.cli import main
+from cli_helpers import run_cli
 from miscaling.data.prepare import encode_corpus, gpt2_samples
 from miscaling.io import load_sequences
 from miscaling.text_samples import (
@@ -27,12 +27,6 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # WikiText's layout: a space, each token followed by a space, the newline; empty lines " \n".
 TINY = " \n = Tiny = \n \n The cat sat . \n A <unk> ran , the cat sat . \n \n"
 
-
-def run_cli(*args) -> int:
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
 
 
 @pytest.fixture()

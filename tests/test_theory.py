@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 from miscaling.cli import main
 from miscaling.io import read_table
 from miscaling.mi import mutual_information
@@ -371,13 +372,6 @@ THEORY_CONFIGS = {
 THEORY_OUTPUTS = {"linear-rnn": ("curves", "poles", "checks"), "repetitive": ("curves", "checks"),
                   "ising": ("mi", "tv", "checks")}
 
-
-def run_cli(*args: str) -> int:
-    """The CLI in-process; argparse's own errors (exit 2) come back as the return code."""
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
 
 
 @pytest.fixture(scope="module")
