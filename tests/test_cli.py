@@ -377,3 +377,17 @@ def test_list_options_accept_repeated_flags_and_defaults_are_replaced():
     args = parser.parse_args(["theory", "repetitive", "--p", "0.2", "--out-curves", "c.csv",
                               "--out-checks", "k.csv"])
     assert args.p == [0.2]
+
+
+def test_max_lag_fraction_keeps_the_lags_within_the_sequences(tmp_path):
+    # Transformer samples (context + 1 symbols) are shorter than the corpora's largest lag
+    data = tmp_path / "short.npy"
+    np.save(data, np.random.default_rng(0).integers(0, 3, size=(50, 40)))
+    out = tmp_path / "mi.csv"
+    assert run_cli("mi", data, "--lags", "1:100", "--out", out) == 2  # lags beyond the data
+    assert not out.exists()
+    assert run_cli("mi", data, "--lags", "1:100", "--max-lag-fraction", "0.5",
+                   "--out", out) == 0
+    assert pd.read_csv(out)["lag"].tolist() == list(range(1, 21))
+    assert run_cli("mi", data, "--lags", "1:100", "--max-lag-fraction", "0",
+                   "--out", out) == 2

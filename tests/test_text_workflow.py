@@ -103,11 +103,12 @@ def test_quick_text_dag(quick):
     measured = [c for c in commands(quick["on"], "mi_data") if "data/wikitext2_char_" in c
                 or "data/wikitext2_word_" in c]
     assert len(measured) == 16
-    # a Transformer's 513 characters: lags up to 479 of the corpora's grid, which goes to 1000
+    # the corpora's grid (to 1000), measured up to half the longest sequence when it runs (a
+    # Transformer's 513 characters: lags up to 256; the LSTMs' streams are far longer)
     lstm = next(c for c in measured if "wikitext2_char_samples/lstm_w64_d1.npy" in c)
     transformer = next(c for c in measured if "wikitext2_char_reference/char_transformer_w32" in c)
-    assert "--lags log:1000:60" in lstm
-    assert re.search(r"--lags 1,2,3,\S*,437,479 ", transformer)
+    assert "--lags log:1000:60 " in lstm and "--lags log:1000:60 " in transformer
+    assert all("--max-lag-fraction 0.5 " in c for c in measured)
     assert "--label reference=size_matched" in transformer and "--label level=char" in transformer
     word = next(c for c in measured if "wikitext2_word_samples/lstm_w64_d1.npz" in c)
     assert "--label corpus=wikitext2 --label level=word --label arch=lstm" in word
@@ -119,7 +120,8 @@ def test_paper_text_grid(tmp_path):
     # char LSTM: 9 widths + depths 2, 3 at 128, best of 5; char Transformer 6 widths + depths 2-5
     # at 128, word LSTM 8 widths + 2 depths, word Transformer 6 + 4, best of 3
     assert len(train) == 11 * 5 + 10 * 3 + 10 * 3 + 10 * 3
-    assert all(" --mixed-precision" in c and "--train-symbols" not in c for c in train)
+    # bf16 measured slower on an H200 (benchmarks/RESULTS.md): the preset keeps it off
+    assert all(" --mixed-precision" not in c and "--train-symbols" not in c for c in train)
     assert not any("--lr" in c or "--batch-size" in c or "--max-epochs" in c for c in train)
     assert job_counts(output)["sample_text_model"] == 11 + 10 + 10 + 10
 

@@ -42,14 +42,13 @@ def name_seed(wildcards):
     return config["seed"]  # corpora: the data are fixed, the seed only drives resampling
 
 
-def mi_flags(wildcards, input):
-    lags = dataset_config(wildcards.dataset)["lags"]
-    if is_text_sample_dataset(wildcards.dataset):  # Transformer samples are shorter than 1000
-        lags = capped_lags(lags, wildcards.dataset, wildcards.name, input[0])
+def mi_flags(wildcards):
     options = {
-        "lags": lags,
+        "lags": dataset_config(wildcards.dataset)["lags"],
         **estimator_flags(name_seed(wildcards)),
     }
+    if is_text_sample_dataset(wildcards.dataset):
+        options["max_lag_fraction"] = SAMPLE_MAX_LAG_FRACTION
     options["label"] = dataset_labels(wildcards)
     return cli_flags(options)
 

@@ -129,28 +129,6 @@ def count_symbols(path):
     return total
 
 
-def longest_sequence(path):
-    """Length of the longest sequence of a .npy ([N, L] or 1-D) or .npz (one array each), from
-    the headers only."""
-    path = str(path)
-    if not path.endswith(".npz"):
-        shape = np.load(path, mmap_mode="r").shape
-        return shape[-1] if shape else 0
-    longest = 0
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            with archive.open(name) as handle:
-                version = np.lib.format.read_magic(handle)
-                read = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, _, _ = read(handle)
-                longest = max(longest, shape[-1] if shape else 0)
-    return longest
-
-
 # --------------------------------------------------------------------------- models
 
 

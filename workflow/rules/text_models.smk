@@ -222,32 +222,12 @@ def text_data_path(dataset, name):
     return f"{RESULTS}/data/{dataset}/{name}.{suffix}"
 
 
-def planned_length(dataset, name):
-    """Length of a character-level sample set's sequences, known from the config (else None:
-    word samples become text of a length known only once they exist)."""
-    if dataset.endswith("_reference"):
-        level, model = name.split("_", 1)
-        family = f"{dataset.removesuffix('_char_reference')}_{level}"
-    else:
-        family, model = dataset.removesuffix("_samples"), name
-    if family_level(family) != "char":
-        return None
-    return text_sample_shape(family, parse_model_name(model)[0])[1]
-
-
-def capped_lags(spec, dataset, name, path):
-    """``spec``, or only its lags shorter than the sample set's longest sequence where some are not.
-
-    A Transformer's samples are context + 1 symbols long (513 characters; word samples ~5 per
-    word), shorter than the corpora's largest lag (1000): the estimator refuses lags at or above
-    the longest sequence.  The length comes from the file where it exists (the job is planned
-    again when it runs, with its input present), else from the config.
-    """
-    longest = longest_sequence(path) if os.path.exists(path) else planned_length(dataset, name)
-    lags = parse_lags(spec)
-    if longest is None or max(lags) < longest:
-        return spec
-    return ",".join(str(lag) for lag in lags if lag < longest)
+#: Sample sets are measured up to half their longest sequence (``mi --max-lag-fraction``): a
+#: Transformer's samples are context + 1 symbols (513 characters; word samples ~900), shorter
+#: than the corpora's largest lag (1000), and near the sequence length so few pairs are left
+#: that the estimator's bias (and the floor) rises steeply.  Recurrent models' streams are far
+#: longer than any lag, so their grid is the corpora's.
+SAMPLE_MAX_LAG_FRACTION = 0.5
 
 
 # --------------------------------------------------------------------------- rules

@@ -25,6 +25,13 @@ def register(commands) -> None:
         "--lags", required=True, help="'1,2,5', '1:1000' (inclusive) or 'log:1000:60'"
     )
     mi.add_argument(
+        "--max-lag-fraction", type=fraction, default=None, metavar="F",
+        help="measure only the lags up to F x the longest sequence's length (0 < F <= 1): for "
+             "sample sets whose length is known only when they exist, e.g. Transformer "
+             "samples of context + 1 symbols (default: every lag; a lag the data cannot have "
+             "is an error)",
+    )
+    mi.add_argument(
         "--estimator",
         default="grassberger",
         choices=("grassberger", "grassberger2003", "plugin", "miller_madow"),
@@ -128,6 +135,8 @@ def run_mi(args: argparse.Namespace) -> None:
     )
     lags = parse_lags(args.lags)
     sequences = load_sequences(args.input)
+    if args.max_lag_fraction is not None:
+        lags = _lags_within(lags, sequences, args.max_lag_fraction, args.input)
     start = time.perf_counter()
     table, replicates = mutual_information(
         sequences, lags, config=config, threads=args.threads, return_replicates=True
@@ -136,6 +145,28 @@ def run_mi(args: argparse.Namespace) -> None:
     if args.replicates_out is not None:
         write_table(with_labels(replicates, args.labels), args.replicates_out)
     write_table(with_labels(table, args.labels), args.out)  # the settings are columns already
+
+
+def fraction(text: str) -> float:
+    value = number(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {text!r}")
+    return value
+
+
+def _lags_within(lags, sequences, fraction_: float, source: str):
+    """The lags up to ``fraction_`` x the longest sequence's length (at least lag 1 must stay)."""
+    longest = max(len(seq) for seq in sequences) if isinstance(sequences, list) \
+        else sequences.shape[-1]
+    limit = fraction_ * longest
+    kept = lags[lags <= limit]
+    if kept.size == 0:
+        raise InputError(f"{source}: no lag is within --max-lag-fraction {fraction_} of the "
+                         f"longest sequence ({longest} symbols)")
+    if kept.size < lags.size:
+        log.info("%d of %d lags kept: up to %g x %d symbols", kept.size, lags.size, fraction_,
+                 longest)
+    return kept
 
 
 def run_fit(args: argparse.Namespace) -> None:
