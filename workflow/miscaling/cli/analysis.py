@@ -9,6 +9,7 @@ from miscaling.cli.common import (
     InputError,
     add_labels,
     confidence,
+    fraction,
     log,
     non_negative_int,
     number,
@@ -145,13 +146,6 @@ def run_mi(args: argparse.Namespace) -> None:
     if args.replicates_out is not None:
         write_table(with_labels(replicates, args.labels), args.replicates_out)
     write_table(with_labels(table, args.labels), args.out)  # the settings are columns already
-
-
-def fraction(text: str) -> float:
-    value = number(text)
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {text!r}")
-    return value
 
 
 def _lags_within(lags, sequences, fraction_: float, source: str):

@@ -74,6 +74,13 @@ def probability(text: str) -> float:
     return value
 
 
+def fraction(text: str) -> float:
+    value = number(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {text!r}")
+    return value
+
+
 def confidence(text: str) -> float:
     value = number(text)
     if not 0.0 < value < 1.0:
