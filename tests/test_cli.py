@@ -221,6 +221,13 @@ def test_fit_rejects_bad_tables(tmp_path, capsys):
 
     assert run_cli("fit", few, "--model", "gaussian", "--out", out) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+    # --floor-sds needs the table's shuffle floor, and says which file lacks it
+    assert run_cli("fit", few, "--floor-sds", "2", "--out", out) == 2
+    err = capsys.readouterr().err
+    assert "few.csv" in err and "baseline" in err and "--floor-sds" in err
+    assert run_cli("fit", few, "--floor-sds", "-1", "--out", out) == 2
+    assert "--floor-sds" in capsys.readouterr().err
     assert not out.exists()
 
 

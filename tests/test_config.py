@@ -103,3 +103,14 @@ def test_lag_specs_are_parsed_before_any_job(tmp_path):
     output = result.stdout + result.stderr
     assert "config key binary.lags: lag spec 'log:63:1'" in output, output
 
+
+
+def test_floor_aware_fits_need_a_shuffle_floor_before_any_job(tmp_path):
+    # corpora.fit.floor_sds (config.yaml: 2) reads the floor's standard deviation: 2 shuffles
+    config = write_config(tmp_path / "floor.yaml", "presets/smoke.yaml", estimator__shuffles=1)
+    result = snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert ("config key corpora.fit.floor_sds: the fits then need the shuffle floor's standard "
+            "deviation, which takes estimator.shuffles >= 2 (got 1)") in output, output
+    assert "binary.fit.floor_sds" not in output  # unset there: the fixed threshold only

@@ -437,3 +437,49 @@ def test_fit_config_validates_every_field_and_round_trips():
     assert FitConfig.from_table(columns) == config
     # a CSV reads the value "nan" as an empty cell; too_few is never empty
     assert FitConfig.from_table(columns.assign(fit_too_few=np.nan)) == config
+
+
+# ------------------------------------------------------------------------------------------
+# floor_sds: points must also lie above the curve's own shuffle floor
+# ------------------------------------------------------------------------------------------
+def _curve_over_a_high_floor(seed=0):
+    """I(τ) = 0.5 e^(−τ/3) seen through an estimator whose floor (2.5e-3 ± 1e-4) lies above a
+    2e-3 threshold, as for 3,899 sampled sequences of 513 characters."""
+    rng = np.random.default_rng(seed)
+    lags = np.unique(np.geomspace(1, 256, 60).round())
+    floor = np.full(lags.size, 2.5e-3)
+    sd = np.full(lags.size, 1e-4)
+    mi = 0.5 * np.exp(-lags / 3.0) + floor + rng.normal(0, 1e-4, lags.size)
+    return pd.DataFrame({"lag": lags, "mi": mi, "baseline": floor, "baseline_sd": sd})
+
+
+def test_floor_sds_keeps_the_fit_off_the_floor():
+    table = _curve_over_a_high_floor()
+    blind = fit_table(table, ("exponential", "power"), min_mi=2e-3)
+    aware = fit_table(table, ("exponential", "power"), min_mi=2e-3, floor_sds=2.0)
+    # the fixed threshold lets the whole floor in: a near-flat line, a spurious long xi
+    assert param(blind, "exponential", "xi") > 50
+    assert model_value(blind, "exponential", "n_points") > 40
+    xi = param(aware, "exponential", "xi")
+    assert 2.5 < xi < 5.0  # the decay itself (3; 4.3 here, biased up by the floor it rides on)
+    assert model_value(aware, "exponential", "lag_max") < 30
+    # the recorded setting and the point rule
+    config = FitConfig(min_mi=2e-3, floor_sds=2.0)
+    assert FitConfig.from_table(config.as_columns(aware)) == config
+
+
+def test_floor_sds_is_checked_and_old_tables_read_as_unused():
+    table = _curve_over_a_high_floor()
+    with pytest.raises(ValueError, match="floor_sds needs the shuffle floor"):
+        fit_decay(table["lag"], table["mi"], floor_sds=2.0)
+    with pytest.raises(ValueError, match=r"shuffle floor\) lacks the column\(s\) \[.baseline"):
+        fit_table(table[["lag", "mi"]], floor_sds=2.0)
+    with pytest.raises(ValueError, match="baseline has missing.*shuffles >= 2"):
+        fit_table(table.assign(baseline=np.nan), floor_sds=2.0)
+    with pytest.raises(ValueError, match="floor_sds must be a finite number >= 0"):
+        FitConfig(floor_sds=-1.0)
+    # without floor_sds the floor columns are ignored, as before
+    pd.testing.assert_frame_equal(fit_table(table, min_mi=2e-3),
+                                  fit_table(table[["lag", "mi"]], min_mi=2e-3))
+    columns = FitConfig(min_mi=1e-3).as_columns(pd.DataFrame({"value": [1.0]}))
+    assert FitConfig.from_table(columns.drop(columns="fit_floor_sds")) == FitConfig(min_mi=1e-3)

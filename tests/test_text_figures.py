@@ -285,3 +285,21 @@ def test_text_model_summary_cli(tables, tmp_path, capsys):
     bad = [*args[:-4], "--mid-lags", "80", "10", *args[-4:]]
     assert main(bad) == 2
     assert "mid_lag_max must be > mid_lag_min" in capsys.readouterr().err
+
+
+def test_a_sample_size_that_cannot_resolve_the_data_makes_no_claim_clear(tables):
+    models, trends = _summary(tables)
+    by = models.set_index(list(LABELS))
+    # each model's size-matched training text has its own window verdicts: algebraic here
+    assert by.loc[("char", "lstm", 32, 1), "reference_verdict_mid"] == "algebraic"
+    assert by.loc[("char", "transformer", 128, 3), "reference_n_points_long"] > 5
+    assert "size-matched training text: char w32d1: algebraic" in \
+        trends.set_index("check").loc["char_lstm_samples_exponential_mid", "measured"]
+    # the same models, measured from too few characters for even the data to be told apart
+    unresolved = models.copy()
+    unresolved.loc[unresolved.arch.isin(["lstm", "transformer"]),
+                   ["reference_verdict_mid", "reference_verdict_long"]] = "undetermined"
+    checks = text_trend_checks(unresolved).set_index("check")
+    for name in ("char_lstm_samples_exponential_mid", "char_transformer_samples_algebraic_tail"):
+        assert checks.loc[name, "holds"] and not checks.loc[name, "clear"], name
+        assert "size-matched training text clearly algebraic" in checks.loc[name, "criterion"]

@@ -56,6 +56,15 @@ They differ once the true curve has sunk below the threshold: ``"all"`` then kee
 points that fluctuated upwards, which flattens the tail and biases γ down and ξ up.  Measured on
 Figure 5's data (2,000 × 1,000 sequences, 40 log-spaced lags, threshold 10⁻³): γ = 0.8 was
 fitted as 0.745 with ``"all"`` and 0.789 with ``"contiguous"``, γ = 0.7 as 0.665 and 0.715.
+
+A fixed threshold stands in for the estimator's floor only when the floor lies below it.  The
+floor grows as the data shrink: the shuffle floor of a 2 MB text sample is ~1e-3 nats, of 3,899
+sequences of 513 characters ~2.5e-3, *above* the paper's 2×10⁻³, and a fit then runs on floor
+noise (measured: ξ of 390–800 for character Transformers whose samples reach their floor by
+τ ≈ 15).  ``floor_sds`` (:class:`FitConfig`) adds the curve's own floor to the rule: a point is
+above the threshold only if also ``mi > baseline + floor_sds · baseline_sd`` (the shuffled
+data's mean and standard deviation at that lag, the estimator's ``baseline`` columns).  The
+fit stays on ``mi`` itself, as the paper's; only the choice of points changes.
 """
 
 from __future__ import annotations
@@ -193,8 +202,10 @@ class FitConfig(Settings):
     ``min_mi`` the noise floor (points with ``mi > min_mi``), ``min_lag``/``max_lag`` the
     inclusive lag window (None: unbounded), ``selection`` one of :data:`SELECTIONS`,
     ``confidence`` the two-sided level of the intervals, ``too_few`` what a model with too few
-    points does (:data:`TOO_FEW`).  Recorded in a fit table as the columns ``fit_<field>``
-    (the table's own ``min_mi``, ``selection`` and ``confidence`` columns predate them).
+    points does (:data:`TOO_FEW`), ``floor_sds`` (None: unused) the shuffle-floor standard
+    deviations a point must also exceed the floor by (module docstring).  Recorded in a fit
+    table as the columns ``fit_<field>`` (the table's own ``min_mi``, ``selection`` and
+    ``confidence`` columns predate them).
     """
 
     min_mi: float = 0.0
@@ -203,9 +214,12 @@ class FitConfig(Settings):
     confidence: float = 0.95
     selection: str = "contiguous"
     too_few: str = "raise"
+    floor_sds: float | None = None
 
     COLUMN_NAMES = {name: f"fit_{name}" for name in (
-        "min_mi", "min_lag", "max_lag", "confidence", "selection", "too_few")}
+        "min_mi", "min_lag", "max_lag", "confidence", "selection", "too_few", "floor_sds")}
+    #: Fields added after tables were first written: a table without the column reads None.
+    OPTIONAL_FIELDS = ("floor_sds",)
 
     def __post_init__(self) -> None:
         problems = []
@@ -228,8 +242,12 @@ class FitConfig(Settings):
                             f"{SELECTIONS}")
         if self.too_few not in TOO_FEW:
             problems.append(f"too_few must be 'raise' or 'nan', got {self.too_few!r}")
+        floor_sds = self.floor_sds
+        if _real_problem("floor_sds", floor_sds, optional=True) \
+                or (floor_sds is not None and not 0 <= floor_sds < math.inf):
+            problems.append(f"floor_sds must be a finite number >= 0 or None, got {floor_sds!r}")
         problems_error("FitConfig", problems)
-        for name in ("min_mi", "min_lag", "max_lag", "confidence"):  # plain floats
+        for name in ("min_mi", "min_lag", "max_lag", "confidence", "floor_sds"):  # plain floats
             value = getattr(self, name)
             object.__setattr__(self, name, None if value is None else float(value))
 
@@ -240,6 +258,9 @@ class FitConfig(Settings):
         column = cls.COLUMN_NAMES["too_few"]
         if column in table.columns and len(table) and table[column].isna().all():
             table = table.assign(**{column: "nan"})
+        for field in cls.OPTIONAL_FIELDS:
+            if cls.COLUMN_NAMES[field] not in table.columns:
+                table = table.assign(**{cls.COLUMN_NAMES[field]: None})
         return super().from_table(table, source)
 
 
@@ -269,6 +290,9 @@ def fit_decay(
     replicates=None,
     selection="contiguous",
     too_few="raise",
+    floor_sds=None,
+    baseline=None,
+    baseline_sd=None,
     config: FitConfig | None = None,
 ) -> pd.DataFrame:
     r"""Fit exponential (Eq. 9), power-law and composite decays to ``I(τ)`` in log space.
@@ -294,14 +318,18 @@ def fit_decay(
         that barely rises above the threshold is a result, not an error.
     confidence
         Two-sided confidence level of the intervals, in ``(0, 1)``.
+    floor_sds, baseline, baseline_sd
+        With ``floor_sds`` (default None: unused), a point must also have ``mi > baseline +
+        floor_sds · baseline_sd``: 1-D arrays aligned with ``lags``, the shuffle floor's mean
+        and standard deviation (the estimator's columns).  See the module docstring.
     replicates
         Optional resampling replicate curves, shape ``(len(lags), B)`` aligned with ``lags``;
         the intervals are then percentile intervals over refits on the replicates (see the
         module docstring) instead of t intervals.
     config
         The point-selection and interval settings above at once, as a :class:`FitConfig`;
-        ``min_mi``, ``min_lag``, ``max_lag``, ``confidence``, ``selection`` and ``too_few``
-        must then be left at their defaults.
+        ``min_mi``, ``min_lag``, ``max_lag``, ``confidence``, ``selection``, ``too_few`` and
+        ``floor_sds`` must then be left at their defaults.
 
     Returns
     -------
@@ -321,7 +349,7 @@ def fit_decay(
     """
     config = FitConfig.resolve(config, {
         "min_mi": min_mi, "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence,
-        "selection": selection, "too_few": too_few,
+        "selection": selection, "too_few": too_few, "floor_sds": floor_sds,
     })
     min_mi, min_lag, max_lag = config.min_mi, config.min_lag, config.max_lag
     conf, selection, too_few = config.confidence, config.selection, config.too_few
@@ -346,6 +374,8 @@ def fit_decay(
     if max_lag is not None:
         window &= lag_arr <= max_lag
     above = np.isfinite(mi_arr) & (mi_arr > min_mi)
+    if config.floor_sds is not None:
+        above &= mi_arr > _floor_threshold(baseline, baseline_sd, config.floor_sds, lag_arr.size)
     keep = window & above
     if selection == "contiguous":
         # cut at the smallest in-window lag whose point is not above the threshold
@@ -360,6 +390,8 @@ def fit_decay(
             y_reps = np.log(np.where(reps[keep] > 0, reps[keep], np.nan))
 
     rule = f"mi > {min_mi:g} ({selection}), lag > 0"
+    if config.floor_sds is not None:
+        rule += f", mi > baseline + {config.floor_sds:g} baseline_sd"
     if min_lag is not None:
         rule += f", lag >= {min_lag:g}"
     if max_lag is not None:
@@ -436,6 +468,22 @@ def fit_decay(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _floor_threshold(baseline, baseline_sd, floor_sds: float, n_lags: int) -> np.ndarray:
+    """``baseline + floor_sds · baseline_sd`` per lag, checked: both given, aligned, finite."""
+    if baseline is None or baseline_sd is None:
+        raise ValueError("floor_sds needs the shuffle floor: pass baseline and baseline_sd (the "
+                         "estimator's columns; an I(tau) table measured with shuffles >= 2)")
+    arrays = [np.asarray(a, dtype=float) for a in (baseline, baseline_sd)]
+    for name, array in zip(("baseline", "baseline_sd"), arrays):
+        if array.shape != (n_lags,):
+            raise ValueError(f"{name} must be a 1-D array with one value per lag ({n_lags}), got "
+                             f"shape {array.shape}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} has missing or infinite values: was the I(tau) table "
+                             f"measured with shuffles >= 2? floor_sds needs its shuffle floor")
+    return arrays[0] + floor_sds * arrays[1]
+
+
 def decay_verdict(fits: pd.DataFrame) -> dict:
     r"""Exponential vs. algebraic decay from the output of :func:`fit_decay`.
 
@@ -468,13 +516,21 @@ def fit_table(table: pd.DataFrame, models=MODELS, *, replicates: pd.DataFrame | 
               **kwargs) -> pd.DataFrame:
     """:func:`fit_decay` on a table with columns ``lag`` and ``mi`` (the estimator's format).
 
-    Extra columns are ignored; keyword arguments are passed on to :func:`fit_decay`.
+    Extra columns are ignored, except ``baseline`` and ``baseline_sd``, which are the shuffle
+    floor a ``floor_sds`` setting needs; keyword arguments are passed on to :func:`fit_decay`.
     ``replicates`` is the estimator's long replicate table (columns ``replicate, lag, mi``);
     every lag of ``table`` must appear in every replicate.
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     require_columns(table, ("lag", "mi"), "the I(tau) table")
+    floor_sds = (kwargs["config"].floor_sds if kwargs.get("config") is not None
+                 else kwargs.get("floor_sds"))
+    if floor_sds is not None:
+        require_columns(table, ("baseline", "baseline_sd"), "the I(tau) table (floor_sds needs "
+                        "its shuffle floor)")
+        kwargs.update(baseline=table["baseline"].to_numpy(),
+                      baseline_sd=table["baseline_sd"].to_numpy())
     wide = None if replicates is None else replicates_wide(replicates, table["lag"].to_numpy())
     return fit_decay(table["lag"].to_numpy(), table["mi"].to_numpy(), models,
                      replicates=wide, **kwargs)

@@ -142,9 +142,17 @@ def _log_lag_verdict(fits: pd.DataFrame, curve: pd.DataFrame, refit: LogLagRefit
         return result
     wanted = np.unique(np.geomspace(first["lag_min"], first["lag_max"], refit.lags).round())
     points = curve[curve["lag"].isin(wanted)]
+    # the fit's own point rule: its threshold and, where it used one, the curve's floor
+    floor_sds = first.get("fit_floor_sds")
+    floor = {}
+    if floor_sds is not None and np.isfinite(floor_sds):
+        require_columns(points, ["baseline", "baseline_sd"], "I(tau) table (the fits used its "
+                        "shuffle floor)")
+        floor = {"floor_sds": float(floor_sds), "baseline": points["baseline"].to_numpy(float),
+                 "baseline_sd": points["baseline_sd"].to_numpy(float)}
     refit = fit_decay(points["lag"].to_numpy(float), points["mi"].to_numpy(float),
                       ("exponential", "power"), min_mi=float(first["min_mi"]),
-                      selection=refit.selection, too_few="nan")
+                      selection=refit.selection, too_few="nan", **floor)
     if not np.isfinite(refit["aicc"]).all():
         return result
     verdict = decay_verdict(refit)

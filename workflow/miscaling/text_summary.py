@@ -7,7 +7,10 @@ long-range signal:
 
 * :func:`curve_metrics`: AICc verdicts on a window of lags of I(τ) minus the sample set's own
   floor (the intermediate window, the inset of Figure 2(a); the long range, the algebraic
-  tail), the mean mid-range MI and the distance to the size-matched data reference;
+  tail), the mean mid-range MI and the distance to the size-matched data reference; the same
+  verdicts of the size-matched reference itself (``reference_verdict_*``): what the training
+  text shows when it is measured from as many characters as the samples, which is the most a
+  sample set of that size can show;
 * :func:`training_row`: validation loss as bits per character (char) or perplexity (word),
   parameters, training time, from the selected run's ``result.json``;
 * :func:`text_trend_checks`: the claims, each expected / measured / holds / clear; a claim
@@ -168,6 +171,17 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
     return pd.DataFrame(rows)
 
 
+#: The columns of a size-matched reference's own window verdicts in ``text_models.csv``.
+REFERENCE_VERDICT_COLUMNS = [f"{what}_{window}" for window in ("mid", "long")
+                             for what in ("verdict", "delta_aicc", "n_points")]
+
+
+def _reference_verdicts(references: pd.DataFrame, settings: TextSettings) -> pd.DataFrame:
+    """The size-matched references' window verdicts, as ``reference_<column>``."""
+    metrics = curve_metrics(references, settings)[[*TEXT_KEYS, *REFERENCE_VERDICT_COLUMNS]]
+    return metrics.rename(columns={c: f"reference_{c}" for c in REFERENCE_VERDICT_COLUMNS})
+
+
 def training_row(level: str, result: dict) -> dict:
     """A selected run's numbers (its ``result.json``): the model's keys, the validation loss in
     nats per symbol of ``level``, as bits per character (char) or perplexity (word),
@@ -206,6 +220,9 @@ def text_model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None, *,
             require_columns(references, [*TEXT_KEYS, "lag", "mi"], "size-matched I(tau) table")
         metrics = curve_metrics(curves, settings, data=references)
         table = table.merge(metrics, on=TEXT_KEYS, how="left")
+        if references is not None and set(TEXT_KEYS) <= set(references):
+            table = table.merge(_reference_verdicts(references, settings), on=TEXT_KEYS,
+                                how="left")
     if reference_fits is not None:
         ref = model_table(reference_fits, keys=TEXT_KEYS)[[*TEXT_KEYS, "xi", "xi_ci_low",
                                                            "xi_ci_high"]]
@@ -263,11 +280,25 @@ def _window_claim(table: pd.DataFrame, rows: pd.DataFrame, window: str, verdict:
     low, high = ((s.mid_lag_min, s.mid_lag_max) if window == "mid"
                  else (s.long_lag_min, s.long_lag_max))
     holds = bool((verdicts == verdict).all())
-    return _row(check, expected, measured, holds,
-                holds and bool((deltas.abs() >= s.clear_delta_aicc).all()),
-                f"AICc of I(tau) - floor on lags {low}..{high} above {s.floor_sds:g} floor sd; "
-                f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
-                f"{s.clear_delta_aicc:g} for every model")
+    clear = holds and bool((deltas.abs() >= s.clear_delta_aicc).all())
+    criterion = (f"AICc of I(tau) - floor on lags {low}..{high} above {s.floor_sds:g} floor sd; "
+                 f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
+                 f"{s.clear_delta_aicc:g} for every model")
+    reference = f"reference_verdict_{window}"
+    if reference in rows and rows[reference].notna().any():
+        # The training text measured from as many characters: where even it is not clearly
+        # algebraic in the window, a sample set of that size cannot tell the decays apart.
+        ref_verdicts, ref_deltas = rows[reference], rows[f"reference_delta_aicc_{window}"]
+        measured += "; size-matched training text: " + "; ".join(
+            f"{_name(r)}: {v} (dAICc {d:+.1f}, {int(n)} lags)" for (_, r), v, d, n
+            in zip(rows.iterrows(), ref_verdicts, ref_deltas,
+                   rows[f"reference_n_points_{window}"].fillna(0)))
+        resolved = bool((ref_verdicts == "algebraic").all()
+                        and (ref_deltas.abs() >= s.clear_delta_aicc).all())
+        clear = clear and resolved
+        criterion += (", and the size-matched training text clearly algebraic in the same "
+                      "window (else a sample set of this size cannot show the difference)")
+    return _row(check, expected, measured, holds, clear, criterion)
 
 
 def _mid_mi_claim(table: pd.DataFrame, s: TextSettings) -> dict:

@@ -93,6 +93,7 @@ def fit_flags(wildcards):
         "min_lag": cfg.get("min_lag"),
         "max_lag": cfg.get("max_lag"),
         "selection": cfg["selection"],
+        "floor_sds": cfg.get("floor_sds"),
         # a curve that barely rises above the threshold is a finding, not a pipeline failure
         "too_few": "nan",
         "confidence": config["estimator"]["confidence"],

@@ -22,6 +22,9 @@ LAG_SPEC_KEYS = [
     ("theory", "repetitive", "lags"),
 ]
 
+#: Config sections with a `fit` block (analysis.smk's fit_flags reads them).
+FIT_SECTIONS = ("binary", "estimator_benchmark", "corpora")
+
 
 def _resolve(node, schema):
     """Follow local $refs ('#/definitions/fit') to the schema node they name."""
@@ -142,6 +145,13 @@ def semantic_problems(config):
             )
         if architectures.get("lstm", {}).get("heads") is not None:
             problems.append(f"{section}.lstm: heads applies to Transformers only")
+    shuffles = config["estimator"]["shuffles"]
+    for section in FIT_SECTIONS:
+        if _lookup(config, (section, "fit", "floor_sds")) is not None and shuffles < 2:
+            problems.append(
+                f"config key {section}.fit.floor_sds: the fits then need the shuffle floor's "
+                f"standard deviation, which takes estimator.shuffles >= 2 (got {shuffles})"
+            )
     for path in LAG_SPEC_KEYS:
         spec = _lookup(config, path)
         if spec is None:

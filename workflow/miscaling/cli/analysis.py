@@ -12,6 +12,7 @@ from miscaling.cli.common import (
     fraction,
     log,
     non_negative_int,
+    non_negative_number,
     number,
     positive_int,
     with_labels,
@@ -83,6 +84,13 @@ def register(commands) -> None:
         default="contiguous",
         choices=("contiguous", "all"),
         help="points up to the first one at or below --min-mi (default), or every point above it",
+    )
+    fit.add_argument(
+        "--floor-sds",
+        type=non_negative_number,
+        default=None,
+        help="also require mi > baseline + X * baseline_sd (the table's own shuffle floor); "
+        "default: the fixed --min-mi only",
     )
     fit.add_argument("--confidence", type=confidence, default=0.95)
     fit.add_argument(
@@ -175,9 +183,13 @@ def run_fit(args: argparse.Namespace) -> None:
         confidence=args.confidence,
         selection=args.selection,
         too_few=args.too_few,
+        floor_sds=args.floor_sds,
     )
     table = read_table(args.table)
     require_columns(table, ("lag", "mi"), f"input table {args.table!r}")
+    if config.floor_sds is not None:
+        require_columns(table, ("baseline", "baseline_sd"),
+                        f"input table {args.table!r} (--floor-sds needs its shuffle floor)")
     replicates = None if args.replicates is None else read_table(args.replicates)
     models = MODELS if args.model == "all" else (args.model,)
     fits = fit_table(table, models=models, replicates=replicates, config=config)
