@@ -325,3 +325,88 @@ def test_text_options_are_validated_and_old_configs_still_load():
     old = {"arch": "lstm", "vocab_size": 5, "width": 8, "depth": 1, "embedding_dim": 2,
            "heads": None, "max_len": 512, "dropout": 0.0, "tie_weights": False}
     assert ModelConfig.from_dict(old).to_dict() == old  # a stored binary config, unchanged
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm"])
+def test_word_language_model_init_follows_the_pytorch_example(arch):
+    """PyTorch's word_language_model RNNModel.init_weights (the paper's word LSTMs, E.1.2)."""
+    model = make(arch, vocab_size=50, width=16, depth=2, init="word_language_model")
+    gates = 4 if arch == "lstm" else 1
+    for weight in (model.embedding.weight, model.decoder.weight):  # [50, 16] each
+        assert weight.abs().max() <= 0.1
+        assert weight.abs().max() > 0.08  # U(-0.1, 0.1), not Keras' U(-0.05, 0.05)
+    assert torch.equal(model.decoder.bias.detach(), torch.zeros(50))
+    bound = 1 / math.sqrt(16)  # nn.LSTM/nn.RNN default: every weight and bias U(-k, k)
+    for name, param in model.rnn.named_parameters():
+        assert param.abs().max() <= bound, name
+        assert param.abs().max() > 0.8 * bound, name
+        assert param.requires_grad, name  # b_hh trains too, as in the example
+    # (so no Keras forget-gate bias of 1 either, nor an orthogonal recurrent kernel)
+    for layer in range(2):
+        recurrent = getattr(model.rnn, f"weight_hh_l{layer}")  # [gates*16, 16]
+        assert not torch.allclose(recurrent.T @ recurrent, torch.eye(16), atol=0.1)
+    keras = make(arch, vocab_size=50, width=16, depth=2)
+    assert count_parameters(model) - count_parameters(keras) == 2 * gates * 16  # b_hh, 2 layers
+    tied = make(arch, vocab_size=50, width=16, depth=1, init="word_language_model",
+                tie_weights=True)
+    assert tied.decoder.weight is tied.embedding.weight
+    assert tied.embedding.weight.abs().max() <= 0.1
+
+
+# Weighted sums of every model's initial weights (torch.manual_seed(0)), computed with the code
+# before the init option existed: the Keras models must keep exactly those weights.
+# (arch, data): (vocab_size, width, depth, fingerprint), built with paper_model_options.
+KERAS_WEIGHT_FINGERPRINTS = {
+    ("rnn", "binary"): (2, 32, 1, -4.869804823893001),
+    ("lstm", "binary"): (2, 4, 1, -1.530856204849072),
+    ("transformer", "binary"): (2, 16, 2, 123.33395089374682),
+    ("lstm", "char"): (50, 16, 2, 38.914808849129145),
+    ("rnn", "word"): (50, 16, 2, -18.43886130281314),
+    ("transformer", "word"): (50, 16, 2, 130.06711409772817),
+}
+
+
+def weight_fingerprint(model) -> float:
+    """Sum over tensors of the position-weighted sum of their entries (float64)."""
+    total = 0.0
+    for tensor in model.state_dict().values():
+        values = tensor.double().flatten()
+        total += float((values * torch.linspace(1, 2, values.numel(), dtype=torch.float64)).sum())
+    return total
+
+
+@pytest.mark.parametrize(("arch", "data"), list(KERAS_WEIGHT_FINGERPRINTS))
+def test_keras_models_keep_their_initial_weights(arch, data):
+    from miscaling.recipes import paper_model_options
+
+    vocab_size, width, depth, fingerprint = KERAS_WEIGHT_FINGERPRINTS[arch, data]
+    options = paper_model_options(arch, data)
+    torch.manual_seed(0)
+    model = build_model(arch, vocab_size, width, depth, max_len=8, **options)
+    # Tolerance for last-bit LAPACK differences in the orthogonal init; a changed init or a
+    # changed order of random draws moves the fingerprint by order 1.
+    assert weight_fingerprint(model) == pytest.approx(fingerprint, abs=1e-4)
+    torch.manual_seed(0)
+    explicit = build_model(arch, vocab_size, width, depth, max_len=8, init="keras", **options)
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, explicit.state_dict()[name]), name
+
+
+def test_init_is_validated_and_old_configs_load_as_keras():
+    with pytest.raises(ValueError, match="init must be one of keras, word_language_model, "
+                                         "got 'torch'"):
+        ModelConfig("lstm", 5, 8, 1, init="torch")
+    with pytest.raises(ValueError, match="init='word_language_model' only applies to rnn/lstm"):
+        ModelConfig("transformer", 5, 8, 1, heads=2, init="word_language_model")
+    with pytest.raises(ValueError, match="embedding_init='orthogonal' only applies with "
+                                         "init='keras'"):
+        ModelConfig("lstm", 5, 8, 1, embedding_init="orthogonal", init="word_language_model")
+    word = {"arch": "lstm", "vocab_size": 5, "width": 8, "depth": 1, "embedding_dim": 8,
+            "heads": None, "max_len": 512, "dropout": 0.4, "tie_weights": True,
+            "output_dropout": True}  # a word LSTM stored before init existed
+    assert ModelConfig.from_dict(word).init == "keras"
+    assert ModelConfig.from_dict(word).to_dict() == word
+    model = make("lstm", init="word_language_model")
+    assert model.config["init"] == "word_language_model"
+    assert build_model(**json.loads(json.dumps(model.config))).settings.init == (
+        "word_language_model")

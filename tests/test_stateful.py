@@ -187,12 +187,14 @@ def test_presets_match_appendix_e():
     assert paper_model_options("lstm", "char") == {"embedding_dim": 200,
                                                    "embedding_init": "orthogonal"}
     assert paper_model_options("lstm", "word") == {"tie_weights": True, "dropout": 0.4,
-                                                   "output_dropout": True}
+                                                   "output_dropout": True,
+                                                   "init": "word_language_model"}
+    assert "init" not in paper_model_options("rnn", "word")  # Keras init, as before
     assert paper_model_options("transformer", "char") == {"heads": 8}
     assert paper_model_options("transformer", "word") == {"heads": 8, "tie_weights": True,
                                                           "dropout": 0.1}
     assert paper_model_options("lstm", "binary") == {"embedding_dim": 2}
-    for arch in ("lstm", "transformer"):  # every option set builds a model
+    for arch in ("rnn", "lstm", "transformer"):  # every option set builds a model
         for data in ("char", "word"):
             build_model(arch, 50, 16, 2, max_len=8, **paper_model_options(arch, data))
     with pytest.raises(ValueError, match="data must be one of"):

@@ -19,15 +19,23 @@ For RNNs the state is the hidden state (``h`` for "rnn", ``(h, c)`` for "lstm", 
 ``[depth, B, width]``, as nn.RNN/nn.LSTM take it); for the Transformer it is a
 :class:`KVCache` that is filled in place, so no step recomputes the prefix.
 
-Initialisation follows the Keras defaults the paper relied on (Appendix E.1.1), checked against
-the Keras/tf.keras LSTM documentation: embeddings U(-0.05, 0.05); input kernels Glorot-uniform
-(computed on the whole gate-stacked matrix, as Keras does); recurrent kernels orthogonal (also
-on the whole stacked matrix); zero biases, except the LSTM forget gate whose bias starts at 1
-(``unit_forget_bias=True``, a Keras default); dense layers Glorot-uniform with zero bias.
+By default (``init="keras"``) initialisation follows the Keras defaults the paper relied on
+(Appendix E.1.1), checked against the Keras/tf.keras LSTM documentation: embeddings
+U(-0.05, 0.05); input kernels Glorot-uniform (computed on the whole gate-stacked matrix, as
+Keras does); recurrent kernels orthogonal (also on the whole stacked matrix); zero biases,
+except the LSTM forget gate whose bias starts at 1 (``unit_forget_bias=True``, a Keras
+default); dense layers Glorot-uniform with zero bias.
 Keras RNN cells have ONE bias per gate while PyTorch has two (``b_ih + b_hh``), so ``b_hh`` is
 zeroed and frozen (``requires_grad=False``): the model is then exactly the Keras one, and
 :func:`count_parameters` reproduces the paper's counts (1,190 for the 32-unit vanilla RNN,
 126 for the 4-unit LSTM, Appendix E.1.1).
+
+The paper's word-level LSTMs were trained with PyTorch's word_language_model example instead
+(Appendix E.1.2), so ``init="word_language_model"`` reproduces that code's initialisation
+(``RNNModel.init_weights``, checked against pytorch/examples): the recurrent layers keep the
+nn.LSTM/nn.RNN default, every weight and bias U(-1/sqrt(width), 1/sqrt(width)), with both biases
+trainable as there (so :func:`count_parameters` then counts ``b_hh`` too); embedding and decoder
+weights U(-0.1, 0.1), decoder bias 0.
 
 Known deviation: Keras < 2.3 (and tf.keras 1.x) defaulted the LSTM ``recurrent_activation`` to
 ``hard_sigmoid``; Keras >= 2.3 / tf.keras 2 use ``sigmoid``. The paper does not name its Keras
@@ -68,8 +76,10 @@ __all__ = [
 ]
 
 ARCHS = ("rnn", "lstm", "transformer")
+INITS = ("keras", "word_language_model")
 EMBEDDING_INITS = ("keras", "orthogonal")
 KERAS_EMBEDDING_BOUND = 0.05  # keras.layers.Embedding default: RandomUniform(-0.05, 0.05)
+WORD_LANGUAGE_MODEL_BOUND = 0.1  # word_language_model's `initrange` (embedding and decoder)
 FEED_FORWARD_MULTIPLIER = 4  # position-wise feed-forward width / model width (Vaswani et al.)
 
 
@@ -94,6 +104,11 @@ class ModelConfig(Settings):
         Orthogonal initializer, gain 1: the paper's character-level LSTMs).
     output_dropout: RNN/LSTM only: also apply ``dropout`` to the last recurrent layer's output,
         as PyTorch's word_language_model code (which trained the paper's word LSTMs) does.
+    init: the initialisation scheme (module docstring): "keras" (the paper's Keras models) or
+        "word_language_model" (PyTorch's word_language_model example: the paper's word LSTMs).
+        The latter is RNN/LSTM only, because it is the example's RNNModel init and the paper's
+        Transformers are Keras models; it sets the embedding itself, so it needs the default
+        ``embedding_init``.
 
     Validated on construction (one error naming every bad field); ``embedding_dim`` is stored
     resolved (``width`` when not given), so a config read back from a checkpoint equals it.
@@ -113,8 +128,9 @@ class ModelConfig(Settings):
     tie_weights: bool = False
     embedding_init: str = "keras"
     output_dropout: bool = False
+    init: str = "keras"
 
-    OPTIONAL_FIELDS = ("embedding_init", "output_dropout")
+    OPTIONAL_FIELDS = ("embedding_init", "output_dropout", "init")
 
     def to_dict(self) -> dict[str, Any]:
         return compact_dict(self, self.OPTIONAL_FIELDS)
@@ -150,6 +166,16 @@ class ModelConfig(Settings):
                             f"{self.embedding_init!r}")
         if self.output_dropout not in (True, False):
             problems.append(f"output_dropout must be true or false, got {self.output_dropout!r}")
+        if self.init not in INITS:
+            problems.append(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
+        elif self.init != "keras":
+            if self.arch == "transformer":
+                problems.append(f"init={self.init!r} only applies to rnn/lstm (the example's "
+                                "RNNModel); the transformer is initialised as in Keras")
+            if self.embedding_init != "keras":
+                problems.append(f"embedding_init={self.embedding_init!r} only applies with "
+                                f"init='keras'; init={self.init!r} draws the embedding from "
+                                f"U(-{WORD_LANGUAGE_MODEL_BOUND}, {WORD_LANGUAGE_MODEL_BOUND})")
         width_ok = not check_int("width", self.width, 1)
         if self.arch == "transformer":
             if self.heads is None:
@@ -200,7 +226,7 @@ class ModelConfig(Settings):
 def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
                 embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
                 dropout: float = 0.0, tie_weights: bool = False, embedding_init: str = "keras",
-                output_dropout: bool = False) -> SequenceModel:
+                output_dropout: bool = False, init: str = "keras") -> SequenceModel:
     """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
 
     The arguments are the fields of :class:`ModelConfig` (see there);
@@ -209,7 +235,7 @@ def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
     return from_config(ModelConfig(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
                                    heads=heads, max_len=max_len, dropout=dropout,
                                    tie_weights=tie_weights, embedding_init=embedding_init,
-                                   output_dropout=output_dropout))
+                                   output_dropout=output_dropout, init=init))
 
 
 def from_config(config: ModelConfig) -> SequenceModel:
@@ -220,7 +246,8 @@ def from_config(config: ModelConfig) -> SequenceModel:
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters (tied matrices counted once, frozen RNN b_hh excluded)."""
+    """Number of trainable parameters (tied matrices counted once, frozen RNN b_hh excluded:
+    the Keras init freezes it, the word_language_model one trains it)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -269,12 +296,16 @@ class SequenceModel(nn.Module):
         return self.embedding.weight.device
 
     def _init_embedding_and_decoder(self) -> None:
-        if self.settings.embedding_init == "orthogonal":
-            nn.init.orthogonal_(self.embedding.weight)  # keras.initializers.Orthogonal(gain=1)
+        if self.settings.init == "word_language_model":
+            for weight in (self.embedding.weight, self.decoder.weight):
+                nn.init.uniform_(weight, -WORD_LANGUAGE_MODEL_BOUND, WORD_LANGUAGE_MODEL_BOUND)
         else:
-            nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND,
-                             KERAS_EMBEDDING_BOUND)
-        nn.init.xavier_uniform_(self.decoder.weight)
+            if self.settings.embedding_init == "orthogonal":
+                nn.init.orthogonal_(self.embedding.weight)  # keras.initializers.Orthogonal(gain=1)
+            else:
+                nn.init.uniform_(self.embedding.weight, -KERAS_EMBEDDING_BOUND,
+                                 KERAS_EMBEDDING_BOUND)
+            nn.init.xavier_uniform_(self.decoder.weight)
         nn.init.zeros_(self.decoder.bias)
         if self.settings.tie_weights:
             self.decoder.weight = self.embedding.weight  # after init: the embedding's init wins
@@ -300,7 +331,10 @@ class RecurrentModel(SequenceModel):
         self.input_dropout = nn.Dropout(config.dropout)
         # Identity unless asked for: the binary models' forward pass stays exactly as it was
         self.output_dropout = nn.Dropout(config.dropout) if config.output_dropout else nn.Identity()
-        self._init_keras()
+        if config.init == "word_language_model":
+            self._init_word_language_model()
+        else:
+            self._init_keras()
 
     def _init_keras(self) -> None:
         width = self.settings.width
@@ -315,6 +349,14 @@ class RecurrentModel(SequenceModel):
                     param.requires_grad_(False)  # Keras has one bias per gate; keep b_hh at 0
                 elif self.settings.arch == "lstm":
                     param.data[width:2 * width] = 1.0  # gate order i, f, g, o: forget bias 1
+        self._init_embedding_and_decoder()
+
+    def _init_word_language_model(self) -> None:
+        # The example keeps nn.LSTM's default, drawn again here (as nn.LSTM.reset_parameters
+        # does) so the scheme is stated in this file rather than left to PyTorch's version.
+        bound = 1.0 / math.sqrt(self.settings.width)
+        for param in self.rnn.parameters():  # both biases too, trainable as in the example
+            nn.init.uniform_(param, -bound, bound)
         self._init_embedding_and_decoder()
 
     def init_state(self, batch_size: int, device=None, capacity: int | None = None):

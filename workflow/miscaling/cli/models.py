@@ -95,6 +95,9 @@ def _add_text_flags(train: argparse.ArgumentParser) -> None:
     train.add_argument("--embedding-init", default=None, choices=("keras", "orthogonal"))
     train.add_argument("--output-dropout", action=onoff, default=None,
                        help="RNN/LSTM: dropout after the last layer too (word LSTM)")
+    train.add_argument("--init", default=None, choices=("keras", "word_language_model"),
+                       help="initialisation scheme (word LSTM: word_language_model, PyTorch's "
+                            "example; otherwise keras)")
 
 
 def _load_symbols(path: str, what: str):
@@ -139,7 +142,7 @@ def run_train(args: argparse.Namespace) -> None:
     options.update({key: value for key, value in {
         "embedding_dim": args.embedding_dim, "heads": args.heads, "dropout": args.dropout,
         "tie_weights": args.tie_weights, "embedding_init": args.embedding_init,
-        "output_dropout": args.output_dropout,
+        "output_dropout": args.output_dropout, "init": args.init,
     }.items() if value is not None})
     max_len = args.max_len
     if max_len is None and train_data.ndim == 1 and config.bptt is not None:
