@@ -59,3 +59,19 @@ def test_memory_benchmarks_report_peaks():
     prepare = run_benchmark("bench_prepare.py", "--chars", "200000")
     stages = [line.split()[0] for line in prepare.splitlines() if line.split()]
     assert {"read", "prepare", "mi"} <= set(stages)
+
+
+def test_bench_sample_streams_prints_both_rates_and_ratio():
+    out = run_benchmark("bench_sample_streams.py", "--quick", "--repeats", "1",
+                        "--widths", "16", "--transformer-width", "16")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("lstm", "transformer")}
+    assert set(rows) == {"lstm", "transformer"}
+    assert "lstm: 20 streams x 200 from the zero state" in out  # 4,000 characters / 20
+    assert "transformer: 62 x 65" in out  # ceil(4,000 / 65) sequences of context 64 + 1
+    # width, 1-at-a-time and batched rates, ratio, seconds for 2M characters at each rate;
+    # the values depend on the machine's load, so only their format is checked
+    for fields in rows.values():
+        assert len(fields) == 2 + 5, fields
+        assert re.fullmatch(r"\d+(\.\d+)?x", fields[4]), fields
+        assert all(re.fullmatch(r"[\d,]+", field) for field in fields[2:4] + fields[5:]), fields
