@@ -47,7 +47,17 @@ def job_resources(output: str) -> list[tuple[str, dict[str, str], dict[str, str]
 
 @pytest.fixture(scope="module")
 def paper_jobs(tmp_path_factory):
+    """The paper preset's jobs at the CPU rates (the preset itself asks for the GPU ones)."""
     workdir = tmp_path_factory.mktemp("paper_dry")
+    result = snakemake("-n", "--configfile", str(ROOT / "presets/paper.yaml"),
+                       "--config", "runtime_estimates=cpu", workdir=workdir)
+    return job_resources(result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="module")
+def paper_gpu_jobs(tmp_path_factory):
+    """The paper preset's jobs as the preset plans them: at the rates measured on an H200."""
+    workdir = tmp_path_factory.mktemp("paper_gpu_dry")
     result = snakemake("-n", "--configfile", str(ROOT / "presets/paper.yaml"), workdir=workdir)
     return job_resources(result.stdout + result.stderr)
 
@@ -172,3 +182,99 @@ def test_language_model_resources_follow_width_and_vocabulary(paper_jobs, tmp_pa
     assert (minutes["wikitext2_char", "transformer", 64, 2]
             > minutes["wikitext2_char", "transformer", 64, 1])
     assert minutes["wikitext2_word", "lstm", 64, 1] > minutes["wikitext2_char", "lstm", 64, 1]
+
+
+def jobs_by_name(jobs):
+    """{(rule, wildcards): resources} of job_resources' jobs (a dry run's order varies)."""
+    return {(rule, tuple(sorted(wildcards.items()))): resources
+            for rule, wildcards, resources in jobs}
+
+
+def test_paper_preset_sizes_its_trainings_by_gpu_rates(paper_jobs, paper_gpu_jobs):
+    # a char LSTM 1024 x 1 for up to 200 epochs: one CPU thread needs weeks (capped at a day,
+    # it relies on checkpoints); one H200 took 6.9 s per WikiText-2 epoch (benchmarks/RESULTS.md)
+    cpu = text_train_resources(paper_jobs, "wikitext2_char", "lstm", 1024, 1)
+    gpu = text_train_resources(paper_gpu_jobs, "wikitext2_char", "lstm", 1024, 1)
+    assert cpu[1] == 24 * 60
+    assert 3 * 200 * 6.9 / 60 <= gpu[1] < cpu[1] / 10  # at least SAFETY x the measured time
+    assert gpu[0] == cpu[0]  # the host memory does not depend on the rates
+    # on the GPU no paper training needs the cap, and every one asks for less than on the CPU
+    cpu_minutes = {tuple(w.items()): int(r["runtime"]) for rule, w, r in paper_jobs
+                   if rule in ("train_model", "train_text_model")}
+    gpu_minutes = {tuple(w.items()): int(r["runtime"]) for rule, w, r in paper_gpu_jobs
+                   if rule in ("train_model", "train_text_model")}
+    assert len(gpu_minutes) > 300 and gpu_minutes.keys() == cpu_minutes.keys()
+    assert max(gpu_minutes.values()) < 24 * 60
+    assert all(gpu_minutes[job] <= cpu_minutes[job] for job in gpu_minutes)
+    # the rates change only the runtimes of the GPU steps
+    cpu_jobs, gpu_jobs = jobs_by_name(paper_jobs), jobs_by_name(paper_gpu_jobs)
+    assert cpu_jobs.keys() == gpu_jobs.keys()
+    changed = {(rule, key) for (rule, wildcards), resources in cpu_jobs.items()
+               for key, value in resources.items() if gpu_jobs[rule, wildcards][key] != value}
+    assert {rule for rule, _ in changed} == GPU_RULES and {key for _, key in changed} == {"runtime"}
+
+
+def test_gpu_estimates_grow_with_width_and_depth(paper_gpu_jobs):
+    def minutes(rule, family, arch, width, depth):
+        wildcards = {"arch": arch, "width": str(width), "depth": str(depth)}
+        if family != "binary":
+            wildcards = {"family": family, **wildcards}
+        if rule.startswith("train"):
+            wildcards["seed"] = "0"
+        (runtime,) = [int(r["runtime"]) for job, w, r in paper_gpu_jobs
+                      if job == rule and w == wildcards]
+        return runtime
+
+    train = lambda family, *model: minutes(  # noqa: E731
+        "train_model" if family == "binary" else "train_text_model", family, *model)
+    # beyond the measured models (char LSTM 1024 x 1, word LSTM 512 x 2, Transformers 512 x 3)
+    assert train("wikitext2_char", "lstm", 2048, 1) > 3 * train("wikitext2_char", "lstm", 1024, 1)
+    assert train("wikitext2_word", "lstm", 2048, 1) > train("wikitext2_word", "lstm", 1024, 1)
+    assert train("wikitext2_word", "lstm", 512, 3) > train("wikitext2_word", "lstm", 512, 2)
+    assert (train("wikitext2_word", "transformer", 512, 5)
+            > train("wikitext2_word", "transformer", 512, 4)
+            > train("wikitext2_word", "transformer", 512, 3))
+    # below them a GPU is under-used: never cheaper than the measured model, deeper costs more
+    assert train("wikitext2_char", "lstm", 8, 1) == train("wikitext2_char", "lstm", 1024, 1)
+    assert (train("wikitext2_char", "lstm", 128, 3) > train("wikitext2_char", "lstm", 128, 2)
+            > train("wikitext2_char", "lstm", 128, 1))
+    assert train("binary", "lstm", 16, 5) > train("binary", "lstm", 16, 1)
+    assert train("binary", "lstm", 128, 1) > train("binary", "lstm", 64, 1)
+    assert train("binary", "transformer", 16, 4) > train("binary", "transformer", 16, 1)
+    # every width sweep is non-decreasing
+    for family, arch, widths in [
+        ("binary", "rnn", (1, 2, 4, 8, 16, 32, 64, 128)),
+        ("binary", "transformer", (4, 8, 16, 32, 64)),
+        ("wikitext2_char", "lstm", (8, 16, 32, 64, 128, 256, 512, 1024, 2048)),
+        ("wikitext2_char", "transformer", (16, 32, 64, 128, 256, 512)),
+        ("wikitext2_word", "lstm", (16, 32, 64, 128, 256, 512, 1024, 2048)),
+    ]:
+        sweep = [train(family, arch, width, 1) for width in widths]
+        assert sweep == sorted(sweep), (family, arch, sweep)
+    # sampling: an LSTM's streams advance one step at a time, each layer's kernels in turn
+    sample = lambda *model: minutes("sample_text_model", *model)  # noqa: E731
+    assert (sample("wikitext2_char", "lstm", 128, 3) > sample("wikitext2_char", "lstm", 128, 1)
+            > 5)  # more than the start-up allowance: 100,000 steps per stream
+
+
+def test_runtime_estimates_default_to_cpu_rates(tmp_path):
+    smoke = ROOT / "presets/smoke.yaml"
+    assert "runtime_estimates" not in yaml.safe_load(smoke.read_text())
+    jobs = {}
+    for rates in (None, "cpu", "gpu"):
+        option = () if rates is None else ("--config", f"runtime_estimates={rates}")
+        result = snakemake("-n", "--configfile", str(smoke), *option,
+                           workdir=tmp_path / str(rates))
+        jobs[rates] = jobs_by_name(job_resources(result.stdout + result.stderr))
+    assert jobs[None] == jobs["cpu"]
+    # (at this scale both rates come to the start-up minutes; the paper preset tells them apart)
+    assert jobs["gpu"].keys() == jobs["cpu"].keys()
+
+
+def test_unknown_runtime_estimates_is_rejected_before_any_job(tmp_path):
+    result = snakemake("-n", "--configfile", str(ROOT / "presets/smoke.yaml"), "--config",
+                       "runtime_estimates=tpu", workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    assert ("config key runtime_estimates: 'tpu' is not one of ['cpu', 'gpu']"
+            in result.stdout + result.stderr), result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()

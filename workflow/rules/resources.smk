@@ -10,7 +10,10 @@
 #     with torch 380-550 MB) plus what grows with the data or the model, with a margin;
 #   * runtime: a measured cost per unit of work times SAFETY, plus a few minutes of start-up.
 #     On Slurm the runtime is a hard limit (the job is killed), so it is deliberately generous;
-#     a training job that still hits it is retried and resumes from its checkpoint.
+#     a training job that still hits it is retried and resumes from its checkpoint.  Training and
+#     sampling take the rates the config key `runtime_estimates` names: `cpu` (one thread of the
+#     project machine) or `gpu` (one NVIDIA H200, fp32; the GPU_* constants below).  The code picks
+#     the device only at run time, so the DAG cannot know which one a job will get;
 #   * both grow with `attempt`: a job retried after running out of memory or time (Snakemake's
 #     --retries, set in profiles/slurm) asks for twice, three times ... as much.
 #
@@ -97,6 +100,34 @@ TEXT_SPLITS = {
 #: word: at these widths the softmax dominates, the product takes over beyond ~100.
 TEXT_SOFTMAX_MICROSECONDS = 1.2e-2
 TEXT_OUTPUT_MICROSECONDS = 1e-4
+#: GPU training cost (runtime_estimates: gpu) of one reference model per (arch, level), measured
+#: on one NVIDIA H200 in fp32 through miscaling.train.train (deterministic algorithms on, as every
+#: training runs): (width, depth, symbols per optimizer step, microseconds per training symbol).
+#: gpu_microseconds_per_symbol scales them to other models.  The validation pass was not timed;
+#: as on the CPU, a validation symbol counts a third of a training one (forward pass only).
+GPU_TRAIN_REFERENCE = {
+    # Language models, the paper's recipe (batch x window per step): benchmarks/RESULTS.md, "Text
+    # models at paper scale on a GPU" (bench_text_scale.py; tokens/s, one WikiText-2 epoch).
+    ("lstm", "char"): (1024, 1, 128 * 100, 1e6 / 1_569_415),  # 0.64 us: 6.9 s per epoch
+    ("lstm", "word"): (512, 2, 20 * 50, 1e6 / 101_441),  # 9.9 us: 20.6 s; bound by its small steps
+    ("transformer", "char"): (512, 3, 64 * 512, 1e6 / 643_338),  # 1.6 us: 16.8 s
+    ("transformer", "word"): (512, 3, 32 * 128, 1e6 / 197_152),  # 5.1 us: 10.6 s
+    # Binary data, batch 50 x 512, measured on the same H200 the same day with the training loop
+    # of commit a41345a (benchmarks/RESULTS.md, "Binary models on a GPU"): RNNs and LSTMs of widths 8-64 at 6.6-7.7 M symbols/s,
+    # Transformers of width 8 / 64 at 2.0 / 5.3 M (16 x 2: 4.2-5.0 M).  Each takes the slowest
+    # rate of its range as the cost of its largest width: conservative below it, and the scaling
+    # starts there.
+    ("rnn", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
+    ("lstm", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
+    ("transformer", "binary"): (64, 1, 50 * 512, 1e6 / 2.0e6),  # 0.5 us
+}
+#: GPU sampling: each generated position is one sequential step of the whole batch (recurrent
+#: state or key/value cache), a few small kernels per layer whose launches, not arithmetic, bound
+#: a step of a small batch.  Not measured on a GPU (the H200 run timed only batched against
+#: one-at-a-time sampling: 374-486x faster).  A CUDA launch takes ~5-10 us and a CPU step of one
+#: sequence ~0.3 ms (benchmarks/RESULTS.md, batched generation), so 1 ms per layer and step is a
+#: deliberately high floor; a big batch costs its rows x the training cost per symbol instead.
+GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP = 1000
 
 
 def _minutes(seconds, attempt=1, cap=None):
@@ -160,16 +191,68 @@ def text_microseconds_per_symbol(family, arch, width, depth):
     return model_microseconds_per_symbol(arch, width, depth) + output
 
 
+def binary_batch(arch):
+    return config["binary_models"]["architectures"][arch].get("batch_size") or TRAIN_BATCH
+
+
+def step_symbols(wildcards):
+    """Symbols of one optimizer step of a job's model: batch x sequence length or window."""
+    family, arch = model_family(wildcards), wildcards.arch
+    if family == "binary":
+        return binary_batch(arch) * config["binary"]["length"]
+    return text_batch(family, arch) * text_bptt(family, arch)
+
+
+def gpu_microseconds_per_symbol(wildcards):
+    """Training cost per symbol of a job's model on one H200, in microseconds.
+
+    Scaled from the reference of its (arch, level) in GPU_TRAIN_REFERENCE (width w0, depth d0,
+    s0 symbols per step, c0 microseconds per symbol) as
+
+        c0 * max((depth / d0) * (width / w0)^2,  max(1, depth / d0) * max(1, s0 / step)),
+
+    and, for a language model, times max(1, vocabulary / WikiText-2's at its level).  The first
+    term is the arithmetic, which grows with width^2 x depth.  The second is a floor: a GPU is
+    under-used by a model smaller than the reference, whose step is bound by kernel launches, so
+    a symbol never costs less than the reference's, each layer beyond its depth adds its kernels,
+    and smaller steps than its pay the same launches for fewer symbols.  Every factor only ever
+    raises the measured cost: the estimates err long.
+    """
+    family, arch = model_family(wildcards), wildcards.arch
+    width, depth = int(wildcards.width), int(wildcards.depth)
+    level = "binary" if family == "binary" else family_level(family)
+    ref_width, ref_depth, ref_step_symbols, ref_microseconds = GPU_TRAIN_REFERENCE[arch, level]
+    layers = depth / ref_depth
+    compute = layers * (width / ref_width) ** 2
+    floor = max(1.0, layers) * max(1.0, ref_step_symbols / step_symbols(wildcards))
+    microseconds = ref_microseconds * max(compute, floor)
+    if family != "binary":
+        # the references' output softmax is WikiText-2's
+        vocab = text_corpus_sizes(family)[2]
+        microseconds *= max(1.0, vocab / TEXT_SPLITS["wikitext2", level][2])
+    return microseconds
+
+
+def train_microseconds_per_symbol(wildcards):
+    """Training cost per symbol of a job's model, at the rates `runtime_estimates` names."""
+    if config["runtime_estimates"] == "gpu":
+        return gpu_microseconds_per_symbol(wildcards)
+    family, arch = model_family(wildcards), wildcards.arch
+    width, depth = int(wildcards.width), int(wildcards.depth)
+    if family == "binary":
+        return model_microseconds_per_symbol(arch, width, depth)
+    return text_microseconds_per_symbol(family, arch, width, depth)
+
+
 def text_train_runtime(wildcards, attempt):
     family, arch = wildcards.family, wildcards.arch
-    width, depth = int(wildcards.width), int(wildcards.depth)
     train, valid, _ = text_corpus_sizes(family)
     train = min(train, text_setting(family, arch, "train_symbols") or train)
     valid = min(valid, text_setting(family, arch, "valid_symbols") or valid)
     epochs = text_setting(family, arch, "max_epochs") or (
         60 if (arch, family_level(family)) == ("lstm", "word") else 200
     )
-    per_symbol = text_microseconds_per_symbol(family, arch, width, depth) * 1e-6
+    per_symbol = train_microseconds_per_symbol(wildcards) * 1e-6
     seconds = epochs * (train + valid / 3) * per_symbol
     return _minutes(seconds, attempt, cap=MAX_RUNTIME_MINUTES)
 
@@ -192,9 +275,7 @@ def train_mem_mb(wildcards, attempt):
     binary = config["binary"]
     width, depth = int(wildcards.width), int(wildcards.depth)
     data = (binary["n_train"] + binary["n_valid"]) * binary["length"] * 16  # uint8 + int64 copy
-    batch = (
-        config["binary_models"]["architectures"][wildcards.arch].get("batch_size") or TRAIN_BATCH
-    )
+    batch = binary_batch(wildcards.arch)
     activations = TRAIN_BYTES_PER_ACTIVATION * batch * binary["length"] * width * depth
     return _mb(TORCH_MB + CUDA_HOST_MB, data + activations, attempt)
 
@@ -204,10 +285,7 @@ def train_runtime(wildcards, attempt):
         return text_train_runtime(wildcards, attempt)
     cfg = config["binary_models"]
     epochs = cfg["architectures"][wildcards.arch].get("max_epochs") or cfg["max_epochs"]
-    per_symbol = (
-        model_microseconds_per_symbol(wildcards.arch, int(wildcards.width), int(wildcards.depth))
-        * 1e-6
-    )
+    per_symbol = train_microseconds_per_symbol(wildcards) * 1e-6
     return _minutes(
         epochs * train_symbols(wildcards.arch) * per_symbol, attempt, cap=MAX_RUNTIME_MINUTES
     )
@@ -229,16 +307,28 @@ def sample_mem_mb(wildcards, attempt):
     return _mb(TORCH_MB + CUDA_HOST_MB, 16 * n * length + state, attempt)
 
 
+def gpu_sample_seconds(wildcards):
+    """Batches of up to SAMPLE_BATCH sequences, each advancing one position per step: a step
+    costs its launches (GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP per layer) or, for a big batch,
+    its rows x the training cost per symbol (forward and backward: an upper bound), whichever
+    is more.  An LSTM's text streams are few and long, so its steps are nearly all launches."""
+    n, length = sample_shape(wildcards)
+    batches, rows = math.ceil(n / SAMPLE_BATCH), min(n, SAMPLE_BATCH)
+    step = max(
+        int(wildcards.depth) * GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP,
+        rows * gpu_microseconds_per_symbol(wildcards),
+    )
+    return batches * length * step * 1e-6
+
+
 def sample_runtime(wildcards, attempt):
+    if config["runtime_estimates"] == "gpu":
+        return _minutes(gpu_sample_seconds(wildcards), attempt)
     # batched generation costs less per symbol than training; the training rate is an upper bound
     # (measured on one thread: 2 M characters in 47 s from a char LSTM 128 x 1, the estimate
     # says 54 s; ~90 s from a char Transformer 128 x 1, estimated 133 s)
     n, length = sample_shape(wildcards)
-    width, depth = int(wildcards.width), int(wildcards.depth)
-    if model_family(wildcards) != "binary":
-        microseconds = text_microseconds_per_symbol(wildcards.family, wildcards.arch, width, depth)
-    else:
-        microseconds = model_microseconds_per_symbol(wildcards.arch, width, depth)
+    microseconds = train_microseconds_per_symbol(wildcards)
     return _minutes(n * length * (microseconds * 1e-6), attempt)
 
 
