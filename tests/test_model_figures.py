@@ -1,13 +1,38 @@
 """Figures 1, 3, 7, 9 and the per-model table, from synthetic sample curves with known decay."""
 
+
+import itertools
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex, to_rgb
 from miscaling.cli import main
 from miscaling.fit import fit_decay
-from miscaling.model_summary import LogLagRefit, TrendSettings, model_table, trend_checks
+from miscaling.model_summary import (
+    LogLagRefit,
+    TrendSettings,
+    model_table,
+    reference_xi,
+    trend_checks,
+)
+from miscaling.plots import models
+from miscaling.plots.common import FLOOR_MARGIN, describe_sizes, sample_shape
 
 LAGS = np.unique(np.geomspace(1, 500, 40).round())
+#: The synthetic samples: N_SEQ sequences of LENGTH symbols per model (n_pairs says so), whose
+#: estimates rest on a shuffle floor of FLOOR nats (the exponentials sink far below it).
+N_SEQ, LENGTH, FLOOR = 50, 512, 1e-4
+N_DATA = 400
+
+
+def _measured(mi, n_seq, seed):
+    """An I(tau) table as `miscaling mi --shuffles` writes it: the estimate, its floor (noisy),
+    the pairs counted."""
+    noise = np.random.default_rng(seed).normal(0, 0.1 * FLOOR, LAGS.size)
+    return pd.DataFrame({"lag": LAGS, "mi": mi, "baseline": FLOOR + noise,
+                         "baseline_sd": 0.1 * FLOOR, "n_pairs": n_seq * (LENGTH - LAGS)})
 
 
 def _curve(arch, width, depth):
@@ -18,7 +43,7 @@ def _curve(arch, width, depth):
         xi = 5.0 * width * (2 if arch == "lstm" else 1) * (1 + 0.1 * (depth - 1))
         mi = 0.1 * np.exp(-LAGS / xi)
     mi = mi * np.exp(np.random.default_rng(width * 10 + depth).normal(0, 0.02, LAGS.size))
-    return pd.DataFrame({"lag": LAGS, "mi": mi, "arch": arch, "width": width, "depth": depth})
+    return _measured(mi, N_SEQ, width * 10 + depth).assign(arch=arch, width=width, depth=depth)
 
 
 MODELS = [("rnn", 4, 1), ("rnn", 8, 1), ("rnn", 8, 2), ("lstm", 4, 1), ("lstm", 8, 1),
@@ -41,9 +66,14 @@ def tables(tmp_path):
     reference = tmp_path / "reference.csv"
     reference_mi = 0.1 * np.exp(-LAGS / 420.0) * (1 + 0.01 * np.sin(LAGS))
     fit_decay(LAGS, reference_mi).to_csv(reference, index=False)
-    pd.DataFrame({"lag": LAGS, "mi": reference_mi}).to_csv(tmp_path / "reference_curve.csv",
-                                                           index=False)
+    _measured(reference_mi, N_DATA, 0).to_csv(
+        tmp_path / "reference_curve.csv", index=False)
     return curves, fits, reference
+
+
+def data_curve(reference):
+    """The training data's I(tau) table written beside the reference fit."""
+    return reference.parent / "reference_curve.csv"
 
 
 def read_all(paths):
@@ -89,23 +119,196 @@ def test_model_table_names_a_model_without_curve(tables):
         model_table(read_all(fits), read_all(curves).query("arch != 'lstm'"))
 
 
+def _args(figure, curves, fits, reference, out):
+    return ["figure", figure, "--curves", *map(str, curves), "--fits", *map(str, fits),
+            "--reference", str(reference), "--data-curve", str(data_curve(reference)),
+            "--out", str(out)]
+
+
 @pytest.mark.parametrize("figure", ["fig1", "fig3", "fig7", "fig9"])
 def test_model_figures(figure, tables, tmp_path):
     curves, fits, reference = tables
     out = tmp_path / "figures" / f"{figure}.pdf"
-    assert main(["figure", figure, "--curves", *map(str, curves), "--fits", *map(str, fits),
-                 "--reference", str(reference), "--out", str(out)]) == 0
+    assert main(_args(figure, curves, fits, reference, out)) == 0
     assert out.stat().st_size > 0 and out.with_suffix(".png").stat().st_size > 0
-    assert len(pd.read_csv(out.with_suffix(".csv")))
+    drawn = pd.read_csv(out.with_suffix(".csv"))
+    assert len(drawn)
+    if figure == "fig3":  # the samples and the training data they are read against
+        assert set(drawn["role"]) == {"samples", "training_data"}
+        assert (drawn.loc[drawn.role == "training_data", "lag"] == LAGS).all()
 
 
 def test_model_figures_reject_unlabelled_tables(tables, tmp_path, capsys):
     curves, fits, reference = tables
     bare = tmp_path / "bare.csv"
     pd.read_csv(curves[0]).drop(columns=["arch"]).to_csv(bare, index=False)
-    assert main(["figure", "fig1", "--curves", str(bare), "--fits", *map(str, fits),
-                 "--reference", str(reference), "--out", str(tmp_path / "f.pdf")]) == 2
+    assert main(_args("fig1", [bare], fits, reference, tmp_path / "f.pdf")) == 2
     assert "arch" in capsys.readouterr().err
+    args = _args("fig1", curves, fits, reference, tmp_path / "f.pdf")
+    assert main([*args, "--inset-lags", "100", "1"]) == 2
+    assert "--inset-lags LOW must be < HIGH" in capsys.readouterr().err
+    assert not (tmp_path / "f.pdf").exists()
+
+
+# --------------------------------------------------------------------------- what a reader sees
+
+
+def _figure(figure, tables, keep=lambda frame: frame):
+    """``figure`` drawn from the synthetic tables (``keep`` filters the sample curves)."""
+    curves, fits, reference = tables
+    curves_table = keep(models.collect_curves([pd.read_csv(p) for p in curves]))
+    return models.make_figure(figure, curves_table,
+                              models.collect_fits([pd.read_csv(p) for p in fits]),
+                              reference_xi(pd.read_csv(reference)),
+                              models.data_curve(pd.read_csv(data_curve(reference))))
+
+
+def _lines(ax, part):
+    return [line for line in ax.get_lines() if line.get_gid() == part]
+
+
+@pytest.mark.parametrize(("figure", "panels"), [("fig1", [2, 3]), ("fig7", [0]),
+                                                ("fig9", [0, 1])])
+def test_width_and_depth_axes_have_integer_ticks(figure, panels, tables):
+    fig = _figure(figure, tables)
+    fig.canvas.draw()
+    for ax in (fig.axes[i] for i in panels):
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert labels and all(label.isdigit() for label in labels), (ax.get_title(), labels)
+        assert ticks == [int(t) for t in ticks], ax.get_title()
+    depth_ticks = {"fig1": [1, 2], "fig7": [1, 2], "fig9": [1, 2]}[figure]
+    assert list(fig.axes[panels[-1]].get_xticks()) == depth_ticks  # the depths present, only
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("figure", ["fig1", "fig3"])
+def test_solid_curves_are_never_drawn_below_their_floor(figure, tables):
+    # the Transformers' power laws scaled down to cross the floor at intermediate lags
+    fig = _figure(figure, tables, keep=lambda curves: curves.assign(
+        mi=curves.mi.where(curves.arch != "transformer", curves.mi * 0.005)))
+    curve_axes = fig.axes[:2] if figure == "fig1" else fig.axes[:1]
+    faded_below = 0
+    for ax in curve_axes:
+        floors = {to_hex(line.get_color()): dict(zip(line.get_xdata(), line.get_ydata()))
+                  for line in _lines(ax, "floor")}
+        assert len(floors) == len(_lines(ax, "above_floor"))  # every curve has its floor
+        for axes in [ax, *ax.child_axes]:  # the inset's curves against the same floors
+            for solid, faded in zip(_lines(axes, "above_floor"), _lines(axes, "below_floor")):
+                floor = floors[to_hex(solid.get_color())]
+                for lag, mi in zip(solid.get_xdata(), solid.get_ydata()):
+                    assert not mi <= floor[lag], (ax.get_title(), solid.get_label(), lag)
+                faded_below += sum(mi <= floor[lag]
+                                   for lag, mi in zip(faded.get_xdata(), faded.get_ydata()))
+        # the log axis starts just below the smallest floor, not at the noise far beneath it
+        smallest = min(min(floor.values()) for floor in floors.values())
+        assert ax.get_ylim()[0] == pytest.approx(FLOOR_MARGIN * smallest)
+    assert faded_below > 0  # the fixture has points below the floor: the check above can fail
+    plt.close(fig)
+
+
+def test_fig3_draws_the_training_data(tables):
+    fig = _figure("fig3", tables)
+    (ax,) = fig.axes
+    data = [line for line in _lines(ax, "above_floor") if line.get_label() == "training data"]
+    assert len(data) == 1 and to_hex(data[0].get_color()) == "#000000"
+    np.testing.assert_allclose(data[0].get_xdata(), LAGS)
+    assert len(_lines(ax, "above_floor")) == 1 + 3  # the data and the three Transformers
+    plt.close(fig)
+
+
+def test_fig1_curve_panels_have_semilog_insets(tables):
+    fig = _figure("fig1", tables)
+    for ax in fig.axes[:2]:
+        (inset,) = ax.child_axes
+        assert inset.get_xscale() == "linear" and inset.get_yscale() == "log"
+        assert _lines(inset, "above_floor")
+        low, high = models.INSET_LAGS  # cut to the last lag measured in it
+        assert inset.get_xlim() == (low, LAGS[LAGS <= high].max())
+    assert not any(ax.child_axes for ax in fig.axes[2:4])  # none on the ξ panels
+    plt.close(fig)
+
+
+def _many_models(tables):
+    """The fixture's curves and, for the RNN, the paper's 12 curves (8 widths, 4 depths)."""
+    def keep(curves):
+        rnn = curves[curves.arch == "rnn"].query("width == 4 and depth == 1")
+        grid = [(w, 1) for w in (1, 2, 4, 8, 16, 32, 64, 128)] + [(8, d) for d in (2, 3, 4, 5)]
+        extra = [rnn.assign(width=w, depth=d) for w, d in grid]
+        return pd.concat([curves[curves.arch != "rnn"], *extra], ignore_index=True)
+    return keep
+
+
+def _lab(colour):
+    """CIELAB (D65) of a matplotlib colour: distances in it are differences as seen."""
+    rgb = np.array(to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ linear / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("figure", ["fig1", "fig3"])
+def test_colours_within_a_panel_are_distinct(figure, tables):
+    fig = _figure(figure, tables, keep=_many_models(tables))
+    for ax in fig.axes[:2] if figure == "fig1" else fig.axes[:1]:
+        colours = [to_hex(line.get_color()) for line in _lines(ax, "above_floor")]
+        assert len(colours) > 2
+        # pairwise distinct, and far enough apart to be told apart (viridis, 13 shades: 10)
+        closest = min(np.linalg.norm(_lab(a) - _lab(b))
+                      for a, b in itertools.combinations(colours, 2))
+        assert closest > 20, (ax.get_title(), colours)
+    rnn = fig.axes[0] if figure == "fig1" else None
+    if rnn is not None:  # the paper's RNN grid: 12 models and the data, each its own colour
+        assert len(_lines(rnn, "above_floor")) == 13
+        styles = {line.get_label(): (line.get_linestyle(), line.get_marker())
+                  for line in _lines(rnn, "above_floor")}
+        assert styles["8"] == ("-", "None") and styles["8×2"][0] == "--"
+        assert len({styles[f"8×{d}"][1] for d in (2, 3, 4, 5)}) == 4  # a marker per depth
+    plt.close(fig)
+
+
+def test_a_model_keeps_its_colour_across_figures(tables):
+    fig1, fig7 = _figure("fig1", tables), _figure("fig7", tables)
+    lstm = {line.get_label(): to_hex(line.get_color())
+            for line in _lines(fig1.axes[1], "above_floor")}
+    for line in fig7.axes[0].get_lines():  # errorbar lines, labelled "width W"
+        if line.get_label().startswith("width "):
+            assert to_hex(line.get_color()) == lstm[line.get_label().split()[1]]
+    plt.close(fig1)
+    plt.close(fig7)
+
+
+@pytest.mark.parametrize("figure", ["fig1", "fig3", "fig7", "fig9"])
+def test_figures_give_the_sample_sizes_read_from_the_tables(figure, tables):
+    fig = _figure(figure, tables)
+    assert fig.get_suptitle() == (f"sequences × length: {N_SEQ} × {LENGTH} per model; "
+                                  f"training data {N_DATA} × {LENGTH}")
+    plt.close(fig)
+
+
+def test_sample_shape_reads_the_pair_counts():
+    curve = pd.DataFrame({"lag": [1, 2, 5], "n_pairs": [6300, 6200, 5900]})
+    assert sample_shape(curve) == (100, 64)
+    assert describe_sizes([curve, curve.assign(n_pairs=curve.n_pairs * 20)]) == \
+        "100 × 64 / 2,000 × 64"
+    # ragged sequences, one lag, or no pair counts: the table cannot say
+    assert sample_shape(curve.assign(n_pairs=[6300, 6200, 5950])) is None
+    assert sample_shape(curve.head(1)) is None
+    assert sample_shape(curve.drop(columns="n_pairs")) is None
+
+
+def test_a_model_without_xi_is_named_in_its_panel(tables):
+    curves, fits, reference = tables
+    table = models.collect_fits([pd.read_csv(p) for p in fits])
+    table.loc[(table.arch == "lstm") & (table.depth == 2), "xi"] = np.nan
+    fig = models.make_fig7(models.collect_curves([pd.read_csv(p) for p in curves]), table,
+                           reference_xi(pd.read_csv(reference)))
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert any("no ξ" in note and "width 4: depth 2" in note for note in notes), notes
+    plt.close(fig)
 
 
 def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):

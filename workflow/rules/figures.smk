@@ -68,18 +68,15 @@ def model_inputs(wildcards):
     }
 
 
-MODEL_FIGURE_CAPTIONS = {
-    "fig1": "Figure 1: sample I(tau) of vanilla RNNs and LSTMs and their correlation length vs width and depth.",
-    "fig3": "Figure 3(a): sample I(tau) of Transformers trained on the binary data.",
-    "fig7": "Figure 7: LSTM correlation length vs depth for several widths.",
-    "fig9": "Figure 9: Transformer correlation length vs width and depth.",
-}
+def model_figure_inputs(wildcards):
+    """model_inputs and the training data's I(tau): the reference curve and data size."""
+    return {**model_inputs(wildcards), "data_curve": f"{RESULTS}/mi/data/binary/train.csv"}
 
 
 rule model_figure:
-    """Figures 1, 3(a), 7, 9 from the samples' I(tau) and fits."""
+    """Figures 1, 3(a), 7, 9 from the samples' I(tau) and fits, and the training data's."""
     input:
-        unpack(model_inputs),
+        unpack(model_figure_inputs),
     output:
         pdf=report(
             f"{RESULTS}/figures/{{figure}}.pdf",
@@ -99,7 +96,8 @@ rule model_figure:
         **step_resources("model_figure"),
     shell:
         "{MISCALING} figure {wildcards.figure} --curves {input.curves} --fits {input.fits}"
-        " --reference {input.reference} --out {output.pdf} > {log} 2>&1"
+        " --reference {input.reference} --data-curve {input.data_curve}"
+        " --out {output.pdf} > {log} 2>&1"
 
 
 rule model_summary:

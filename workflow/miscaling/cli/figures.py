@@ -23,14 +23,16 @@ def register(commands) -> None:
               "theory_linear_rnn": _add_theory_linear_rnn, "theory_ising": _add_theory_ising,
               **{name: functools.partial(_add_text_curves, name=name)
                  for name in ("fig2", "fig3_text")},
-              **{name: functools.partial(_add_text_xi, name=name) for name in ("fig8", "fig10")}}
+              **{name: functools.partial(_add_text_xi, name=name) for name in ("fig8", "fig10")},
+              **{name: functools.partial(_add_model_figure, name=name)
+                 for name in ("fig1", "fig3", "fig7", "fig9")}}
     runners = {"fig4": run_fig4, "fig5": run_fig5, "fig6": run_fig6,
                "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising,
                "fig2": run_text_curves, "fig3_text": run_text_curves,
                "fig8": run_text_xi, "fig10": run_text_xi}
     for name, title in TITLES.items():
         parser = figures.add_parser(name, help=title)
-        adders.get(name, _add_model_figure)(parser)
+        adders[name](parser)
         parser.set_defaults(func=runners.get(name, run_model_figure))
 
 
@@ -68,14 +70,37 @@ def _add_fig6(parser: argparse.ArgumentParser) -> None:
     _add_out(parser, "results/figures/fig6.pdf")
 
 
-def _add_model_figure(parser: argparse.ArgumentParser) -> None:
+def _add_inset_lags(parser: argparse.ArgumentParser, default: tuple[int, int]) -> None:
+    parser.add_argument("--inset-lags", nargs=2, type=positive_int, default=list(default),
+                        metavar=("LOW", "HIGH"),
+                        help=f"lags of the semi-log inset of panel (a) (default: {default[0]} "
+                             f"{default[1]})")
+
+
+def _inset_lags(args: argparse.Namespace) -> tuple[int, int] | None:
+    """``--inset-lags`` as (low, high), checked; None for a figure without the flag."""
+    lags = getattr(args, "inset_lags", None)
+    if lags and lags[0] >= lags[1]:
+        raise InputError(f"--inset-lags LOW must be < HIGH, got {lags}")
+    return tuple(lags) if lags else None
+
+
+def _add_model_figure(parser: argparse.ArgumentParser, name: str) -> None:
+    """Figures 1, 3(a), 7 and 9: the binary models' sample I(tau) and fits."""
+    from miscaling.plots.models import INSET_LAGS
+
     parser.add_argument("--curves", nargs="+", action="extend", required=True,
                         help="I(tau) tables of the samples, labels arch, width, depth")
     parser.add_argument("--fits", nargs="+", action="extend", required=True,
                         help="fit tables of the samples, labels arch, width, depth")
     parser.add_argument("--reference", required=True,
                         help="fit table of the training data (dashed line and band)")
-    _add_out(parser, "results/figures/figN.pdf")
+    parser.add_argument("--data-curve", required=True,
+                        help="I(tau) table of the training data (binary train): the black "
+                             "reference curve, and the data size noted in the legends")
+    if name == "fig1":
+        _add_inset_lags(parser, INSET_LAGS)
+    _add_out(parser, f"results/figures/{name}.pdf")
 
 
 TEXT_LABELS = "labels corpus, level (char|word), arch, width, depth"
@@ -83,6 +108,8 @@ TEXT_LABELS = "labels corpus, level (char|word), arch, width, depth"
 
 def _add_text_curves(parser: argparse.ArgumentParser, name: str) -> None:
     """Figures 2 and 3(b-d): I(tau) tables of the text samples, references and data."""
+    from miscaling.plots.text import INSET_LAGS
+
     parser.add_argument("--curves", nargs="+", action="extend", required=True,
                         help=f"I(tau) tables of the samples at character level, {TEXT_LABELS}; "
                              "baseline = the sample set's own shuffle floor")
@@ -96,9 +123,7 @@ def _add_text_curves(parser: argparse.ArgumentParser, name: str) -> None:
                             help="I(tau) tables of GPT-2 samples, panel (d) (label model_size "
                                  "names each)")
     else:
-        parser.add_argument("--inset-lags", nargs=2, type=positive_int, default=[10, 200],
-                            metavar=("LOW", "HIGH"),
-                            help="lags of the semi-log inset of panel (a) (default: 10 200)")
+        _add_inset_lags(parser, INSET_LAGS)
     _add_out(parser, f"results/figures/{name}.pdf")
 
 
@@ -179,11 +204,13 @@ def run_model_figure(args: argparse.Namespace) -> None:
     from miscaling.plots.common import figure_paths, save_figure
 
     figure_paths(args.out)
+    inset = _inset_lags(args)
     curves = models.collect_curves(_read_all(args.curves))
     table = models.collect_fits(_read_all(args.fits))
     reference = reference_xi(read_table(args.reference))
-    fig = models.make_figure(args.figure, curves, table, reference)
-    save_figure(fig, args.out, models.drawn_points(args.figure, curves, table))
+    data = models.data_curve(read_table(args.data_curve))
+    fig = models.make_figure(args.figure, curves, table, reference, data, inset=inset)
+    save_figure(fig, args.out, models.drawn_points(args.figure, curves, table, data))
 
 
 def run_text_curves(args: argparse.Namespace) -> None:
@@ -193,14 +220,12 @@ def run_text_curves(args: argparse.Namespace) -> None:
     from miscaling.plots.common import figure_paths, save_figure
 
     figure_paths(args.out)
-    if getattr(args, "inset_lags", None) and args.inset_lags[0] >= args.inset_lags[1]:
-        raise InputError(f"--inset-lags LOW must be < HIGH, got {args.inset_lags}")
+    inset = _inset_lags(args)
     curves = text.collect_curves(_read_all(args.curves))
     references = text.collect_references(_read_all(args.references)) if args.references \
         else None
     data = text.data_curve(read_table(args.data_curve))
     gpt2 = text.collect_gpt2(_read_all(args.gpt2)) if getattr(args, "gpt2", None) else None
-    inset = tuple(getattr(args, "inset_lags", None) or text.INSET_LAGS)
     fig = text.make_curve_figure(args.figure, curves, references, data, gpt2, inset=inset)
     save_figure(fig, args.out, text.drawn_curves(args.figure, curves, references, data, gpt2))
 

@@ -1,4 +1,6 @@
-"""Shared figure plumbing: the style, and one writer for a figure and the tables behind it."""
+"""Shared figure plumbing: the style, one writer for a figure and the tables behind it, and
+the pieces every I(tau) figure draws alike (a curve against its floor, the semi-log inset,
+integer width/depth axes, the sample size read from a table)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,15 @@ import matplotlib
 matplotlib.use("Agg")  # figures are files; never open a window (CI has no display)
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import (  # noqa: E402
+    FixedLocator,
+    MaxNLocator,
+    NullLocator,
+    StrMethodFormatter,
+)
 
 from miscaling.io import atomic_path  # noqa: E402
 
@@ -60,3 +69,123 @@ def save_figure(fig: plt.Figure, out: str | Path, table: pd.DataFrame,
             fig.savefig(temporary["png"], bbox_inches="tight", dpi=150)
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------- curves against floors
+#
+# An I(tau) estimate has a floor: the estimator's value on shuffled symbols (the table's
+# ``baseline``), below which a point is noise.  Every curve figure draws a curve solid where it
+# is above that floor and faded where not, the floor itself dotted in the curve's colour, and
+# keeps the log axis from being stretched down by the noise.  The lines carry a ``gid`` naming
+# their part (CURVE_PARTS), so a test can tell them apart.
+
+#: gid of the solid part (points above the floor), of the faded whole curve, and of the floor.
+CURVE_PARTS = ("above_floor", "below_floor", "floor")
+#: The lower y-limit of a log I(tau) axis, as a fraction of the smallest floor drawn on it.
+FLOOR_MARGIN = 0.3
+
+
+def draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.1,
+               linestyle: str = "-", marker: str | None = None, floor: bool = True) -> None:
+    """``curve`` (lag, mi[, baseline]) solid where above its floor, faded below; its floor
+    dotted (``floor=False``: not drawn).  A table without ``baseline`` is all above."""
+    curve = curve.sort_values("lag")
+    lag, mi = curve["lag"].to_numpy(float), curve["mi"].to_numpy(float)
+    baseline = (curve["baseline"].to_numpy(float) if "baseline" in curve
+                else np.full_like(mi, np.nan))
+    shown = np.where(mi > 0, mi, np.nan)  # a log axis: zero and negative estimates are not drawn
+    above = np.where(~(mi <= baseline), shown, np.nan)  # NaN floor: all above
+    ax.plot(lag, shown, linestyle, lw=lw * 0.7, color=color, alpha=0.3, gid=CURVE_PARTS[1])
+    ax.plot(lag, above, linestyle, lw=lw, color=color, label=label, marker=marker,
+            markevery=0.08 if marker else None, ms=3.5, gid=CURVE_PARTS[0])
+    if floor and np.isfinite(baseline).any():
+        ax.plot(lag, baseline, ":", lw=0.8, color=color, alpha=0.8, gid=CURVE_PARTS[2])
+
+
+def floor_bottom(curves) -> float | None:
+    """:data:`FLOOR_MARGIN` times the smallest positive floor (``baseline``) of ``curves``
+    (I(tau) tables); None when none has one (then the axis keeps its own limits)."""
+    floors = [c["baseline"].to_numpy(float) for c in curves if "baseline" in c]
+    floors = np.concatenate(floors) if floors else np.array([])
+    floors = floors[np.isfinite(floors) & (floors > 0)]
+    return float(FLOOR_MARGIN * floors.min()) if floors.size else None
+
+
+def clip_below_floors(ax, curves) -> None:
+    """Start a log I(tau) axis just below the smallest floor of ``curves``: what lies further
+    down is noise (drawn faded), and would otherwise take most of the axis."""
+    bottom = floor_bottom(curves)
+    if bottom is not None:
+        ax.set_ylim(bottom=bottom)
+
+
+def semilog_inset(ax, curves, lags: tuple[float, float],
+                  bounds=(0.1, 0.08, 0.4, 0.36)):
+    """A semi-log inset (linear τ, log I) of ``ax`` over ``lags`` (low, high; high is cut to
+    the largest lag drawn), where an exponential decay is a straight line.  ``curves`` are
+    (I(tau) table, colour, line width[, line style]); each is drawn as :func:`draw_curve` does
+    (faded below its floor), without the floor line.  Returns the inset axes."""
+    inset = ax.inset_axes(list(bounds))
+    low, high = lags
+    parts = []
+    for curve, color, lw, *linestyle in curves:
+        part = curve[(curve["lag"] >= low) & (curve["lag"] <= high)]
+        if not part.empty:
+            draw_curve(inset, part, color, None, lw=lw, linestyle=linestyle[0] if linestyle
+                       else "-", floor=False)
+            parts.append(part)
+    inset.set_yscale("log")
+    largest = max((part["lag"].max() for part in parts), default=high)
+    inset.set_xlim(low, max(min(high, largest), low + 1))
+    clip_below_floors(inset, parts)
+    inset.tick_params(labelsize=6)
+    inset.set_title(rf"semi-log, $\tau$ {low:g}-{inset.get_xlim()[1]:g}", fontsize=6)
+    return inset
+
+
+# --------------------------------------------------------------------------- axes and sizes
+
+
+def integer_axis(ax, values, log2: bool = False) -> None:
+    """Ticks of the x axis at the integers ``values`` (widths or depths present, NaN ignored),
+    labelled as integers; ``log2``: a base-2 log axis.  Widths and depths are counts: an axis
+    of them must not show 1.25 or 1.5."""
+    values = np.asarray(values, dtype=float)
+    ticks = sorted({int(v) for v in values[np.isfinite(values)]})
+    if not ticks:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        return
+    if log2:
+        ax.set_xscale("log", base=2)
+        ax.set_xlim(ticks[0] / 1.4, ticks[-1] * 1.4)
+    else:
+        ax.set_xlim(ticks[0] - 0.5, ticks[-1] + 0.5)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
+def sample_shape(curve: pd.DataFrame) -> tuple[int, int] | None:
+    """(number of sequences, their length) behind an I(tau) table, from its pair counts: n
+    sequences of length L give n·(L − τ) pairs at lag τ.  None when the table cannot say (no
+    ``n_pairs``, one lag, or sequences of unequal lengths)."""
+    if "n_pairs" not in curve or curve["lag"].nunique() < 2:
+        return None
+    rows = curve.drop_duplicates("lag").sort_values("lag")
+    lag, pairs = rows["lag"].to_numpy(float), rows["n_pairs"].to_numpy(float)
+    if not np.isfinite(pairs).all():
+        return None
+    n = (pairs[0] - pairs[1]) / (lag[1] - lag[0])
+    if n < 1 or n != round(n):
+        return None
+    length = lag[0] + pairs[0] / n
+    if length != round(length) or not np.array_equal(pairs, n * (length - lag)):
+        return None
+    return int(n), int(length)
+
+
+def describe_sizes(curves) -> str | None:
+    """``"2,000 × 512"`` (sequences × length) shared by every table of ``curves``, the distinct
+    ones joined with ``" / "`` when they differ; None when no table says."""
+    shapes = sorted({shape for shape in map(sample_shape, curves) if shape is not None})
+    return " / ".join(f"{n:,} × {length:,}" for n, length in shapes) or None

@@ -22,12 +22,11 @@ pure ``make_*`` function of tidy tables; :func:`drawn_points` is the CSV behind 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
-from miscaling.plots.common import setup_style
+from miscaling.plots.common import draw_curve, integer_axis, semilog_inset, setup_style
 from miscaling.plots.models import _label, _plot_xi
 
 #: The figures of this module, with the one-line description ``miscaling figure`` shows.
@@ -112,19 +111,6 @@ def _match(references: pd.DataFrame | None, models: pd.DataFrame) -> pd.DataFram
     return references.merge(keys, on=TEXT_KEYS)
 
 
-def _draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.1) -> None:
-    """A curve solid where above its floor, faded below; its floor dotted."""
-    curve = curve.sort_values("lag")
-    lag, mi = curve["lag"].to_numpy(float), curve["mi"].to_numpy(float)
-    floor = curve["baseline"].to_numpy(float) if "baseline" in curve else np.full_like(mi, np.nan)
-    shown = np.where(mi > 0, mi, np.nan)
-    above = np.where(~(mi <= floor), shown, np.nan)  # NaN floor: all above
-    ax.plot(lag, shown, "-", lw=lw * 0.7, color=color, alpha=0.3)
-    ax.plot(lag, above, "-", lw=lw, color=color, label=label)
-    if np.isfinite(floor).any():
-        ax.plot(lag, floor, ":", lw=0.8, color=color, alpha=0.8)
-
-
 def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> None:
     labelled = False
     for _, ref in references.groupby(TEXT_KEYS):
@@ -133,7 +119,7 @@ def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> No
                 label=None if labelled else "size-matched data")
         labelled = True
     if data is not None:
-        _draw_curve(ax, data, "black", "training data", lw=1.4)
+        draw_curve(ax, data, "black", "training data", lw=1.4)
 
 
 def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
@@ -145,30 +131,12 @@ def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
     colors = dict(zip(keys, sns.color_palette("viridis", max(len(keys), 1))))
     _draw_context(ax, references, data)
     for (width, depth), curve in models.groupby(["width", "depth"]):
-        _draw_curve(ax, curve, colors[(int(width), int(depth))], _label(int(width), int(depth)))
+        draw_curve(ax, curve, colors[(int(width), int(depth))], _label(int(width), int(depth)))
     ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
            ylabel=r"$I(\tau)$ (nats)", title=title)
     ax.legend(title=f"{legend}; dotted: floor", fontsize=7, title_fontsize=7, ncols=2,
               frameon=False)
     return colors
-
-
-def _inset(ax, models: pd.DataFrame, data: pd.DataFrame | None, colors: dict,
-           lags: tuple[float, float]) -> None:
-    """Semi-log (linear τ, log I) view of the intermediate lags: exponential decay is straight."""
-    inset = ax.inset_axes([0.1, 0.08, 0.4, 0.36])
-    low, high = lags
-    for (width, depth), curve in models.groupby(["width", "depth"]):
-        part = curve[(curve["lag"] >= low) & (curve["lag"] <= high)].sort_values("lag")
-        inset.plot(part["lag"], part["mi"].where(part["mi"] > 0), "-", lw=0.9,
-                   color=colors[(int(width), int(depth))])
-    if data is not None:
-        part = data[(data["lag"] >= low) & (data["lag"] <= high)].sort_values("lag")
-        inset.plot(part["lag"], part["mi"].where(part["mi"] > 0), "-", lw=1.1, color="black")
-    inset.set_yscale("log")
-    inset.set_xlim(low, high)
-    inset.tick_params(labelsize=6)
-    inset.set_title(rf"semi-log, $\tau$ {low:g}-{high:g}", fontsize=6)
 
 
 def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFrame | None,
@@ -188,14 +156,17 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
         colors = _curve_panel(ax, models, _match(references, models), data, title,
                               "width" if shallow else "width(×depth)")
         if panel == "a" and inset is not None and not models.empty:
-            _inset(ax, models, data, colors, inset)
+            drawn = [(curve, colors[(int(w), int(d))], 0.9)
+                     for (w, d), curve in models.groupby(["width", "depth"])]
+            semilog_inset(ax, drawn + ([(data, "black", 1.1)] if data is not None else []),
+                          inset)
     if figure == "fig3_text":
         ax = axes[0, -1]
         _draw_context(ax, _match(None, curves), data)
         shown = gpt2 if gpt2 is not None else pd.DataFrame(columns=["sample_set"])
         palette = sns.color_palette("rocket", max(shown["sample_set"].nunique(), 1))
         for color, (name, curve) in zip(palette, shown.groupby("sample_set")):
-            _draw_curve(ax, curve, color, name)
+            draw_curve(ax, curve, color, name)
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title="(d) GPT-2 samples (BPE; WebText)")
         ax.legend(title="dotted: floor", fontsize=7, title_fontsize=7, frameon=False)
@@ -245,7 +216,6 @@ def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, flo
     ``char_width`` / ``word_width``; the training data's ξ as the grey line and band."""
     import matplotlib.pyplot as plt
     import seaborn as sns
-    from matplotlib.ticker import MaxNLocator
 
     arch = {"fig8": "lstm", "fig10": "transformer"}[figure]
     shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
@@ -253,10 +223,9 @@ def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, flo
     fig, (ax_w, ax_d) = plt.subplots(1, 2, figsize=(10, 4.2))
     _plot_xi(ax_w, table, "width", shallow, reference,
              rf"(a) {ARCH_TITLES[arch]} $\xi$ vs width (depth 1)")
-    if any(np.isfinite(g[1]["xi"]).any() for g in shallow):
-        ax_w.set_xscale("log", base=2)
+    integer_axis(ax_w, [w for g in shallow for w in g[1]["width"]], log2=True)
     _plot_xi(ax_d, table, "depth", deep, reference, rf"(b) {ARCH_TITLES[arch]} $\xi$ vs depth")
-    ax_d.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_axis(ax_d, [d for g in deep for d in g[1]["depth"]])
     sns.despine(fig)
     fig.tight_layout()
     return fig
