@@ -66,7 +66,7 @@ def test_readme_lists_the_documented_commands():
 
 @pytest.mark.slow  # 17 processes, each importing numpy/pandas (and torch): ~30-60 s
 def test_every_step_without_snakemake_runs_as_documented(tmp_path):
-    needs_mirror = {"download", "prepare"}
+    needs_mirror = {"download", "prepare", "control"}
     mirror = MIRROR.is_dir() and (MIRROR / "wikitext-2").is_dir()
     ran = []
     for command in readme_commands():
@@ -89,6 +89,7 @@ def test_every_step_without_snakemake_runs_as_documented(tmp_path):
     assert pd.read_csv(tmp_path / "k.csv")["passed"].all()
     if mirror:
         assert (tmp_path / "data/wikitext2_char/train.npy").is_file()
+        assert (tmp_path / "chunk1.npy").is_file() and (tmp_path / "chunks.json").is_file()
     else:
         pytest.skip(f"ran every step but download/prepare: no corpus mirror at {MIRROR}")
 

@@ -122,6 +122,7 @@ def all_targets():
             for dataset in corpus_datasets()
             for split in CORPUS_SPLITS
         ]
+        targets += size_matched_control_targets()  # controls.smk: the splits among train chunks
     targets += [f"{RESULTS}/fits/data/binary_samples/{name}.csv" for name in binary_model_names()]
     archs = {arch for arch, _, _ in binary_models()}
     wanted = {

@@ -458,4 +458,11 @@ def step_resources(rule):
     ):
         # tables of (replicates x lags) numbers and one figure: measured <= 240 MB, <= 10 s
         return _fixed(PYTHON_MB + 500, 10)
+    if rule == "size_matched_chunks":
+        # the training split is memory-mapped: only the chunks are read (8 of 5 M symbols for
+        # text8, 16-40 MB) and written; seconds
+        return _fixed(PYTHON_MB + 500, 5)
+    if rule == "size_matched_control":
+        # tables of a few hundred rows and one figure, like fig6
+        return _fixed(PYTHON_MB + 500, 10)
     raise ValueError(f"no resources defined for rule {rule!r} (add it to step_resources)")
