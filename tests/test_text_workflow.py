@@ -206,3 +206,23 @@ def test_smoke_text_preset_is_self_contained(tmp_path):
     jobs = {workdir: dry_run_jobs(dry_run(workdir, *SMOKE_TEXT)) for workdir in (alone, merged)}
     assert jobs[alone] == jobs[merged]
     assert sum(rule == "train_text_model" for rule, _ in jobs[alone]) == 4
+
+
+def test_longer_text_preset_changes_only_the_character_models(quick, tmp_path):
+    # laid over config.yaml (a run from the repository root: config.yaml is in the workdir)
+    workdir = tmp_path / "longer"
+    workdir.mkdir()
+    shutil.copy(ROOT / "config.yaml", workdir / "config.yaml")
+    longer = dry_run(workdir, ROOT / "presets/longer_text.yaml")
+    train = commands(longer, "train_text_model")
+    char = [c for c in train if "--data char" in c]
+    # LSTM 16, 64, 128 (+ 128 x 2), Transformer 64, 128 (+ 128 x 2)
+    assert len(char) == 7 and sum("--arch lstm" in c for c in char) == 4
+    assert all("--train-symbols" not in c and "--max-epochs 3" in c
+               for c in char if "--arch lstm" in c)
+    assert all("--train-symbols 4000000" in c and "--max-epochs 2" in c
+               for c in char if "--arch transformer" in c)
+    # the word models are planned exactly as the quick run plans them
+    word = sorted(c for c in train if "--data word" in c)
+    assert word == sorted(c for c in commands(quick["on"], "train_text_model")
+                          if "--data word" in c)

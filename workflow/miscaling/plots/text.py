@@ -27,7 +27,7 @@ import pandas as pd
 from miscaling.io import require_columns
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
 from miscaling.plots.common import draw_curve, integer_axis, semilog_inset, setup_style
-from miscaling.plots.models import _label, _plot_xi
+from miscaling.plots.models import QUALITATIVE, _label, _plot_xi
 
 #: The figures of this module, with the one-line description ``miscaling figure`` shows.
 TITLES = {
@@ -38,6 +38,9 @@ TITLES = {
 }
 CURVE_FIGURES, XI_FIGURES = ("fig2", "fig3_text"), ("fig8", "fig10")
 LEVEL_COLORS = {"char": "tab:blue", "word": "tab:red"}
+#: Where the inset sits in panel (a), in axes fractions: the upper right, where the curves have
+#: reached their floors (lower left: the legend).
+INSET_BOUNDS = (0.55, 0.55, 0.42, 0.38)
 #: The semi-log inset of Figure 2(a): τ from … to (the intermediate distance).
 INSET_LAGS = (10, 200)
 #: The columns of the curves' CSV (``fig2.csv``, ``fig3_text.csv``), missing ones left empty.
@@ -123,19 +126,23 @@ def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> No
 
 
 def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
-                 data: pd.DataFrame | None, title: str, legend: str) -> dict:
+                 data: pd.DataFrame | None, title: str, legend: str,
+                 inset: bool = False) -> dict:
     """One panel of sample curves; returns the colour of each model key."""
-    import seaborn as sns
-
-    keys = sorted({(int(w), int(d)) for w, d in zip(models["width"], models["depth"])})
-    colors = dict(zip(keys, sns.color_palette("viridis", max(len(keys), 1))))
+    keys = sorted({(int(w), int(d)) for w, d in zip(models["width"], models["depth"])},
+                  key=lambda key: (key[1] > 1, key))  # depth 1 first, as the binary figures
+    colors = {key: QUALITATIVE[i % len(QUALITATIVE)] for i, key in enumerate(keys)}
     _draw_context(ax, references, data)
     for (width, depth), curve in models.groupby(["width", "depth"]):
         draw_curve(ax, curve, colors[(int(width), int(depth))], _label(int(width), int(depth)))
     ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
            ylabel=r"$I(\tau)$ (nats)", title=title)
+    # the curves fall from the upper left to their floors at the bottom: the legend goes to
+    # the upper right, or just below the inset where one takes that corner
+    place = {"loc": "center right", "bbox_to_anchor": (1.0, 0.42)} if inset else \
+        {"loc": "upper right"}
     ax.legend(title=f"{legend}; dotted: floor", fontsize=7, title_fontsize=7, ncols=2,
-              frameon=False)
+              frameon=False, **place)
     return colors
 
 
@@ -153,13 +160,14 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
     fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.4), squeeze=False)
     for ax, (panel, level, arch, shallow, title) in zip(axes[0], panels):
         models = _models(curves, level, arch, shallow)
+        with_inset = panel == "a" and inset is not None and not models.empty
         colors = _curve_panel(ax, models, _match(references, models), data, title,
-                              "width" if shallow else "width(×depth)")
-        if panel == "a" and inset is not None and not models.empty:
+                              "width" if shallow else "width(×depth)", with_inset)
+        if with_inset:
             drawn = [(curve, colors[(int(w), int(d))], 0.9)
                      for (w, d), curve in models.groupby(["width", "depth"])]
             semilog_inset(ax, drawn + ([(data, "black", 1.1)] if data is not None else []),
-                          inset)
+                          inset, bounds=INSET_BOUNDS)
     if figure == "fig3_text":
         ax = axes[0, -1]
         _draw_context(ax, _match(None, curves), data)
