@@ -73,9 +73,10 @@ def quick(tmp_path_factory):
 
 def test_language_models_only_add_jobs(quick):
     # every job without the language models is planned identically with them (paths, params,
-    # commands, priorities, resources); only `all` gains inputs
+    # commands, priorities, resources); only `all` and the report of everything gain inputs
     on, off = job_blocks(quick["on"]), job_blocks(quick["off"])
-    changed = [key for key, job in off.items() if on.get(key) != job and job["rule"] != "all"]
+    changed = [key for key, job in off.items()
+               if on.get(key) != job and job["rule"] not in ("all", "report")]
     assert not changed, changed[:3]
     added = {on[key]["rule"] for key in set(on) - set(off)}
     assert added == TEXT_RULES | {"mi_data", "fit_data", "prepare_corpus"}
@@ -95,6 +96,7 @@ def test_quick_text_dag(quick):
     assert all("--train-symbols 1000000 --valid-symbols 250000 --max-epochs 3" in c
                for c in train if "--data char" in c)
     assert all(" --mixed-precision" not in c for c in train)
+    assert all(" --replace-other-run" in c for c in train)  # a changed config retrains
     samples = commands(quick["on"], "sample_text_model")
     # 2 MB of characters: 20 LSTM streams of 100,000; 3,899 Transformer sequences of 513
     assert sum("--n-sequences 20 --length 100000" in c for c in samples) == 3
@@ -164,7 +166,7 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_text_model": 1, "select_text_model": 1, "sample_text_model": 1,
         "text_reference": 1, "mi_data": 2, "fit_data": 2, "appendix_f": 1, "all": 1,
-        "text_figure": 2, "text_model_summary": 1,
+        "text_figure": 2, "text_model_summary": 1, "report": 1,
     }
     assert "results/models/wikitext2_char/lstm_w16_d1/seed0" in dry.stdout + dry.stderr
 

@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from miscaling.batches import inputs_and_targets, make_examples
@@ -286,6 +287,27 @@ def test_resume_refuses_a_changed_config_model_or_data(tmp_path):
     with pytest.raises(CheckpointError, match=r"differing data \(train:"):
         train(factory(), TRAIN[::-1], VALID, tiny_config(max_epochs=2), tmp_path)
     assert not (tmp_path / "result.json").exists()
+
+
+def test_a_changed_config_can_replace_the_old_run_and_equals_a_fresh_one(tmp_path, caplog):
+    # what the workflow does when a job reruns because its settings changed: the old run's
+    # checkpoint (Snakemake has already deleted result.json, the declared output) is replaced
+    train(factory(), TRAIN, VALID, tiny_config(max_epochs=2), tmp_path / "run")
+    (tmp_path / "run" / "result.json").unlink()
+    changed = tiny_config(max_epochs=3, lr=0.01)
+    with caplog.at_level("WARNING"):
+        replaced = train(factory(), TRAIN, VALID, changed, tmp_path / "run",
+                         replace_other_run=True)
+    assert "starting over" in caplog.text and "lr: 0.02 -> 0.01" in caplog.text
+    fresh = train(factory(), TRAIN, VALID, changed, tmp_path / "fresh")
+    assert replaced.best_val_loss == fresh.best_val_loss and replaced.epochs_run == 3
+    logs = [pd.read_csv(tmp_path / run / "log.csv")[["train_loss", "val_loss"]]
+            for run in ("run", "fresh")]
+    pd.testing.assert_frame_equal(*logs)  # every epoch as a fresh run's, none of the old run's
+    # a run of the same settings is resumed, not replaced: here it is finished and returned
+    caplog.clear()
+    again = train(factory(), TRAIN, VALID, changed, tmp_path / "run", replace_other_run=True)
+    assert again.wall_seconds == 0 and "starting over" not in caplog.text
 
 
 def test_unreadable_checkpoint_is_an_error(tmp_path):

@@ -345,6 +345,29 @@ def resume(
     return state, best_state
 
 
+def discard_other_run(
+    out_dir: Path, identity: Mapping[str, Any],
+    defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> bool:
+    """Delete ``out_dir``'s run files if its checkpoint or result belongs to a different run
+    (:func:`check_same_run`), logging what differed; True when it did.  A run of these settings
+    (to resume or already finished) is left alone."""
+    for name in (CHECKPOINT_NAME, RESULT_NAME):
+        path = out_dir / name
+        if not path.exists():
+            continue
+        stored = load_checkpoint(path) if name == CHECKPOINT_NAME else \
+            json.loads(path.read_text())
+        try:
+            check_same_run(identity, stored, path, defaults)
+        except CheckpointError as error:
+            log.warning("starting over: %s", str(error).split(". Use another")[0])
+            for stale in (CHECKPOINT_NAME, BEST_NAME, LOG_NAME, RESULT_NAME):
+                (out_dir / stale).unlink(missing_ok=True)
+            return True
+    return False
+
+
 def stored_result(
     out_dir: Path, identity: Mapping[str, Any],
     defaults: Mapping[str, Mapping[str, Any]] | None = None,

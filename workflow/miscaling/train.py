@@ -97,6 +97,7 @@ from miscaling.checkpoint import (
     RESULT_NAME,
     TrainingState,
     TrainResult,
+    discard_other_run,
     remove_stale_temporaries,
     resume,
     save_best,
@@ -344,8 +345,14 @@ def train(
     out_dir: str | os.PathLike,
     *,
     builder: Callable[..., nn.Module] | None = None,
+    replace_other_run: bool = False,
 ) -> TrainResult:
     """Train one model (one restart) into ``out_dir``, resuming from its checkpoint if any.
+
+    Files in ``out_dir`` of a *different* run (other settings or data: a changed configuration)
+    are an error, unless ``replace_other_run``: they are then deleted and training starts over
+    (what a workflow wants when it reruns a job because its settings changed; a run of the
+    same settings is resumed either way).
 
     ``model`` is a zero-argument factory returning an ``nn.Module``, or a model config (a
     :class:`miscaling.models.ModelConfig` or its dict), built as ``builder(**config)`` (default
@@ -373,6 +380,8 @@ def train(
             "model_config": model_description(network),
             "data": {"train": data_fingerprint(train_data), "valid": data_fingerprint(valid_data)},
         }
+        if replace_other_run:
+            discard_other_run(out_dir, identity, defaults=IDENTITY_DEFAULTS)
         finished = stored_result(out_dir, identity, defaults=IDENTITY_DEFAULTS)
         if finished is not None:
             log.info("%s already holds a finished run; returning its result", out_dir)

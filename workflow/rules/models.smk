@@ -133,9 +133,12 @@ rule train_model:
     params:
         flags=train_flags,
         out_dir=lambda wc: f"{model_dir(wc)}/seed{wc.seed}",
+    # --replace-other-run: a job rerun because its settings changed finds the old run's
+    # checkpoint in its folder; it starts over instead of refusing (a killed run of the same
+    # settings still resumes)
     shell:
         "{MISCALING} train {params.flags} --train {input.train} --valid {input.valid}"
-        " --threads {threads} --out-dir {params.out_dir} > {log} 2>&1"
+        " --threads {threads} --out-dir {params.out_dir} --replace-other-run > {log} 2>&1"
 
 
 rule select_model:

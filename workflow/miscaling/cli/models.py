@@ -48,6 +48,10 @@ def register(commands) -> None:
     train.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     train.add_argument("--out-dir", required=True,
                        help="run folder: checkpoint.pt, best.pt, log.csv, result.json (last)")
+    train.add_argument("--replace-other-run", action="store_true",
+                       help="delete the files of a different run (other settings or data) "
+                            "found in --out-dir and start over, instead of refusing; the "
+                            "workflow passes it, so that a changed configuration retrains")
     train.set_defaults(func=run_train)
 
     select = commands.add_parser("select", help="pick the restart with the lowest val loss")
@@ -153,7 +157,8 @@ def run_train(args: argparse.Namespace) -> None:
     model_config = ModelConfig.for_data(
         args.arch, args.width, args.depth, train_data, valid_data, vocab_size=vocab_size,
         max_len=max_len, **options)
-    result = train(model_config, train_data, valid_data, config, args.out_dir)
+    result = train(model_config, train_data, valid_data, config, args.out_dir,
+                   replace_other_run=args.replace_other_run)
     log.info("best val loss %.5f nats at epoch %d of %d", result.best_val_loss,
              result.best_epoch, result.epochs_run)
 
