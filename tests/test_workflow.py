@@ -188,17 +188,19 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
         "mi_data": 1,
         "fit_data": 1,
         "fig5": 1,
+        "report": 1,
         "all": 1,
     }
 
     # adding a width trains only the new model; the four model figures (1, 3a, 7, 9) and the
-    # summary tables hold every model, so they are redone; no other model is trained again
+    # summary tables hold every model, so they are redone (and the report that shows them); no
+    # other model is trained again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
                          binary_models__architectures__rnn__widths=[2, 4])
     dry = snakemake("-n", "--configfile", str(wider), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
-        "model_figure": 4, "model_summary": 1, "all": 1,
+        "model_figure": 4, "model_summary": 1, "report": 1, "all": 1,
     }
 
     # a changed estimator setting reruns every I(tau) table, but generates no data again

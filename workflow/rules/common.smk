@@ -157,4 +157,5 @@ def all_targets():
             for figure in text_figures()
             for ext in ("pdf", "png", "csv")
         ]
+    targets += report_targets()  # report.smk: the claims table and the HTML report, last
     return targets

@@ -465,4 +465,7 @@ def step_resources(rule):
     if rule == "size_matched_control":
         # tables of a few hundred rows and one figure, like fig6
         return _fixed(PYTHON_MB + 500, 10)
+    if rule == "report":
+        # reads the claims tables and embeds the figure PNGs (a few MB) in one HTML page
+        return _fixed(PYTHON_MB + 500, 5)
     raise ValueError(f"no resources defined for rule {rule!r} (add it to step_resources)")

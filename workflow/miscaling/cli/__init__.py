@@ -25,13 +25,24 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from miscaling.cli import analysis, controls, data, figures, models, summary, text, theory
+from miscaling.cli import (
+    analysis,
+    controls,
+    data,
+    figures,
+    models,
+    report,
+    summary,
+    text,
+    theory,
+)
 from miscaling.cli.common import EXIT_BAD_INPUT, InputError
 
 __all__ = ["EXIT_BAD_INPUT", "InputError", "build_parser", "main"]
 
-#: In the order ``--help`` lists them: data, measurement, models, theory, figures, controls.
-FAMILIES = (data, analysis, models, text, summary, theory, figures, controls)
+#: In the order ``--help`` lists them: data, measurement, models, theory, figures, controls,
+#: and the report that gathers them.
+FAMILIES = (data, analysis, models, text, summary, theory, figures, controls, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,386 @@
+"""The claims table (miscaling.claims) and the HTML report (miscaling.report, `miscaling report`),
+built from small synthetic tables and figures rather than a pipeline run."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+from miscaling.claims import (
+    CLAIM_COLUMNS,
+    SOURCES,
+    STATUSES,
+    build_claims,
+    claim_status,
+    summary_counts,
+    summary_line,
+)
+from miscaling.report import FIGURE_NAMES, build_report, load_captions
+
+REPORT_DIR = Path(__file__).resolve().parents[1] / "workflow" / "report"
+AICC_CRITERION = ("dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= 10 for every "
+                  "model, on every lag and on log-spaced lags")
+
+
+# --------------------------------------------------------------------------- synthetic inputs
+
+
+def trends_table() -> pd.DataFrame:
+    """binary_trends.csv as model_summary writes it: held and clear, held but not clear,
+    not measured (empty holds), xi undetermined, and one that does not hold."""
+    rows = [
+        ("xi_rnn_w8_below_lstm_w8", "xi(RNN) < xi(LSTM)", "rnn: 70 [65, 80]; lstm: 100 [90, 110]",
+         True, True, "clear: disjoint 95% intervals"),
+        ("transformer_samples_algebraic", "every Transformer is algebraic by AICc",
+         "transformer w8: algebraic (dAICc +3)", True, False, AICC_CRITERION),
+        ("xi_lstm_grows_with_width", "xi of the LSTM grows with width",
+         "not measured: two depth-1 lstm widths not in the model grid", None, None, ""),
+        ("xi_rnn_grows_with_width", "xi of the RNN grows with width", "w2: nan; w4: nan",
+         False, False, "xi undetermined"),
+        ("rnn_samples_exponential", "every RNN is exponential by AICc",
+         "w2d1: algebraic (dAICc +40); w4d1: undetermined (dAICc +nan)", False, False,
+         AICC_CRITERION),
+        ("lstm_samples_exponential", "every LSTM is exponential by AICc",
+         "w2d1: exponential (dAICc -30); w4d1: undetermined (dAICc +nan)", False, False,
+         AICC_CRITERION),
+    ]
+    table = pd.DataFrame(rows, columns=["check", "expected", "measured", "holds", "clear",
+                                        "criterion"])
+    table["comparison_width"] = 8  # a settings column, as the real table has
+    return table
+
+
+def write(table: pd.DataFrame, path: Path) -> Path:
+    table.to_csv(path, index=False)
+    return path
+
+
+def gamma_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "gamma": [0.2, 0.6, 1.0], "gamma_hat": [0.21, 0.62, 1.3],
+        "ci_low": [0.19, 0.45, 1.2], "ci_high": [0.23, 0.75, 1.4],
+        "tolerance": 0.1, "within_tolerance": [True, True, False],
+    })
+
+
+def theory_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "topic": "repetitive", "check": ["eq52_vs_estimator"] * 2 + ["lag1_exact"] * 2,
+        "case": ["p=0.1", "p=0.3", "p=0.1", "p=0.3"], "predicted": 0.1, "measured": 0.1,
+        "abs_error": [0.01, 0.02, 0.01, 0.5], "tolerance": 0.05,
+        "passed": [True, True, True, False], "note": "mean over lags",
+    })
+
+
+def control_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "corpus": "wikitext2", "target": ["valid", "test", "test"],
+        "quantity": ["gamma", "gamma", "excess"], "value": [0.1, 0.2, np.nan],
+        "ci_low": 0.05, "ci_high": 0.3, "n_chunks": 4, "chunk_min": 0.25, "chunk_max": 0.35,
+        "verdict": ["differs", "within", "undetermined"],
+    })
+
+
+def all_tables(folder: Path) -> dict[str, Path]:
+    return {
+        "binary_trends": write(trends_table(), folder / "binary_trends.csv"),
+        "fig5_gamma": write(gamma_table(), folder / "fig5_gamma.csv"),
+        "theory_repetitive": write(theory_table(), folder / "checks.csv"),
+        "size_matched_control": write(control_table(), folder / "summary.csv"),
+        "text_trends": folder / "text_trends.csv",  # not made: must read as not measured
+    }
+
+
+def make_pngs(folder: Path, names) -> dict[str, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = {}
+    for index, name in enumerate(names):
+        fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50)
+        ax.plot([0, 1, 2], [0, index, 1])
+        paths[name] = folder / f"{name}.png"
+        fig.savefig(paths[name])
+        plt.close(fig)
+    return paths
+
+
+def by_check(claims: pd.DataFrame) -> dict[str, pd.Series]:
+    return {row["source"].split(": ", 1)[-1]: row for _, row in claims.iterrows()}
+
+
+# --------------------------------------------------------------------------- claims
+
+
+@pytest.mark.parametrize("holds, clear, undetermined, expected", [
+    (True, True, False, "holds"),
+    (True, False, False, "inconclusive"),
+    ("True", "False", False, "inconclusive"),
+    (False, False, False, "does not hold"),
+    (False, True, False, "does not hold"),
+    (True, True, True, "inconclusive"),
+    (None, None, False, "not measured"),
+    (float("nan"), True, False, "not measured"),
+    ("", "", True, "not measured"),
+])
+def test_claim_status_rules(holds, clear, undetermined, expected):
+    assert claim_status(holds, clear, undetermined) == expected
+
+
+def test_claim_status_rejects_a_cell_that_is_not_a_boolean():
+    with pytest.raises(ValueError, match="expected True, False or empty.*'maybe'"):
+        claim_status("maybe", True)
+
+
+def test_trend_rows_get_their_status_and_what_would_settle_them(tmp_path):
+    claims = build_claims({"binary_trends": write(trends_table(), tmp_path / "t.csv")}, "smoke")
+    assert list(claims.columns) == CLAIM_COLUMNS
+    rows = by_check(claims)
+    assert rows["xi_rnn_w8_below_lstm_w8"]["status"] == "holds"
+    assert rows["xi_rnn_w8_below_lstm_w8"]["what_would_settle_it"] == ""
+    unclear = rows["transformer_samples_algebraic"]
+    assert unclear["status"] == "inconclusive"
+    assert "|dAICc| >= 10" in unclear["what_would_settle_it"]
+    assert unclear["section"] == "5.1" and "Fig. 3(a)" in unclear["figure"]
+    assert rows["xi_lstm_grows_with_width"]["status"] == "not measured"
+    assert "two depth-1 lstm widths" in rows["xi_lstm_grows_with_width"]["what_would_settle_it"]
+    assert rows["xi_rnn_grows_with_width"]["status"] == "inconclusive"
+    # a contrary verdict fails the claim; undetermined verdicts alone leave it open
+    assert rows["rnn_samples_exponential"]["status"] == "does not hold"
+    assert rows["lstm_samples_exponential"]["status"] == "inconclusive"
+    assert "shuffle floor" in rows["lstm_samples_exponential"]["what_would_settle_it"]
+    assert (claims["scale"] == "smoke").all()
+    # every row that is not "holds" says what would settle it
+    open_rows = claims[claims["status"] != "holds"]
+    assert open_rows["what_would_settle_it"].str.len().gt(20).all()
+
+
+def test_a_missing_table_is_not_measured_never_held(tmp_path):
+    claims = build_claims({"binary_trends": tmp_path / "absent.csv"}, "quick")
+    assert len(claims) == len(SOURCES)  # one row per source, each not measured
+    assert set(claims["status"]) == {"not measured"}
+    assert claims["source"].str.contains("not made in this run").all()
+    assert claims["what_would_settle_it"].str.len().gt(0).all()
+    assert summary_counts(claims)["holds"] == 0
+
+
+def test_every_source_becomes_claims(tmp_path):
+    claims = build_claims(all_tables(tmp_path), "quick")
+    rows = by_check(claims)
+    assert rows["gamma=0.2"]["status"] == "holds"
+    assert rows["gamma=0.6"]["status"] == "inconclusive"  # CI [0.45, 0.75] leaves 0.6 ± 0.1
+    assert rows["gamma=1"]["status"] == "does not hold"
+    assert "1.3 [1.2, 1.4]" in rows["gamma=1"]["measurement"]
+    assert rows["eq52_vs_estimator"]["status"] == "holds"
+    assert rows["lag1_exact"]["status"] == "does not hold"
+    assert "failed: p=0.3" in rows["lag1_exact"]["measurement"]
+    assert rows["wikitext2/valid/gamma"]["status"] == "holds"
+    assert rows["wikitext2/test/gamma"]["status"] == "does not hold"
+    assert rows["wikitext2/test/excess"]["status"] == "inconclusive"
+    text = claims[claims["source"].str.contains("text_trends.csv")]
+    assert list(text["status"]) == ["not measured"]
+    # theory sources not given at all are not measured too
+    assert (claims[claims["source"].str.contains("theory_ising")]["status"]
+            == "not measured").all()
+    assert summary_line(claims).startswith(f"{len(claims)} claims at scale quick: ")
+
+
+def test_claims_reject_unknown_sources_and_verdicts(tmp_path):
+    with pytest.raises(ValueError, match="unknown claims sources \\['fig99'\\]"):
+        build_claims({"fig99": tmp_path / "x.csv"}, "quick")
+    with pytest.raises(ValueError, match="scale must name"):
+        build_claims({}, " ")
+    bad = control_table().assign(verdict="maybe")
+    with pytest.raises(ValueError, match="verdict must be one of.*'maybe'"):
+        build_claims({"size_matched_control": write(bad, tmp_path / "c.csv")}, "quick")
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+class _Page(HTMLParser):
+    """The page's <img> figures, claims-table rows and the text of the 'not made' notes."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures, self.claim_rows, self.missing, self._where = [], 0, "", []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.figures.append(attrs.get("data-figure"))
+            assert attrs["src"].startswith("data:image/png;base64,")
+        if tag == "table":
+            self._where.append(attrs.get("id"))
+        if tag == "tbody" and self._where and self._where[-1] == "claims":
+            self._where.append("claims-body")
+        if tag == "tr" and self._where and self._where[-1] == "claims-body":
+            self.claim_rows += 1
+        if tag == "p" and attrs.get("class") == "missing":
+            self._where.append("missing")
+
+    def handle_endtag(self, tag):
+        if tag in ("table", "tbody", "p") and self._where and (
+                tag != "p" or self._where[-1] == "missing"):
+            self._where.pop()
+
+    def handle_data(self, data):
+        if self._where and self._where[-1] == "missing":
+            self.missing += data
+
+
+def test_report_holds_every_figure_given_and_one_row_per_claim(tmp_path):
+    claims = build_claims(all_tables(tmp_path), "smoke")
+    given = ["fig5", "fig1", "theory_ising"]
+    figures = make_pngs(tmp_path, given)
+    config = {"binary_models": {"n_samples": 123}, "binary": {"fit": {"min_mi": 0.001}}}
+    captions = load_captions(REPORT_DIR, config)
+    page = build_report(claims, figures, captions, formula_differences="**Eq. 47** is off.",
+                        uniformity=pd.DataFrame({"corpus": ["w"], "split": ["valid"],
+                                                 "gamma": [0.3], "other": [1]}),
+                        appendix_f="== model ==\nhello <world>")
+    parsed = _Page()
+    parsed.feed(page)
+    assert sorted(parsed.figures) == sorted(given)
+    assert parsed.claim_rows == len(claims)
+    for name in set(FIGURE_NAMES) - set(given):
+        assert f"({name})" in parsed.missing
+    # the sections come in the paper's order
+    order = [page.index(f'id="section-{key}"') for key in
+             ("data", "estimator", "theory", "binary", "language", "formulas", "claims")]
+    assert order == sorted(order)
+    assert order[1] < page.index('id="fig5"') < order[2]
+    # Figure 1's caption is a Snakemake template: rendered with this figure and config
+    assert "Figure 1: the estimated I(τ)" in page and "123 unconditionally" in page
+    assert "<strong>Eq. 47</strong>" in page
+    assert "hello &lt;world&gt;" in page  # the samples are text, not markup
+    assert summary_line(claims) in page
+
+
+def test_report_rejects_unknown_or_absent_figures(tmp_path):
+    claims = build_claims({}, "quick")
+    with pytest.raises(ValueError, match="unknown figures \\['fig99'\\]"):
+        build_report(claims, {"fig99": tmp_path / "fig99.png"}, {})
+    with pytest.raises(FileNotFoundError, match="fig5.png"):
+        build_report(claims, {"fig5": tmp_path / "fig5.png"}, {})
+
+
+def test_report_cli_writes_claims_and_page(tmp_path):
+    tables = all_tables(tmp_path)
+    figures = make_pngs(tmp_path, ["fig4", "fig6"])
+    out, claims_out = tmp_path / "out" / "report.html", tmp_path / "out" / "claims.csv"
+    code = run_cli(
+        "report", *[arg for key, path in tables.items()
+                    for arg in ("--claims-table", f"{key}={path}")],
+        "--figures", *figures.values(), "--scale", "smoke", "--captions", REPORT_DIR,
+        "--formula-differences", REPORT_DIR / "formula_differences.md",
+        "--config-json", json.dumps({"seed": 0}), "--claims-out", claims_out, "--out", out)
+    assert code == 0
+    claims = pd.read_csv(claims_out, keep_default_na=False)
+    assert list(claims.columns) == CLAIM_COLUMNS and set(claims["status"]) <= set(STATUSES)
+    page = out.read_text()
+    assert page.count("<img ") == 2 and "Eq. 57" in page
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--claims-table", "fig99=x.csv"], "source 'fig99' is not one of"),
+    (["--claims-table", "fig5_gamma"], "must be SOURCE=PATH"),
+    (["--figures", "fig5.pdf"], "--figures 'fig5.pdf' must end in .png"),
+    (["--figures", "fig99.png"], "'fig99' is not a figure of the report"),
+    (["--config-json", "[1]"], "--config-json must be a JSON object"),
+])
+def test_report_cli_rejects_bad_input(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = run_cli("report", "--scale", "quick", "--captions", REPORT_DIR, *args,
+                   "--claims-out", "c.csv", "--out", "r.html")
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "c.csv").exists()
+
+
+# --------------------------------------------------------------------------- in a browser
+
+#: Appended to a copy of the page: after loading, write what the browser sees into the DOM.
+_PROBE = """<script>
+window.addEventListener("load", () => {
+  const images = Array.from(document.images).map(img => ({
+    figure: img.dataset.figure, complete: img.complete, width: img.naturalWidth}));
+  const rows = document.querySelectorAll("#claims tbody tr").length;
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = "PROBE" + JSON.stringify({images, rows}) + "END";
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def _chromium() -> str:
+    """The Chromium binary; installed from Debian when missing and this process may (root)."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("chromium is not on PATH and cannot be installed here (needs root and "
+                    "apt-get)")
+    install = ["apt-get", "install", "-y", "chromium"]
+    done = subprocess.run(install, capture_output=True, text=True)
+    if done.returncode != 0:  # a stale package list: update it once and try again
+        subprocess.run(["apt-get", "update"], capture_output=True, text=True)
+        done = subprocess.run(install, capture_output=True, text=True)
+    if done.returncode != 0 or not shutil.which("chromium"):
+        pytest.skip(f"apt-get install chromium failed: {done.stderr.strip()[-300:]}")
+    return shutil.which("chromium")
+
+
+def _headless(chromium: str, *args) -> subprocess.CompletedProcess:
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-dev-shm-usage", "--hide-scrollbars", *args]
+    try:
+        # generous: a cold start on a loaded machine is slow, and slowness is not a failure
+        return subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.skip("headless Chromium did not finish within 300 s on this machine")
+
+
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(tmp_path):
+    chromium = _chromium()
+    claims = build_claims(all_tables(tmp_path), "smoke")
+    given = ["fig6", "fig5", "fig4", "fig1"]
+    page = build_report(claims, make_pngs(tmp_path, given), load_captions(REPORT_DIR, {}),
+                        formula_differences=(REPORT_DIR / "formula_differences.md").read_text())
+    report = tmp_path / "report.html"
+    report.write_text(page)
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", _PROBE + "</body>"))
+
+    dumped = _headless(chromium, "--virtual-time-budget=10000", "--dump-dom", probed.as_uri())
+    found = re.search(r'<pre id="probe">PROBE(.*?)END</pre>', dumped.stdout, re.S)
+    assert found, f"no probe in Chromium's DOM (exit {dumped.returncode}): " \
+                  f"{dumped.stderr.strip()[-500:]}"
+    seen = json.loads(html.unescape(found.group(1)))
+    assert sorted(image["figure"] for image in seen["images"]) == sorted(given)
+    assert all(image["complete"] and image["width"] > 0 for image in seen["images"]), seen
+    assert seen["rows"] == len(claims)
+
+    screenshot = tmp_path / "report.png"
+    _headless(chromium, f"--screenshot={screenshot}", "--window-size=1280,2400",
+              report.as_uri())
+    assert screenshot.is_file() and screenshot.stat().st_size > 0
+    artifacts = os.environ.get("MISCALING_TEST_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(artifacts) / "report_screenshot.png")
+        shutil.copy(report, Path(artifacts) / "report.html")
