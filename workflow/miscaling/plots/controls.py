@@ -15,7 +15,7 @@ import pandas as pd
 
 from miscaling.controls import QUANTITIES, parse_chunk_name
 from miscaling.io import require_columns
-from miscaling.plots.common import setup_style
+from miscaling.plots.common import draw_curve, setup_style
 from miscaling.plots.fig6 import CORPUS_TITLES, SPLITS
 
 CURVE_COLUMNS = ["corpus", "target", "source", "chunk", "lag", "mi", "ci_low", "ci_high",
@@ -58,24 +58,14 @@ def _curve_panel(ax, curves: pd.DataFrame, corpus: str, target: str, color) -> N
     mine = curves[curves["corpus"] == corpus]
     train = mine[(mine["source"] == "split") & (mine["target"] == "train")]
     if len(train) and target != "train":
-        shown = train[train["mi"] > 0]
-        ax.plot(shown["lag"], shown["mi"], "--", lw=1, color="black", label="train (all)")
-        base = train[train["baseline"] > 0]
-        ax.plot(base["lag"], base["baseline"], ":", lw=1, color="black")
+        draw_curve(ax, train, "black", "train (all)", lw=1, linestyle="--")
     chunks = mine[(mine["source"] == "chunk") & (mine["target"] == target)]
     for index, (_, chunk) in enumerate(chunks.groupby("chunk", sort=True)):
-        shown = chunk[chunk["mi"] > 0]
-        ax.plot(shown["lag"], shown["mi"], "-", lw=0.8, color="0.55", alpha=0.8,
-                label="train chunks" if index == 0 else None)
-        base = chunk[chunk["baseline"] > 0]
-        ax.plot(base["lag"], base["baseline"], ":", lw=0.8, color="0.55", alpha=0.8)
+        draw_curve(ax, chunk, "0.55", "train chunks" if index == 0 else None, lw=0.8)
     split = mine[(mine["source"] == "split") & (mine["target"] == target)]
-    shown = split[split["mi"] > 0]
-    ax.plot(shown["lag"], shown["mi"], "-", lw=1.4, color=color, label=target)
+    draw_curve(ax, split, color, target, lw=1.4)
     ax.fill_between(split["lag"], split["ci_low"].clip(lower=1e-12),
                     split["ci_high"].clip(lower=1e-12), color=color, alpha=0.25, lw=0)
-    base = split[split["baseline"] > 0]
-    ax.plot(base["lag"], base["baseline"], ":", lw=1, color=color)
     ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)", ylabel=r"$I(\tau)$ (nats)",
            title=f"{CORPUS_TITLES.get(corpus, corpus)}: {target}-sized")
     ax.legend(frameon=False, fontsize=7, title="dotted: shuffled", title_fontsize=7)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.plots.common import setup_style
+from miscaling.plots.common import draw_curve, setup_style
 
 SPLITS = ("train", "valid", "test")
 CURVE_COLUMNS = ["corpus", "split", "lag", "mi", "ci_low", "ci_high", "baseline"]
@@ -63,12 +63,9 @@ def make_figure(curves: pd.DataFrame):
     for ax, corpus in zip(axes.flat, corpora):
         for split, group in curves[curves["corpus"] == corpus].groupby("split", sort=False):
             color = colors.get(split, "0.3")
-            shown = group[group["mi"] > 0]
-            ax.plot(shown["lag"], shown["mi"], "-", lw=1.2, color=color, label=split)
+            draw_curve(ax, group, color, split, lw=1.2)
             ax.fill_between(group["lag"], group["ci_low"].clip(lower=1e-12),
                             group["ci_high"].clip(lower=1e-12), color=color, alpha=0.25, lw=0)
-            base = group[group["baseline"] > 0]
-            ax.plot(base["lag"], base["baseline"], ":", lw=1, color=color)
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title=CORPUS_TITLES.get(corpus, corpus))
         ax.legend(frameon=False, fontsize=8, title="dotted: shuffled", title_fontsize=7)
