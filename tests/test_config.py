@@ -115,3 +115,17 @@ def test_floor_aware_fits_need_a_shuffle_floor_before_any_job(tmp_path):
     assert ("config key corpora.fit.floor_sds: the fits then need the shuffle floor's standard "
             "deviation, which takes estimator.shuffles >= 2 (got 1)") in output, output
     assert "binary.fit.floor_sds" not in output  # unset there: the fixed threshold only
+
+
+def test_within_floor_beside_a_within_baseline_fails_before_any_job(tmp_path):
+    # the within floor is the second floor beside the global one: with shuffle_scope within
+    # the baseline is that floor already
+    config = write_config(tmp_path / "within.yaml", "presets/smoke.yaml",
+                          estimator__shuffle_scope="within")
+    result = snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert ("config keys estimator.within_shuffles (2) and estimator.shuffle_scope (within): "
+            "the within floor is the second floor beside the global one") in output, output
+    assert "set estimator.shuffle_scope: global or estimator.within_shuffles: 0" in output
+    assert not (tmp_path / "results").exists()

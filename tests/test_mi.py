@@ -236,9 +236,11 @@ def test_output_format():
     settings = list(EstimatorConfig.column_names().values())
     assert list(df.columns) == COLUMNS + settings[1:]  # estimator ends COLUMNS, starts settings
     assert df.lag.tolist() == [1, 3, 5]
-    assert df[["ci_low", "ci_high", "baseline", "baseline_sd"]].isna().all().all()
+    assert df[["ci_low", "ci_high", "baseline", "baseline_sd", "baseline_within",
+               "baseline_within_sd"]].isna().all().all()
     assert (df.estimator == "grassberger").all()
     assert df.attrs["alphabet_size"] == 3 and df.attrs["backend"] == "numpy"
+    assert df.attrs["within_shuffles"] == 0 and df.attrs["within_floor"] is None
 
 
 # --------------------------------------------------------------------------- backends
@@ -340,6 +342,91 @@ def test_shuffle_scopes_separate_composition_from_dependence():
     assert glob.attrs["shuffle_scope"] == "global"
     with pytest.raises(ValueError, match="unknown shuffle_scope 'rows'"):
         mutual_information(x, [1], shuffles=1, shuffle_scope="rows")
+
+
+def composition_mixture(rng, p_ones, n_seq=200, length=400):
+    """i.i.d. binary sequences, sequence i with P(1) = p_ones[i % len(p_ones)] (sorted)."""
+    p_one = np.sort(np.resize(p_ones, n_seq))[:, None]
+    return (rng.random((n_seq, length)) < p_one).astype(np.uint8)
+
+
+def test_within_floor_leaves_every_other_number_unchanged():
+    """The within shuffles draw from a third stream: the global baseline and the interval of
+    a seed are the numbers they were before the within floor existed."""
+    data = regression_data("padded")
+    kw = dict(shuffles=2, bootstrap=10, seed=4, return_replicates=True)
+    before, reps_before = mutual_information(data, [1, 3, 17], **kw)
+    after, reps_after = mutual_information(data, [1, 3, 17], within_shuffles=2, **kw)
+    same = ["mi", "ci_low", "ci_high", "baseline", "baseline_sd", "n_pairs"]
+    pd.testing.assert_frame_equal(after[same], before[same], check_exact=True)
+    pd.testing.assert_frame_equal(reps_after, reps_before, check_exact=True)
+    assert before[["baseline_within", "baseline_within_sd"]].isna().all().all()
+    assert np.isfinite(after[["baseline_within", "baseline_within_sd"]]).all().all()
+    assert after.attrs["within_floor"] == "measured" and after.attrs["within_shuffles"] == 2
+
+
+def test_within_floor_separates_composition_from_the_global_floor():
+    """Half the sequences with P(1)=0.8, half 0.2, i.i.d. inside: all of Î(τ) is composition,
+    so the within floor reaches the curve at every lag while the global floor stays at ~0.
+    With one common composition the two floors agree."""
+    rng = np.random.default_rng(5)
+    lags = [1, 10, 100, 200]
+    kw = dict(shuffles=2, within_shuffles=2, seed=0)
+    mixed = mutual_information(composition_mixture(rng, [0.8, 0.2]), lags, **kw)
+    assert (mixed.mi > 0.05).all()  # exact: ln 2 − h(0.68) = 0.066
+    assert np.allclose(mixed.baseline_within, mixed.mi, atol=5e-3)
+    assert np.all(np.abs(mixed.baseline) < 1e-3)
+    assert (mixed.baseline_within > mixed.baseline + 0.05).all()
+    common = mutual_information(composition_mixture(rng, [0.3]), lags, **kw)
+    assert np.all(np.abs(common.baseline) < 1e-3)
+    assert np.all(np.abs(common.baseline_within) < 1e-3)
+    assert np.allclose(common.baseline_within, common.baseline, atol=5e-4)
+
+
+def test_within_floor_is_the_mean_and_sd_of_within_shuffled_curves():
+    data = [seq.astype(np.uint8) for seq in ragged(np.random.default_rng(2), 7, 50, 300, 4)]
+    flat, lengths = np.concatenate(data), np.array([len(seq) for seq in data])
+    lags = [1, 4, 20]
+    df = mutual_information(data, lags, shuffles=3, within_shuffles=3, seed=9)
+    rng = np.random.default_rng(np.random.SeedSequence(9).spawn(3)[2])  # the third stream
+    curves = [mutual_information(np.split(resample.shuffle_within(flat, lengths, rng),
+                                          np.cumsum(lengths)[:-1]), lags).mi
+              for _ in range(3)]
+    np.testing.assert_allclose(df.baseline_within, np.mean(curves, axis=0), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(df.baseline_within_sd, np.std(curves, axis=0, ddof=1), rtol=0,
+                               atol=1e-14)
+
+
+def test_within_floor_of_one_sequence_is_the_global_floor():
+    x = markov_chain(np.random.default_rng(4), 1, 3000, 0.2)  # one row: one sequence
+    for data in (x, x[0]):
+        df = mutual_information(data, [1, 5], shuffles=3, within_shuffles=2, seed=1)
+        np.testing.assert_array_equal(df.baseline_within, df.baseline)
+        np.testing.assert_array_equal(df.baseline_within_sd, df.baseline_sd)
+        assert df.attrs["within_floor"] == "same as global (one sequence)"
+    # without a global baseline to copy, the within shuffles are counted
+    alone = mutual_information(x, [1, 5], within_shuffles=2, seed=1)
+    assert alone.attrs["within_floor"] == "measured" and alone.baseline.isna().all()
+    assert np.all(np.abs(alone.baseline_within) < 2e-3)
+
+
+def _torch_devices():
+    try:
+        import torch
+    except ImportError:
+        return []
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", _torch_devices())
+def test_within_floor_torch_equals_numpy(device):
+    data = composition_mixture(np.random.default_rng(6), [0.7, 0.4], n_seq=20, length=300)
+    kw = dict(shuffles=2, within_shuffles=2, seed=3)
+    a = mutual_information(data, [1, 7, 50], **kw)
+    b = mutual_information(data, [1, 7, 50], backend="torch", device=device, **kw)
+    assert b.attrs["device"].startswith(device)
+    for column in ("mi", "baseline", "baseline_within", "baseline_within_sd"):
+        np.testing.assert_allclose(b[column], a[column], rtol=0, atol=1e-9)
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -468,6 +555,10 @@ def test_single_unit_gives_nan_interval():
     (np.arange(10), {"estimator": "kraskov"}, "unknown estimator 'kraskov'.*miller_madow"),
     (np.arange(10), {"backend": "jax"}, "unknown backend 'jax'.*numpy, torch, auto"),
     (np.arange(10), {"shuffles": -1}, "shuffles must be an integer >= 0"),
+    (np.arange(10), {"within_shuffles": -1}, "within_shuffles must be an integer >= 0"),
+    (np.arange(10), {"within_shuffles": 1.0}, "within_shuffles must be an integer >= 0"),
+    (np.arange(10), {"shuffles": 2, "shuffle_scope": "within", "within_shuffles": 2},
+     "second floor beside the global one.*shuffle_scope='global' or within_shuffles=0"),
     (np.arange(10), {"bootstrap": -5}, "bootstrap must be an integer >= 0"),
     (np.arange(10), {"confidence": 1.0}, r"confidence must be in \(0, 1\)"),
     (np.arange(10), {"confidence": 0}, r"confidence must be in \(0, 1\)"),
@@ -731,8 +822,13 @@ def test_estimator_config_validates_and_round_trips():
     assert config.replace(seed=None).seed is None
     with pytest.raises(AttributeError):
         config.seed = 3  # frozen
-    normalised = EstimatorConfig(shuffles=np.int64(2), confidence=np.float32(0.5), seed=np.uint8(3))
+    normalised = EstimatorConfig(shuffles=np.int64(2), confidence=np.float32(0.5), seed=np.uint8(3),
+                                 within_shuffles=np.int32(2))
     assert type(normalised.shuffles) is int and type(normalised.seed) is int
+    assert type(normalised.within_shuffles) is int
+    within = EstimatorConfig(within_shuffles=3)
+    assert EstimatorConfig.from_dict(within.to_dict()) == within
+    assert EstimatorConfig(shuffle_scope="within", within_shuffles=0).within_shuffles == 0
     assert type(normalised.confidence) is float
     # every problem at once, each named with the value
     with pytest.raises(ValueError) as err:

@@ -10,15 +10,22 @@ import pytest
 from matplotlib.colors import to_hex, to_rgb
 from miscaling.cli import main
 from miscaling.fit import fit_decay
+from miscaling.mi.sizes import describe_amount, sample_size
 from miscaling.model_summary import (
     LogLagRefit,
     TrendSettings,
+    floor_counts,
     model_table,
     reference_xi,
     trend_checks,
 )
 from miscaling.plots import models
-from miscaling.plots.common import FLOOR_MARGIN, describe_sizes, sample_shape
+from miscaling.plots.common import (
+    FLOOR_MARGIN,
+    WITHIN_FLOOR_PART,
+    describe_sizes,
+    sample_shape,
+)
 
 LAGS = np.unique(np.geomspace(1, 500, 40).round())
 #: The synthetic samples: N_SEQ sequences of LENGTH symbols per model (n_pairs says so), whose
@@ -208,6 +215,29 @@ def test_solid_curves_are_never_drawn_below_their_floor(figure, tables):
     plt.close(fig)
 
 
+def test_every_curve_with_a_within_floor_of_its_own_draws_it_dash_dotted(tables):
+    # the Transformers' sequences differ in composition (a within floor 20x the global one);
+    # the recurrent models' within floor is their global floor itself (as for one sequence)
+    def with_within(curves):
+        own = curves.arch == "transformer"
+        return curves.assign(baseline_within=curves.baseline.where(~own, 20 * curves.baseline))
+
+    fig = _figure("fig1", tables, keep=with_within)
+    for ax in fig.axes[:2]:  # RNN, LSTM: no floor of their own, so no dash-dotted line
+        assert not _lines(ax, WITHIN_FLOOR_PART)
+        assert "within-sequence" not in ax.get_legend().get_title().get_text()
+    plt.close(fig)
+    fig = _figure("fig3", tables, keep=with_within)
+    (ax,) = fig.axes
+    within = _lines(ax, WITHIN_FLOOR_PART)
+    assert len(within) == 3 and all(line.get_linestyle() == "-." for line in within)
+    floors = {to_hex(line.get_color()): line.get_ydata() for line in _lines(ax, "floor")}
+    for line in within:  # in the curve's colour, 20x its global floor
+        np.testing.assert_allclose(line.get_ydata(), 20 * floors[to_hex(line.get_color())])
+    assert "dash-dot: within-sequence floor" in ax.get_legend().get_title().get_text()
+    plt.close(fig)
+
+
 def test_fig3_draws_the_training_data(tables):
     fig = _figure("fig3", tables)
     (ax,) = fig.axes
@@ -298,6 +328,19 @@ def test_sample_shape_reads_the_pair_counts():
     assert sample_shape(curve.assign(n_pairs=[6300, 6200, 5950])) is None
     assert sample_shape(curve.head(1)) is None
     assert sample_shape(curve.drop(columns="n_pairs")) is None
+
+
+def test_sample_size_reads_ragged_sequences_too():
+    # three sequences of 10, 20 and 30 symbols: 57 pairs at lag 1, 54 at lag 2 (as 3 x 20
+    # would give), but 20 at lag 15, where the shortest has none (3 x 20 would give 15)
+    lengths = np.array([10, 20, 30])
+    curve = pd.DataFrame({"lag": [1, 2, 15], "n_pairs": [
+        int(np.sum(np.maximum(lengths - t, 0))) for t in (1, 2, 15)]})
+    assert sample_size(curve) == (3, 60) and sample_shape(curve) is None
+    assert describe_amount(curve) == "3 sequences, 60 symbols"
+    assert describe_amount(pd.DataFrame({"lag": [1, 2], "n_pairs": [99, 98]})) == "1 × 100"
+    assert sample_size(curve.assign(n_pairs=[57, 55.5, 20])) is None  # no whole count
+    assert describe_amount(curve.head(1)) is None
 
 
 def test_a_model_without_xi_is_named_in_its_panel(tables):
@@ -399,3 +442,25 @@ def test_trend_checks_name_missing_models(tables):
     checks = trend_checks(table[table.arch != "lstm"]).set_index("check")
     row = checks.loc["xi_rnn_w8_below_lstm_w8"]
     assert pd.isna(row["holds"]) and "not in the model grid" in row["measured"]
+
+
+def test_floor_counts_count_the_lags_beating_each_floor_by_two_of_its_sds():
+    curve = pd.DataFrame({"lag": [1, 2, 3, 4], "mi": [0.5, 0.2, 0.11, 0.05],
+                          "baseline": 0.01, "baseline_sd": 0.01,
+                          "baseline_within": 0.1, "baseline_within_sd": [0.0, 0.0, 0.01, 0.0]})
+    # global: every lag > 0.03; within: 0.5, 0.2 beat 0.1, 0.11 not 0.1 + 2 x 0.01, 0.05 not
+    assert floor_counts(curve) == {"lags_measured": 4, "lags_above_floor": 4,
+                                   "lags_above_within_floor": 2}
+    older = floor_counts(curve.drop(columns=["baseline_within", "baseline_within_sd"]))
+    assert older["lags_above_floor"] == 4 and np.isnan(older["lags_above_within_floor"])
+
+
+def test_the_model_table_says_how_many_lags_beat_each_floor(tables):
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves).assign(baseline_within=0.02))
+    assert (table["lags_measured"] == LAGS.size).all()
+    # the within floor (0.02) lies far above the global one (1e-4): fewer lags beat it
+    assert (table["lags_above_within_floor"] < table["lags_above_floor"]).all()
+    assert (table["lags_above_floor"] <= LAGS.size).all()
+    # and what each curve rests on, read back from its pair counts
+    assert (table["n_sequences"] == N_SEQ).all() and (table["n_symbols"] == N_SEQ * LENGTH).all()

@@ -3,6 +3,8 @@ read one back and rebuild the same config from its columns."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,6 +51,39 @@ def test_mi_table_rebuilds_its_estimator_config(chain, tmp_path, suffix):
     default = tmp_path / f"default{suffix}"
     assert run_cli("mi", chain, "--lags", "1,3", "--out", default) == 0
     assert EstimatorConfig.from_table(read_table(default)) == EstimatorConfig()
+
+
+def test_mi_table_records_its_within_floor(chain, tmp_path):
+    out = tmp_path / "mi.csv"
+    assert run_cli("mi", chain, "--lags", "1:3", "--shuffles", "2", "--within-shuffles", "3",
+                   "--seed", "2", "--out", out) == 0
+    table = read_table(out)
+    want = EstimatorConfig(shuffles=2, within_shuffles=3, seed=2)
+    assert EstimatorConfig.from_table(table, str(out)) == want
+    direct = mutual_information(np.load(chain), "1:3", config=want)
+    for column in ("baseline", "baseline_within", "baseline_within_sd"):
+        np.testing.assert_allclose(table[column], direct[column], rtol=0, atol=1e-15)
+    assert np.isfinite(table["baseline_within_sd"]).all()
+
+
+def test_tables_from_before_a_setting_existed_read_back(chain, tmp_path):
+    """A table written before `within_shuffles` existed lacks its column: it was made without
+    within shuffles.  Only the fields in ADDED_LATER may be missing."""
+    out = tmp_path / "old.csv"
+    assert run_cli("mi", chain, "--lags", "1,2", "--shuffles", "2", "--seed", "4",
+                   "--out", out) == 0
+    old = read_table(out).drop(columns=["within_shuffles", "baseline_within",
+                                        "baseline_within_sd"])
+    assert EstimatorConfig.from_table(old) == EstimatorConfig(shuffles=2, seed=4)
+    with pytest.raises(ValueError, match=r"missing column\(s\) shuffle_scope"):
+        EstimatorConfig.from_table(old.drop(columns="shuffle_scope"))
+
+    @dataclasses.dataclass(frozen=True)
+    class Misnamed(EstimatorConfig):
+        ADDED_LATER = {"within_shuffle": 0}  # a typo would never fill the field it meant
+
+    with pytest.raises(TypeError, match="Misnamed.ADDED_LATER names no field: within_shuffle"):
+        Misnamed.from_table(old)
 
 
 def test_fit_table_records_its_fit_config(chain, tmp_path):

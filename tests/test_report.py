@@ -25,7 +25,7 @@ from miscaling.claims import (
     summary_counts,
     summary_line,
 )
-from miscaling.report import FIGURE_NAMES, build_report, load_captions
+from miscaling.report import FIGURE_NAMES, build_report, load_captions, sizes_note
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "workflow" / "report"
 AICC_CRITERION = ("dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= 10 for every "
@@ -267,6 +267,40 @@ def test_report_holds_every_figure_given_and_one_row_per_claim(tmp_path):
     assert "<strong>Eq. 47</strong>" in page
     assert "hello &lt;world&gt;" in page  # the samples are text, not markup
     assert summary_line(claims) in page
+
+
+def _pairs(n, length, lags=(1, 2, 3)):
+    return [n * (length - lag) for lag in lags]
+
+
+def test_sizes_note_reads_what_each_kind_of_curve_rests_on():
+    curves = pd.concat([
+        pd.DataFrame({"role": "samples", "width": w, "lag": [1, 2, 3],
+                      "n_pairs": _pairs(n, length)})
+        for w, n, length in ((16, 20, 1000), (32, 20, 1000), (64, 7, 513))
+    ] + [pd.DataFrame({"role": "training_data", "width": np.nan, "lag": [1, 2, 3],
+                       "n_pairs": _pairs(1, 50_000)})])
+    assert sizes_note(curves) == (
+        "Sequences × length behind the curves (from the I(τ) tables' pair counts): "
+        "samples 20 × 1,000 / 7 × 513; training data 1 × 50,000.")
+    # a ξ figure's table: the model table's own counts, ragged ones as sequences and symbols
+    models = pd.DataFrame({"xi": [1.0, 2.0], "n_sequences": [20, 3],
+                           "n_symbols": [20_000, 60]})
+    assert sizes_note(models).endswith("per model 20 × 1,000 / 3 × 20.")
+    assert sizes_note(models.assign(n_symbols=[20_000, 61])).endswith(
+        "per model 20 × 1,000 / 3 sequences, 61 symbols.")
+    assert sizes_note(pd.DataFrame({"xi": [1.0]})) == ""  # the table cannot say
+
+
+def test_every_caption_says_the_scale_and_the_sizes_behind_its_curves(tmp_path):
+    claims = build_claims(all_tables(tmp_path), "quick")
+    figures = make_pngs(tmp_path, ["fig5", "fig7"])
+    pd.DataFrame({"gamma": 0.4, "lag": [1, 2, 3], "n_pairs": _pairs(2000, 1000)}).to_csv(
+        tmp_path / "fig5.csv", index=False)  # fig7 has no table beside it: the scale only
+    page = build_report(claims, figures, load_captions(REPORT_DIR, {}))
+    notes = re.findall(r'<span class="measured-on">(.*?)</span>', page)
+    assert notes == ["Scale: quick. Sequences × length behind the curves (from the I(τ) "
+                     "tables&#x27; pair counts): curves 2,000 × 1,000.", "Scale: quick."]
 
 
 def test_report_rejects_unknown_or_absent_figures(tmp_path):

@@ -4,6 +4,7 @@ closer with depth, GPT-2 is a power law; every curve sits on a shuffle floor of 
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,6 +142,29 @@ def test_curve_figures_draw_and_write_their_points(figure, tables, tmp_path):
     refs = drawn[drawn.role == "size_matched"]
     assert len(refs) == len(samples)
     assert set(drawn[drawn.role == "training_data"].panel) == set(drawn.panel)
+
+
+def test_curve_figures_are_headed_by_the_sizes_behind_their_curves(tables):
+    def sized(table, n, length):
+        return table.assign(n_pairs=n * (length - table.lag), baseline_within=10 * FLOOR)
+
+    curves = read_all(tables["curves"])
+    curves = pd.concat([sized(c, 20, 100_000) if arch == "lstm" else sized(c, 3_899, 513)
+                        for arch, c in curves.groupby("arch")])
+    data = sized(pd.read_csv(tables["data_curve"]), 1, 10_797_148)
+    fig = text.make_curve_figure("fig2", text.collect_curves([curves]), None, data)
+    assert fig._suptitle.get_text() == ("sequences × length: char LSTM 20 × 100,000; "
+                                        "word LSTM 20 × 100,000; training data 1 × 10,797,148")
+    legend = fig.axes[0].get_legend().get_title().get_text()
+    assert "dash-dot: within-sequence floor" in legend  # the samples' own within floors
+    plt.close(fig)
+    gpt2 = text.collect_gpt2([pd.read_csv(tables["gpt2"]).assign(
+        n_pairs=lambda t: 2_349_038 - 500 * t.lag)])
+    fig = text.make_curve_figure("fig3_text", text.collect_curves([curves]), None, None, gpt2)
+    assert fig._suptitle.get_text() == (
+        "sequences × length: char Transformer 3,899 × 513; word Transformer 3,899 × 513; "
+        "GPT-2 500 sequences, 2,349,038 symbols")
+    plt.close(fig)
 
 
 @pytest.mark.parametrize("figure,arch", [("fig8", "lstm"), ("fig10", "transformer")])

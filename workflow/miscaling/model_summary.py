@@ -5,7 +5,11 @@
   algebraic) that calls the decay by a number rather than by eye. Given the I(τ) curves too, the
   verdict is recomputed on log-spaced lags of the same fitted window (``*_log_lags`` columns):
   the fit on every lag weighs the tail (of lags 1…511, 80% lie above 100), log spacing weighs
-  every scale alike, so a verdict that holds on both does not hang on the tail.
+  every scale alike, so a verdict that holds on both does not hang on the tail.  The curves
+  also say how many lags beat each of the two floors (:func:`floor_counts`): the global shuffle
+  floor, which a lag must beat to show any dependence, and the within-sequence floor, which it
+  must beat to show more than each sequence's own symbol mix; and the sequences and symbols
+  behind each curve (``n_sequences``, ``n_symbols``, from its pair counts).
 * :func:`trend_checks`: the claims the quick reproduction must show, each as one row with what
   was expected, what was measured (with intervals), whether it holds on the point estimates and
   whether it is *clear* (disjoint 95% intervals, or ΔAICc of at least 10 — the level at which
@@ -26,6 +30,7 @@ import pandas as pd
 
 from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import read_table, require_columns
+from miscaling.mi.sizes import sample_size
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 
 MODEL_KEYS = ["arch", "width", "depth"]
@@ -35,6 +40,9 @@ TEXT_KEYS = ["level", "arch", "width", "depth"]
 LEVEL_TITLES = {"char": "character-level", "word": "word-level"}
 # |AICc(exponential) - AICc(power)| from which a verdict counts as clear.
 CLEAR_DELTA_AICC = 10.0
+#: A lag beats a floor where its estimate exceeds the floor's mean by this many of the
+#: floor's standard deviations (the pipeline's ``fit.floor_sds`` default).
+FLOOR_SDS = 2.0
 # Log-spaced lags requested over each fitted window (fewer remain where rounding repeats one).
 LOG_LAGS = 60
 TREND_COLUMNS = ["check", "expected", "measured", "holds", "clear", "criterion"]
@@ -118,7 +126,11 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
         else:  # too few points above the threshold for a comparison
             row["verdict"], row["delta_aicc"], row["best_model"] = "undetermined", np.nan, ""
         if curves is not None:
-            row.update(_log_lag_verdict(group, _curve(curves, key, keys), refit))
+            curve = _curve(curves, key, keys)
+            row.update(_log_lag_verdict(group, curve, refit))
+            row.update(floor_counts(curve))
+            size = sample_size(curve)  # what the curve rests on, from its pair counts
+            row["n_sequences"], row["n_symbols"] = size if size else (np.nan, np.nan)
         rows.append(row)
     table = pd.DataFrame(rows)
     return table if curves is None else refit.as_columns(table)
@@ -131,6 +143,23 @@ def _curve(curves: pd.DataFrame, key: tuple, keys=MODEL_KEYS) -> pd.DataFrame:
     if pick.empty:
         raise ValueError(f"no I(tau) curve for the model {dict(zip(keys, key))}")
     return pick
+
+
+def floor_counts(curve: pd.DataFrame, sds: float = FLOOR_SDS) -> dict:
+    """How many of the lags of ``curve`` (an I(τ) table) beat each floor by ``sds`` of the
+    floor's standard deviations: ``lags_measured``, ``lags_above_floor`` (the global shuffle:
+    dependence at all) and ``lags_above_within_floor`` (the within-sequence shuffle: more than
+    each sequence's composition); NaN for a floor the table does not have."""
+    mi = curve["mi"].to_numpy(float)
+    counts = {"lags_measured": int(len(curve))}
+    for name, column in (("lags_above_floor", "baseline"),
+                         ("lags_above_within_floor", "baseline_within")):
+        floor = curve[column].to_numpy(float) if column in curve else np.full(mi.size, np.nan)
+        sd = (np.nan_to_num(curve[f"{column}_sd"].to_numpy(float)) if f"{column}_sd" in curve
+              else 0.0)
+        counts[name] = (int(np.sum(mi > floor + sds * sd)) if np.isfinite(floor).any()
+                        else np.nan)
+    return counts
 
 
 def _log_lag_verdict(fits: pd.DataFrame, curve: pd.DataFrame, refit: LogLagRefit) -> dict:

@@ -7,7 +7,9 @@ the formula differences found, and the claims table of :mod:`miscaling.claims`.
 
 Figures are embedded as base64 PNGs, so the page is one file that opens anywhere (mail it,
 move it, attach it to an issue) without the results directory beside it.  Figures the run did
-not make are listed as such; nothing is drawn here.  Everything is a pure function of the
+not make are listed as such; nothing is drawn here.  Every caption ends with the run's
+scale and the sequences × length behind its curves, read from the table drawn beside the
+figure (:func:`sizes_note`).  Everything is a pure function of the
 tables, captions and PNG files passed in, so the tests build a report from synthetic inputs.
 """
 
@@ -21,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from miscaling.claims import CLAIM_COLUMNS, STATUSES, summary_line
+from miscaling.mi.sizes import describe_amount
 
 __all__ = ["FIGURES", "SECTIONS", "Figure", "build_report", "load_captions", "markdown_to_html"]
 
@@ -167,14 +171,68 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _figure(figure: Figure, png: Path, caption: str) -> str:
+#: The columns that tell the curves of a figure's CSV apart (those present are used), and
+#: those that say what a curve is (the first present names it in the sizes note).
+CURVE_KEYS = ("panel", "role", "level", "arch", "width", "depth", "sample_set", "corpus",
+              "split", "target", "source", "chunk", "gamma")
+CURVE_KINDS = ("role", "source", "split")
+
+
+def _amount(n_sequences: float, n_symbols: float) -> str | None:
+    if not (np.isfinite(n_sequences) and np.isfinite(n_symbols)) or n_sequences < 1:
+        return None
+    n, symbols = int(n_sequences), int(n_symbols)
+    if symbols % n == 0:
+        return f"{n:,} × {symbols // n:,}"
+    return f"{n:,} sequences, {symbols:,} symbols"
+
+
+def sizes_note(table: pd.DataFrame) -> str:
+    """What the curves of a figure rest on, from the table behind it (``figN.csv``): per kind
+    of curve (its role, source or split), the distinct sequences × length, read from the I(τ)
+    pair counts (``n_pairs``) or from a model table's ``n_sequences`` / ``n_symbols``; empty
+    when the table cannot say."""
+    kind = next((c for c in CURVE_KINDS if c in table), None)
+    found: dict[str, list[str]] = {}
+    if "n_pairs" in table and "lag" in table:
+        keys = [c for c in CURVE_KEYS if c in table]
+        groups = table.groupby(keys, dropna=False) if keys else [((), table)]
+        for _, curve in groups:
+            amount = describe_amount(curve)
+            name = str(curve[kind].iloc[0]).replace("_", " ") if kind else "curves"
+            if amount and amount not in found.setdefault(name, []):
+                found[name].append(amount)
+    elif {"n_sequences", "n_symbols"} <= set(table.columns):
+        for n, symbols in zip(table["n_sequences"].astype(float),
+                              table["n_symbols"].astype(float)):
+            amount = _amount(n, symbols)
+            if amount and amount not in found.setdefault("per model", []):
+                found["per model"].append(amount)
+    parts = [f"{name} {' / '.join(amounts)}" for name, amounts in found.items() if amounts]
+    if not parts:
+        return ""
+    return ("Sequences × length behind the curves (from the I(τ) tables' pair counts): "
+            + "; ".join(parts) + ".")
+
+
+def _measured_on(png: Path, scale: str) -> str:
+    """The caption's last line: the run's scale and :func:`sizes_note` of the figure's CSV
+    (``figN.csv`` beside ``figN.png``, when there is one)."""
+    table_path = Path(png).with_suffix(".csv")
+    note = sizes_note(pd.read_csv(table_path)) if table_path.is_file() else ""
+    return " ".join(part for part in (f"Scale: {scale}." if scale else "", note) if part)
+
+
+def _figure(figure: Figure, png: Path, caption: str, scale: str = "") -> str:
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
     # most captions open with the figure's name already ("Figure 5 of Shen (2019) ...")
     label = "" if caption.startswith(figure.title) else \
         f"<strong>{html.escape(figure.title)}.</strong> "
+    measured = _measured_on(png, scale)
+    measured = f' <span class="measured-on">{html.escape(measured)}</span>' if measured else ""
     return (f'<figure id="{figure.name}"><img alt="{html.escape(figure.title)}" '
             f'data-figure="{figure.name}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{label}{_inline(caption)}</figcaption></figure>")
+            f"<figcaption>{label}{_inline(caption)}{measured}</figcaption></figure>")
 
 
 def _missing(figures: list[Figure]) -> str:
@@ -210,6 +268,7 @@ def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
     if missing_columns:
         raise ValueError(f"claims table lacks the column(s) {missing_columns}")
     summary = summary_line(claims)
+    scale = ", ".join(sorted({str(s) for s in claims["scale"]}))
     parts = [f"<h1>{html.escape(title)}</h1>",
              '<p>Shen (2019), "Mutual Information Scaling and Expressive Power of Sequence '
              'Models", reproduced by this pipeline. Every number below comes from the tables '
@@ -221,7 +280,7 @@ def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
         present = [f for f in FIGURES if f.section == key and f.name in figures]
         for figure in present:
             parts.append(_figure(figure, Path(figures[figure.name]),
-                                 captions.get(figure.name, "")))
+                                 captions.get(figure.name, ""), scale))
         if key == "data" and uniformity is not None:
             shown = [c for c in UNIFORMITY_COLUMNS if c in uniformity.columns]
             parts.append("<h3>Non-uniformity of the splits (fig6_uniformity.csv)</h3>")

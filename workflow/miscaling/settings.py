@@ -6,7 +6,9 @@ The dataclass validates itself in ``__post_init__`` (one error listing every bad
 to and from plain JSON data (:meth:`Settings.to_dict`, :meth:`Settings.from_dict`, which refuses
 unknown fields), and can be written into a tidy table as constant columns
 (:meth:`Settings.as_columns`) and rebuilt from such a table (:meth:`Settings.from_table`), so
-a CSV on disk says which settings made it.
+a CSV on disk says which settings made it.  A field added after tables were already written
+goes into ``ADDED_LATER`` with the value those older tables were made with, so that they still
+read back.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,10 +28,13 @@ class Settings:
     """Mixin for frozen dataclasses of options (see the module docstring).
 
     ``COLUMN_NAMES`` maps a field to its column name where the two differ (e.g. the estimator's
-    ``name`` is the table column ``estimator``).
+    ``name`` is the table column ``estimator``).  ``ADDED_LATER`` maps a field that tables
+    written before it existed lack to the value such a table was made with (the behaviour
+    before the field existed); :meth:`from_table` fills the missing column with it.
     """
 
     COLUMN_NAMES: Mapping[str, str] = {}
+    ADDED_LATER: ClassVar[dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ plain data
     def to_dict(self) -> dict[str, Any]:
@@ -86,17 +91,29 @@ class Settings:
 
     @classmethod
     def from_table(cls: type[S], table: pd.DataFrame, source: str = "table") -> S:
-        """Rebuild the settings recorded by :meth:`as_columns` (every row must agree)."""
+        """Rebuild the settings recorded by :meth:`as_columns` (every row must agree).
+
+        A column of a field in ``ADDED_LATER`` may be missing (a table written before the
+        field existed): the field then takes the value recorded there.
+        """
         columns = cls.column_names()
-        missing = [column for column in columns.values() if column not in table.columns]
+        stray = set(cls.ADDED_LATER) - set(columns)
+        if stray:  # a typo here would silently stop filling the field it meant
+            raise TypeError(f"{cls.__name__}.ADDED_LATER names no field: "
+                            f"{', '.join(sorted(stray))}")
+        missing = [column for field, column in columns.items()
+                   if column not in table.columns and field not in cls.ADDED_LATER]
         if missing:
             raise ValueError(f"{source} does not record the {cls.__name__} (missing column(s) "
                              f"{', '.join(missing)})")
+        if len(table) == 0:
+            raise ValueError(f"{source} is empty: no {cls.__name__} to read back")
         data = {}
         for field, column in columns.items():
+            if column not in table.columns:  # written before the field existed
+                data[field] = cls.ADDED_LATER[field]
+                continue
             values = table[column].tolist()
-            if not values:
-                raise ValueError(f"{source} is empty: no {cls.__name__} to read back")
             first = _plain(values[0])
             if any(_plain(v) != first for v in values[1:]):
                 raise ValueError(f"{source}: column {column!r} is not constant; it mixes "

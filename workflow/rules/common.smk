@@ -56,6 +56,7 @@ def estimator_flags(seed):
         "estimator": est["name"],
         "shuffles": est["shuffles"],
         "shuffle_scope": est["shuffle_scope"],
+        "within_shuffles": est["within_shuffles"],
         "bootstrap": est["bootstrap"],
         "resampling": est["resampling"],
         "confidence": est["confidence"],

@@ -152,6 +152,14 @@ def semantic_problems(config):
                 f"config key {section}.fit.floor_sds: the fits then need the shuffle floor's "
                 f"standard deviation, which takes estimator.shuffles >= 2 (got {shuffles})"
             )
+    estimator = config["estimator"]
+    if estimator["within_shuffles"] > 0 and estimator["shuffle_scope"] == "within":
+        problems.append(
+            f"config keys estimator.within_shuffles ({estimator['within_shuffles']}) and "
+            "estimator.shuffle_scope (within): the within floor is the second floor beside the "
+            "global one, and with shuffle_scope within the baseline would already be it; set "
+            "estimator.shuffle_scope: global or estimator.within_shuffles: 0"
+        )
     for path in LAG_SPEC_KEYS:
         spec = _lookup(config, path)
         if spec is None:

@@ -45,6 +45,11 @@ def register(commands) -> None:
         choices=("global", "within"),
         help="permute across all sequences (noise floor) or within each (keeps composition)",
     )
+    mi.add_argument(
+        "--within-shuffles", type=non_negative_int, default=0, metavar="K",
+        help="a second floor beside the global one: K copies shuffled inside each sequence "
+             "(keeps each sequence's composition; columns baseline_within, baseline_within_sd)",
+    )
     mi.add_argument("--bootstrap", type=non_negative_int, default=0, help="bootstrap replicates")
     mi.add_argument(
         "--resampling",
@@ -135,6 +140,7 @@ def run_mi(args: argparse.Namespace) -> None:
         estimator=args.estimator,
         shuffles=args.shuffles,
         shuffle_scope=args.shuffle_scope,
+        within_shuffles=args.within_shuffles,
         bootstrap=args.bootstrap,
         resampling=args.resampling,
         confidence=args.confidence,

@@ -29,7 +29,19 @@ sums the chunks' histograms, the marginals only look at the ``max lag`` symbols 
 sequence edge, and the resampling units are ranges, not per-symbol labels.  Only the sparse
 path needs the codes of all pairs of a lag at once (to sort them).
 
-Only the per-lag joint counting depends on the backend; the shuffle baseline and the
+Two shuffle floors say what a curve has to beat (both are Î(τ) of shuffled copies, counted
+like the data):
+
+* the global floor (``baseline``, ``shuffles`` copies, all symbols permuted across sequences):
+  the estimator's bias for independent symbols with the data's symbol frequencies.  A curve
+  must lie above it to show any dependence at τ; the fits' ``floor_sds`` use it.
+* the within floor (``baseline_within``, ``within_shuffles`` copies, symbols permuted only
+  inside each sequence): that bias plus what each sequence's own symbol mix gives —
+  sequences that differ in composition (documents on different topics, say) make a constant
+  Î(τ) at every lag.  Where a curve also lies above it, the dependence at τ is more than each
+  sequence's composition.
+
+Only the per-lag joint counting depends on the backend; the shuffle floors and the
 resampling intervals are shared.  The modules, each depending only on those above it:
 
 * :mod:`~miscaling.mi.lags` — the lag grammar (:func:`parse_lags`; numpy only);
@@ -75,7 +87,8 @@ __all__ = [
 #: The measured columns of an I(τ) table, in order; the settings columns of
 #: :class:`EstimatorConfig` follow (``estimator`` is both: the first setting).
 COLUMNS: list[str] = [
-    "lag", "mi", "ci_low", "ci_high", "baseline", "baseline_sd", "n_pairs", "estimator",
+    "lag", "mi", "ci_low", "ci_high", "baseline", "baseline_sd", "baseline_within",
+    "baseline_within_sd", "n_pairs", "estimator",
 ]
 _MEASURED = COLUMNS[:-1]  # EstimatorConfig's first field, `estimator`, ends COLUMNS
 
@@ -85,8 +98,8 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
                        block_length: int | None = None, seed: int | None = 0,
                        backend: str = "numpy", device=None, threads: int = 1,
                        resampling: str = "half", shuffle_scope: str = "global",
-                       return_replicates: bool = False, config: EstimatorConfig | None = None,
-                       _path: str | None = None):
+                       within_shuffles: int = 0, return_replicates: bool = False,
+                       config: EstimatorConfig | None = None, _path: str | None = None):
     """Auto-mutual information Î(τ) = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y) (paper Eq. 54), in nats.
 
     Parameters
@@ -107,6 +120,15 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         sequences (lengths kept): the estimator's floor for independent symbols with the same
         frequencies.  ``"within"`` permutes inside each sequence, keeping each composition
         (see :mod:`miscaling.mi.resample`).
+    within_shuffles
+        K' >= 0 copies with the symbols permuted only inside each sequence, beside a global
+        baseline (an error with ``shuffle_scope="within"``, whose ``baseline`` is this floor
+        already); ``baseline_within`` / ``baseline_within_sd`` are the mean / sample sd
+        (ddof=1) of their Î(τ): the global floor plus the Î(τ) that sequences differing in
+        composition give at every lag.  With a single sequence both shuffles are the same
+        permutation, so when ``shuffles >= 1`` (global) the within columns are a copy of
+        ``baseline`` / ``baseline_sd`` and nothing more is counted
+        (``df.attrs["within_floor"]`` says which).
     bootstrap, confidence, block_length, resampling
         B >= 0 resampling replicates for an interval at ``confidence``.  Units are sequences
         when there are >= 10 of them, else contiguous blocks of ``block_length`` symbols
@@ -118,7 +140,8 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         which is biased whenever the estimator's bias is not negligible (see
         :mod:`miscaling.mi.resample`).
     seed
-        Seeds the shuffles and the resampling (independent streams); ``None``: fresh entropy.
+        Seeds the shuffles, the resampling and the within shuffles (three independent streams,
+        children 0, 1, 2 of ``np.random.SeedSequence(seed)``); ``None``: fresh entropy.
     backend, device
         ``"numpy"``, ``"torch"`` (``device`` default: CUDA if available, else CPU) or
         ``"auto"`` (torch on CUDA when available, else numpy).  Same numbers either way.
@@ -135,11 +158,13 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     -------
     DataFrame with columns :data:`COLUMNS` followed by the settings (one constant column per
     :class:`EstimatorConfig` field, ``estimator`` first; ``EstimatorConfig.from_table(df)``
-    gives them back); ``ci_*`` are NaN when ``bootstrap=0`` and ``baseline*`` NaN when
-    ``shuffles=0``.  ``df.attrs`` holds what was derived while running (in memory only: a
-    CSV drops it): ``n_sequences``, ``n_symbols``, ``alphabet_size``, the ``backend`` and
-    ``device`` used, ``counting_path``, the resampling units (``bootstrap_unit``,
-    ``block_length``, ``bootstrap_units``) and a copy of the settings.  With
+    gives them back); ``ci_*`` are NaN when ``bootstrap=0``, ``baseline`` / ``baseline_sd``
+    NaN when ``shuffles=0`` and ``baseline_within`` / ``baseline_within_sd`` NaN when
+    ``within_shuffles=0``.  ``df.attrs`` holds what was derived while running (in memory
+    only: a CSV drops it): ``n_sequences``, ``n_symbols``, ``alphabet_size``, the ``backend``
+    and ``device`` used, ``counting_path``, the resampling units (``bootstrap_unit``,
+    ``block_length``, ``bootstrap_units``), ``within_floor`` (``"measured"``, ``"same as
+    global (one sequence)"`` or None without within shuffles) and a copy of the settings.  With
     ``return_replicates=True`` a pair ``(df, replicates)``, ``replicates`` a long table with
     columns ``replicate, lag, mi``: B whole curves on the scale of the estimate whose per-lag
     percentiles are ``ci_low``/``ci_high`` (empty when ``bootstrap=0``).  Refit a model on
@@ -148,8 +173,9 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     """
     config = EstimatorConfig.resolve(config, {
         "estimator": estimator, "shuffles": shuffles, "shuffle_scope": shuffle_scope,
-        "bootstrap": bootstrap, "resampling": resampling, "confidence": confidence,
-        "block_length": block_length, "seed": seed, "backend": backend,
+        "within_shuffles": within_shuffles, "bootstrap": bootstrap, "resampling": resampling,
+        "confidence": confidence, "block_length": block_length, "seed": seed,
+        "backend": backend,
     })
     problems = check_count("threads", threads, 1)
     if problems:
@@ -170,8 +196,10 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     del flat  # a concatenation of the input, if one was needed
     symbols = Symbols(ids, lengths[lengths > 0], alphabet)
     plan = make_plan(symbols, lag_arr, _path)
-    shuffle_rng, resample_rng = (np.random.default_rng(s)
-                                 for s in np.random.SeedSequence(config.seed).spawn(2))
+    # Children 0 and 1 are those of spawn(2), from before the within floor: the global
+    # baseline and the interval stay the numbers they were for the same seed.
+    shuffle_rng, resample_rng, within_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(3))
     nan = np.full(lag_arr.size, np.nan)
     units = None
     with executor(int(threads)) as pool:
@@ -184,6 +212,17 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
             baseline, baseline_sd = shuffle_baseline(curve, symbols.ids, symbols.lengths,
                                                      config.shuffles, shuffle_rng,
                                                      config.shuffle_scope)
+        within_floor = None
+        baseline_within, baseline_within_sd = nan, nan
+        if config.within_shuffles:
+            if symbols.lengths.size == 1 and config.shuffles:  # scope is global (config)
+                within_floor = "same as global (one sequence)"
+                baseline_within, baseline_within_sd = baseline, baseline_sd
+            else:
+                within_floor = "measured"
+                baseline_within, baseline_within_sd = shuffle_baseline(
+                    curve, symbols.ids, symbols.lengths, config.within_shuffles, within_rng,
+                    "within")
         ci_low, ci_high = nan, nan
         reps = np.empty((lag_arr.size, 0))
         if config.bootstrap:
@@ -196,7 +235,8 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
 
     measured = pd.DataFrame({
         "lag": lag_arr, "mi": mi, "ci_low": ci_low, "ci_high": ci_high, "baseline": baseline,
-        "baseline_sd": baseline_sd, "n_pairs": n_pairs,
+        "baseline_sd": baseline_sd, "baseline_within": baseline_within,
+        "baseline_within_sd": baseline_within_sd, "n_pairs": n_pairs,
     }, columns=_MEASURED)
     df = config.as_columns(measured)
     df.attrs.update({
@@ -209,6 +249,7 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         "resampling": config.resampling if config.bootstrap else None,
         "confidence": config.confidence, "shuffles": config.shuffles,
         "shuffle_scope": config.shuffle_scope if config.shuffles else None,
+        "within_shuffles": config.within_shuffles, "within_floor": within_floor,
         "bootstrap": config.bootstrap, "seed": config.seed, "threads": int(threads),
     })
     if not return_replicates:

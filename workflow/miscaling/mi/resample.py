@@ -1,12 +1,16 @@
 """Shuffle baseline and resampling confidence intervals for :mod:`miscaling.mi`.
 
-Shuffles come in two scopes.  ``"global"`` (the default) permutes all symbols across all
-sequences while keeping the sequence lengths, which destroys every dependence: the baseline is
-the estimator's floor for independent symbols with the corpus' symbol frequencies.
-``"within"`` permutes symbols only inside each sequence; it keeps each sequence's composition,
-so what remains is the part of Î(τ) that comes from sequences differing in composition
-(measured: 0.016 nats at every lag on the paper's power-law binary set, whose sequence means
-fluctuate, against ~1e-5 for the global shuffle).  With a single sequence both are the same.
+Shuffles come in two scopes, and a table can carry a floor of each.  ``"global"`` (the
+default ``baseline``) permutes all symbols across all sequences while keeping the sequence
+lengths, which destroys every dependence: the floor is the estimator's bias for independent
+symbols with the corpus' symbol frequencies.  ``"within"`` permutes symbols only inside each
+sequence; it keeps each sequence's composition, so its floor is that bias plus the part of
+Î(τ) that comes from sequences differing in composition, the same at every lag (measured:
+0.016 nats on the paper's power-law binary set, whose sequence means fluctuate, against ~1e-5
+for the global shuffle).  A curve above the global floor shows dependence at τ; above the
+within floor too, a dependence that is more than each sequence's composition
+(``baseline_within``, ``within_shuffles`` copies beside the global ``baseline``).  With a
+single sequence both shuffles are the same permutation process.
 The resampling units are whole sequences or contiguous blocks, so that serial dependence
 survives inside a unit.
 

@@ -24,6 +24,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 from miscaling.io import atomic_path  # noqa: E402
+from miscaling.mi.sizes import sample_shape  # noqa: E402,F401  (re-exported: the figures' API)
 
 
 def setup_style() -> None:
@@ -73,26 +74,55 @@ def save_figure(fig: plt.Figure, out: str | Path, table: pd.DataFrame,
 
 # --------------------------------------------------------------------------- curves against floors
 #
-# An I(tau) estimate has a floor: the estimator's value on shuffled symbols (the table's
-# ``baseline``), below which a point is noise.  Every curve figure draws a curve solid where it
-# is above that floor and faded where not, the floor itself dotted in the curve's colour, and
-# keeps the log axis from being stretched down by the noise.  The lines carry a ``gid`` naming
-# their part (CURVE_PARTS), so a test can tell them apart.
+# An I(tau) estimate has two floors, both the estimator's value on shuffled copies of the data:
+# the global shuffle (``baseline``: symbols permuted across all sequences, the estimator's bias
+# for independent symbols) and the within-sequence shuffle (``baseline_within``: symbols
+# permuted inside each sequence, so each sequence keeps its own symbol mix).  A curve must beat
+# the global floor to show any dependence at τ (the fits count only such points); where it also
+# beats the within floor, the dependence at τ is more than each sequence's composition.  Every
+# curve figure draws a curve solid where it is above its global floor and faded where not, the
+# global floor dotted and the within floor dash-dotted in the curve's colour (the within floor
+# only where it differs from the global one: with one sequence they are the same), and keeps
+# the log axis from being stretched down by the noise.  The lines carry a ``gid`` naming their
+# part (CURVE_PARTS, WITHIN_FLOOR_PART), so a test can tell them apart.
 
 #: gid of the solid part (points above the floor), of the faded whole curve, and of the floor.
 CURVE_PARTS = ("above_floor", "below_floor", "floor")
+#: gid of the within-sequence floor's line.
+WITHIN_FLOOR_PART = "within_floor"
 #: The lower y-limit of a log I(tau) axis, as a fraction of the smallest floor drawn on it.
 FLOOR_MARGIN = 0.3
 
 
+def _column(curve: pd.DataFrame, name: str) -> np.ndarray:
+    return (curve[name].to_numpy(float) if name in curve
+            else np.full(len(curve), np.nan))
+
+
+def has_within_floor(curve: pd.DataFrame) -> bool:
+    """Whether ``curve`` has a within-sequence floor of its own (measured, and not the global
+    floor itself, as it is for a single sequence)."""
+    within, baseline = _column(curve, "baseline_within"), _column(curve, "baseline")
+    return bool(np.isfinite(within).any()
+                and not np.allclose(within, baseline, rtol=0, atol=0, equal_nan=True))
+
+
+def floors_key(curves, sep: str = "; ") -> str:
+    """The legend's note on the floor lines of ``curves`` (I(tau) tables)."""
+    if any(has_within_floor(curve) for curve in curves):
+        return sep.join(["dotted: shuffle floor", "dash-dot: within-sequence floor"])
+    return "dotted: shuffle floor"
+
+
 def draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.1,
                linestyle: str = "-", marker: str | None = None, floor: bool = True) -> None:
-    """``curve`` (lag, mi[, baseline]) solid where above its floor, faded below; its floor
-    dotted (``floor=False``: not drawn).  A table without ``baseline`` is all above."""
+    """``curve`` (lag, mi[, baseline, baseline_within]) solid where above its global floor,
+    faded below; its floors dotted (global) and dash-dotted (within-sequence, where it has
+    one of its own); ``floor=False``: no floor lines.  A table without ``baseline`` is all
+    above."""
     curve = curve.sort_values("lag")
     lag, mi = curve["lag"].to_numpy(float), curve["mi"].to_numpy(float)
-    baseline = (curve["baseline"].to_numpy(float) if "baseline" in curve
-                else np.full_like(mi, np.nan))
+    baseline = _column(curve, "baseline")
     shown = np.where(mi > 0, mi, np.nan)  # a log axis: zero and negative estimates are not drawn
     above = np.where(~(mi <= baseline), shown, np.nan)  # NaN floor: all above
     ax.plot(lag, shown, linestyle, lw=lw * 0.7, color=color, alpha=0.3, gid=CURVE_PARTS[1])
@@ -100,6 +130,10 @@ def draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.
             markevery=0.08 if marker else None, ms=3.5, gid=CURVE_PARTS[0])
     if floor and np.isfinite(baseline).any():
         ax.plot(lag, baseline, ":", lw=0.8, color=color, alpha=0.8, gid=CURVE_PARTS[2])
+    if floor and has_within_floor(curve):
+        within = _column(curve, "baseline_within")
+        ax.plot(lag, np.where(within > 0, within, np.nan), "-.", lw=0.7, color=color,
+                alpha=0.7, gid=WITHIN_FLOOR_PART)
 
 
 def floor_bottom(curves) -> float | None:
@@ -163,25 +197,6 @@ def integer_axis(ax, values, log2: bool = False) -> None:
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
-
-
-def sample_shape(curve: pd.DataFrame) -> tuple[int, int] | None:
-    """(number of sequences, their length) behind an I(tau) table, from its pair counts: n
-    sequences of length L give n·(L − τ) pairs at lag τ.  None when the table cannot say (no
-    ``n_pairs``, one lag, or sequences of unequal lengths)."""
-    if "n_pairs" not in curve or curve["lag"].nunique() < 2:
-        return None
-    rows = curve.drop_duplicates("lag").sort_values("lag")
-    lag, pairs = rows["lag"].to_numpy(float), rows["n_pairs"].to_numpy(float)
-    if not np.isfinite(pairs).all():
-        return None
-    n = (pairs[0] - pairs[1]) / (lag[1] - lag[0])
-    if n < 1 or n != round(n):
-        return None
-    length = lag[0] + pairs[0] / n
-    if length != round(length) or not np.array_equal(pairs, n * (length - lag)):
-        return None
-    return int(n), int(length)
 
 
 def describe_sizes(curves) -> str | None:

@@ -15,11 +15,11 @@ import pandas as pd
 
 from miscaling.controls import QUANTITIES, parse_chunk_name
 from miscaling.io import require_columns
-from miscaling.plots.common import draw_curve, setup_style
+from miscaling.plots.common import draw_curve, floors_key, setup_style
 from miscaling.plots.fig6 import CORPUS_TITLES, SPLITS
 
 CURVE_COLUMNS = ["corpus", "target", "source", "chunk", "lag", "mi", "ci_low", "ci_high",
-                 "baseline"]
+                 "baseline", "baseline_within", "n_pairs"]
 QUANTITY_LABELS = {
     "gamma": r"$\gamma$ of $\hat I(\tau)$",
     "gamma_excess": r"$\gamma$ of $\hat I(\tau) - $ floor",
@@ -34,7 +34,7 @@ def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     curves = pd.concat(tables, ignore_index=True)
     require_columns(curves, ["corpus", "split", "lag", "mi", "baseline"],
                     "size-matched control curve table")
-    for column in ("ci_low", "ci_high"):
+    for column in ("ci_low", "ci_high", "baseline_within", "n_pairs"):
         if column not in curves:
             curves[column] = np.nan
     parsed = [parse_chunk_name(name) for name in curves["split"]]
@@ -68,7 +68,8 @@ def _curve_panel(ax, curves: pd.DataFrame, corpus: str, target: str, color) -> N
                     split["ci_high"].clip(lower=1e-12), color=color, alpha=0.25, lw=0)
     ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)", ylabel=r"$I(\tau)$ (nats)",
            title=f"{CORPUS_TITLES.get(corpus, corpus)}: {target}-sized")
-    ax.legend(frameon=False, fontsize=7, title="dotted: shuffled", title_fontsize=7)
+    ax.legend(frameon=False, fontsize=7, title=floors_key([train, split, *[
+        chunk for _, chunk in chunks.groupby("chunk")]]), title_fontsize=7)
 
 
 def _quantity_panel(ax, table: pd.DataFrame, summary: pd.DataFrame, corpus: str,

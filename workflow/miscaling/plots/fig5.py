@@ -1,7 +1,9 @@
 """Figure 5: the estimator recovers power-law mutual information (Appendix D.1).
 
 (a) estimated I(tau) of binary sequences with I = A tau^-gamma for several gamma, log-log, with
-the target lines; (b) fitted gamma-hat against gamma with 95% confidence intervals and the identity.
+the target lines and each data set's two floors (global shuffle dotted, within-sequence shuffle
+dash-dotted, where the tables have them); (b) fitted gamma-hat against gamma with 95%
+confidence intervals and the identity.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.plots.common import setup_style
+from miscaling.plots.common import floors_key, has_within_floor, setup_style
 
-CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "target"]
+CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "baseline",
+                 "baseline_within", "n_pairs", "target"]
 
 
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate labelled I(tau) tables and add the target A tau^-gamma."""
     curves = pd.concat(tables, ignore_index=True)
     require_columns(curves, ["gamma", "amplitude", "lag", "mi"], "figure 5 curve table")
-    for column in ("ci_low", "ci_high"):
+    for column in ("ci_low", "ci_high", "baseline", "baseline_within", "n_pairs"):
         if column not in curves:
             curves[column] = np.nan
     curves["target"] = curves["amplitude"] * curves["lag"].astype(float) ** (-curves["gamma"])
@@ -62,9 +65,15 @@ def make_figure(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
         ax_curves.plot(shown["lag"], shown["mi"], "o", ms=2.5, color=palette[gamma],
                        label=f"{gamma:g}")
         ax_curves.plot(group["lag"], group["target"], "-", lw=0.8, color=palette[gamma], alpha=0.7)
+        floors = [("baseline", ":", True), ("baseline_within", "-.", has_within_floor(group))]
+        for column, style, drawn in floors:
+            floor = group[column].where(group[column] > 0)
+            if drawn and floor.notna().any():
+                ax_curves.plot(group["lag"], floor, style, lw=0.6, color=palette[gamma], alpha=0.6)
     ax_curves.set(xscale="log", yscale="log", xlabel=r"$\tau$", ylabel=r"$I(\tau)$ (nats)",
                   title="(a) estimated (dots) vs. target (lines)")
-    ax_curves.legend(title=r"$\gamma$", fontsize=7, ncols=2, frameon=False)
+    ax_curves.legend(title=rf"$\gamma$ ({floors_key([g for _, g in curves.groupby('gamma')])})",
+                     fontsize=7, title_fontsize=6, ncols=2, frameon=False)
 
     lo, hi = gamma_fits["gamma"].min(), gamma_fits["gamma"].max()
     pad = 0.05 * max(hi - lo, 0.1)

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.plots.common import draw_curve, setup_style
+from miscaling.plots.common import draw_curve, floors_key, setup_style
 
 SPLITS = ("train", "valid", "test")
-CURVE_COLUMNS = ["corpus", "split", "lag", "mi", "ci_low", "ci_high", "baseline"]
+CURVE_COLUMNS = ["corpus", "split", "lag", "mi", "ci_low", "ci_high", "baseline",
+                 "baseline_within", "n_pairs"]
 #: Panel titles; corpora not listed keep their key.
 CORPUS_TITLES = {
     "ptb": "Penn Treebank", "wikitext2": "WikiText-2", "wikitext103": "WikiText-103",
@@ -35,7 +36,7 @@ def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.Da
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The I(tau) tables of every corpus split, in split order (train, valid, test)."""
     curves = _concat(tables, ["corpus", "split", "lag", "mi", "baseline"], "curve")
-    for column in ("ci_low", "ci_high"):
+    for column in ("ci_low", "ci_high", "baseline_within", "n_pairs"):
         if column not in curves:
             curves[column] = np.nan
     order = {split: i for i, split in enumerate(SPLITS)}
@@ -68,7 +69,8 @@ def make_figure(curves: pd.DataFrame):
                             group["ci_high"].clip(lower=1e-12), color=color, alpha=0.25, lw=0)
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title=CORPUS_TITLES.get(corpus, corpus))
-        ax.legend(frameon=False, fontsize=8, title="dotted: shuffled", title_fontsize=7)
+        drawn = [group for _, group in curves[curves["corpus"] == corpus].groupby("split")]
+        ax.legend(frameon=False, fontsize=8, title=floors_key(drawn), title_fontsize=7)
     for ax in axes.flat[len(corpora):]:
         ax.set_visible(False)
     sns.despine(fig)

@@ -13,14 +13,15 @@ from the tables' pair counts.
 * Figure 7: LSTM ξ vs depth, one line per depth-sweep width.
 * Figure 9: Transformer ξ vs width (depth 1) and vs depth.
 
-A curve is solid where above its shuffle floor, faded below, its floor dotted
-(:func:`~miscaling.plots.common.draw_curve`); every model has a colour of its own and deeper
-models are dashed with a marker per depth (:func:`model_styles`); width and depth axes have
-integer ticks at the values present.  Each figure is ``make_figN(...) -> Figure`` from the tidy
-tables (:func:`collect_curves`, :func:`collect_fits` ->
-:func:`~miscaling.model_summary.model_table`, :func:`data_curve`, and the reference ξ);
-:func:`drawn_points` is the table behind it, written beside it as ``figN.csv``.  The
-per-model table (ξ with its interval, γ, the AICc verdict) and the checks of the paper's claims
+A curve is solid where above its shuffle floor, faded below, its floor dotted and its
+within-sequence floor dash-dotted (:func:`~miscaling.plots.common.draw_curve`); every model
+has a colour of its own and deeper models are dashed with a marker per depth
+(:func:`model_styles`); width and depth axes have integer ticks at the values present.  Each
+figure is ``make_figN(...) -> Figure`` from the tidy tables (:func:`collect_curves`,
+:func:`collect_fits` -> :func:`~miscaling.model_summary.model_table`, :func:`data_curve`, and
+the reference ξ); :func:`drawn_points` is the table behind it, written beside it as
+``figN.csv``.  The per-model table (ξ with its interval, γ, the AICc verdict) and the checks
+of the paper's claims
 are written by ``miscaling model-summary`` (:mod:`miscaling.model_summary`).
 """
 
@@ -35,6 +36,7 @@ from miscaling.plots.common import (
     clip_below_floors,
     describe_sizes,
     draw_curve,
+    floors_key,
     integer_axis,
     semilog_inset,
     setup_style,
@@ -144,7 +146,7 @@ def _plot_curves(ax, curves: pd.DataFrame, arch: str, title: str, data: pd.DataF
     if drawn:
         # beside the panel: inside it, the legend would hide the data's curve at the top and
         # the inset fills the one empty corner (small τ, small I)
-        ax.legend(title="width(×depth)\ndotted: floor", loc="upper left",
+        ax.legend(title="width(×depth)\n" + floors_key(drawn, sep="\n"), loc="upper left",
                   bbox_to_anchor=(1.01, 1.0), fontsize=7, title_fontsize=7,
                   ncols=1 if len(drawn) <= 10 else 2, frameon=False, alignment="left")
 

@@ -2,7 +2,9 @@
 
 Every curve is drawn with what it must be read against (a 2 MB sample's shuffle floor is about
 1e-3 nats, as large as the data's long-range signal): its own floor (the sample set's
-``baseline``, dotted, in the curve's colour; the curve fades where it is not above it), the
+``baseline``, dotted, in the curve's colour; the curve fades where it is not above it; the
+within-sequence floor ``baseline_within`` dash-dotted: what each stream's own character mix
+gives), the
 size-matched data reference (contiguous training text of the same length, measured the same
 way; grey dashed) and the training-data curve (black).
 
@@ -25,8 +27,15 @@ from __future__ import annotations
 import pandas as pd
 
 from miscaling.io import require_columns
+from miscaling.mi.sizes import describe_amount
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
-from miscaling.plots.common import draw_curve, integer_axis, semilog_inset, setup_style
+from miscaling.plots.common import (
+    draw_curve,
+    floors_key,
+    integer_axis,
+    semilog_inset,
+    setup_style,
+)
 from miscaling.plots.models import QUALITATIVE, _label, _plot_xi
 
 #: The figures of this module, with the one-line description ``miscaling figure`` shows.
@@ -45,7 +54,7 @@ INSET_BOUNDS = (0.55, 0.55, 0.42, 0.38)
 INSET_LAGS = (10, 200)
 #: The columns of the curves' CSV (``fig2.csv``, ``fig3_text.csv``), missing ones left empty.
 DRAWN_COLUMNS = ["panel", "role", *TEXT_KEYS, "sample_set", "lag", "mi", "ci_low", "ci_high",
-                 "baseline", "baseline_sd", "n_pairs"]
+                 "baseline", "baseline_sd", "baseline_within", "baseline_within_sd", "n_pairs"]
 FIT_COLUMNS = [*TEXT_KEYS, "model", "parameter", "value", "ci_low", "ci_high", "aicc"]
 #: (panel, level, arch, depth-1 only, title) of each curve figure's model panels.
 PANELS = {
@@ -141,7 +150,9 @@ def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
     # the upper right, or just below the inset where one takes that corner
     place = {"loc": "center right", "bbox_to_anchor": (1.0, 0.42)} if inset else \
         {"loc": "upper right"}
-    ax.legend(title=f"{legend}; dotted: floor", fontsize=7, title_fontsize=7, ncols=2,
+    drawn = [curve for _, curve in models.groupby(["width", "depth"])]
+    drawn += [data] if data is not None else []
+    ax.legend(title=f"{legend}\n{floors_key(drawn)}", fontsize=7, title_fontsize=7, ncols=2,
               frameon=False, **place)
     return colors
 
@@ -168,6 +179,7 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
                      for (w, d), curve in models.groupby(["width", "depth"])]
             semilog_inset(ax, drawn + ([(data, "black", 1.1)] if data is not None else []),
                           inset, bounds=INSET_BOUNDS)
+    _note_sizes(fig, figure, curves, data, gpt2)
     if figure == "fig3_text":
         ax = axes[0, -1]
         _draw_context(ax, _match(None, curves), data)
@@ -177,10 +189,34 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
             draw_curve(ax, curve, color, name)
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title="(d) GPT-2 samples (BPE; WebText)")
-        ax.legend(title="dotted: floor", fontsize=7, title_fontsize=7, frameon=False)
+        drawn = [curve for _, curve in shown.groupby("sample_set")]
+        ax.legend(title=floors_key(drawn + ([data] if data is not None else [])), fontsize=7,
+                  title_fontsize=7, frameon=False)
     sns.despine(fig)
     fig.tight_layout()
     return fig
+
+
+def _note_sizes(fig, figure: str, curves: pd.DataFrame, data: pd.DataFrame | None,
+                gpt2: pd.DataFrame | None) -> None:
+    """Head ``fig`` with the sequences × length behind its curves, read from the tables' pair
+    counts (:func:`~miscaling.mi.sizes.describe_amount`): per panel's models, the training
+    data and GPT-2; nothing when the tables cannot say."""
+    groups = []
+    for _, level, arch, shallow, _title in PANELS[figure]:
+        models = _models(curves, level, arch, shallow)
+        groups.append((f"{level} {ARCH_TITLES[arch]}",
+                       [curve for _, curve in models.groupby(["width", "depth"])]))
+    if figure == "fig3_text" and gpt2 is not None:
+        groups.append(("GPT-2", [curve for _, curve in gpt2.groupby("sample_set")]))
+    groups.append(("training data", [data] if data is not None else []))
+    parts = []
+    for name, tables in groups:
+        amounts = list(dict.fromkeys(a for a in map(describe_amount, tables) if a))
+        if amounts:
+            parts.append(f"{name} {' / '.join(amounts)}")
+    if parts:
+        fig.suptitle(f"sequences × length: {'; '.join(parts)}", fontsize=9)
 
 
 def drawn_curves(figure: str, curves: pd.DataFrame, references: pd.DataFrame | None,
@@ -246,6 +282,7 @@ def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
     shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
     parts = [g[1].assign(panel=panel) for panel, groups in (("a", shallow), ("b", deep))
              for g in groups]
-    columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "n_points", "lag_max"]
+    columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "n_points", "lag_max",
+               "n_sequences", "n_symbols"]
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()).reindex(
         columns=columns)
