@@ -388,6 +388,18 @@ def _headless(chromium: str, *args) -> subprocess.CompletedProcess:
         pytest.skip("headless Chromium did not finish within 300 s on this machine")
 
 
+def _probe(chromium: str, page: str, folder: Path) -> dict:
+    """What Chromium saw on ``page``: every image (figure, loaded, natural width) and the
+    number of claims-table rows."""
+    probed = folder / "probed.html"
+    probed.write_text(page.replace("</body>", _PROBE + "</body>"))
+    dumped = _headless(chromium, "--virtual-time-budget=10000", "--dump-dom", probed.as_uri())
+    found = re.search(r'<pre id="probe">PROBE(.*?)END</pre>', dumped.stdout, re.S)
+    assert found, f"no probe in Chromium's DOM (exit {dumped.returncode}): " \
+                  f"{dumped.stderr.strip()[-500:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(tmp_path):
     chromium = _chromium()
@@ -397,14 +409,7 @@ def test_report_renders_in_headless_chromium(tmp_path):
                         formula_differences=(REPORT_DIR / "formula_differences.md").read_text())
     report = tmp_path / "report.html"
     report.write_text(page)
-    probed = tmp_path / "probed.html"
-    probed.write_text(page.replace("</body>", _PROBE + "</body>"))
-
-    dumped = _headless(chromium, "--virtual-time-budget=10000", "--dump-dom", probed.as_uri())
-    found = re.search(r'<pre id="probe">PROBE(.*?)END</pre>', dumped.stdout, re.S)
-    assert found, f"no probe in Chromium's DOM (exit {dumped.returncode}): " \
-                  f"{dumped.stderr.strip()[-500:]}"
-    seen = json.loads(html.unescape(found.group(1)))
+    seen = _probe(chromium, page, tmp_path)
     assert sorted(image["figure"] for image in seen["images"]) == sorted(given)
     assert all(image["complete"] and image["width"] > 0 for image in seen["images"]), seen
     assert seen["rows"] == len(claims)
@@ -418,3 +423,18 @@ def test_report_renders_in_headless_chromium(tmp_path):
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         shutil.copy(screenshot, Path(artifacts) / "report_screenshot.png")
         shutil.copy(report, Path(artifacts) / "report.html")
+
+
+@pytest.mark.skipif(not os.environ.get("MISCALING_REPORT"),
+                    reason="checks a run's own report: set MISCALING_REPORT=results/report.html")
+def test_the_runs_report_renders_in_headless_chromium(tmp_path):
+    """A real run's report (``MISCALING_REPORT``, with its claims.csv beside it): every figure
+    the run made loads in Chromium, and the claims table has one row per claim."""
+    report = Path(os.environ["MISCALING_REPORT"]).resolve()
+    claims = pd.read_csv(report.with_name("claims.csv"))
+    seen = _probe(_chromium(), report.read_text(), tmp_path)
+    figures = report.parent / "figures"
+    made = {f for f in FIGURE_NAMES if (figures / f"{f}.png").is_file()}
+    assert {image["figure"] for image in seen["images"]} == made
+    assert all(image["complete"] and image["width"] > 0 for image in seen["images"]), seen
+    assert seen["rows"] == len(claims)
