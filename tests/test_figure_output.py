@@ -69,6 +69,23 @@ def test_make_figure_is_pure(tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())
 
 
+def test_fig5_draws_both_floors_and_keeps_its_axis_on_the_estimates():
+    lags = np.arange(1, 20)
+    mi = pd.DataFrame({"gamma": 0.4, "amplitude": 0.1, "lag": lags, "mi": 0.1 * lags**-0.4,
+                       "baseline": 1e-7, "baseline_within": 0.01})
+    fits = pd.DataFrame({"gamma": [0.4], "model": ["power"], "parameter": ["gamma"],
+                         "value": [0.41], "ci_low": [0.39], "ci_high": [0.43]})
+    fig = fig5.make_figure(fig5.collect_curves([mi]), fig5.collect_gamma_fits([fits], 0.03))
+    ax = fig.axes[0]
+    styles = sorted(line.get_linestyle() for line in ax.get_lines())
+    assert styles.count("-.") == 1 and styles.count(":") == 1  # within and global floor
+    # the global floor (1e-7) would stretch the axis: it starts below the smallest of the
+    # estimates, the targets and the within floors (here the within floor, 0.01)
+    assert ax.get_ylim()[0] == pytest.approx(0.3 * 0.01)
+    assert "mostly below the axis (median 1e-07)" in ax.get_legend().get_title().get_text()
+    plt.close(fig)
+
+
 def test_every_figure_has_a_title():
     assert list(TITLES) == ["fig1", "fig2", "fig3", "fig3_text", "fig4", "fig5", "fig6", "fig7",
                             "fig8", "fig9", "fig10", "theory_linear_rnn", "theory_ising"]
