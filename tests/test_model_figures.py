@@ -464,3 +464,12 @@ def test_the_model_table_says_how_many_lags_beat_each_floor(tables):
     assert (table["lags_above_floor"] <= LAGS.size).all()
     # and what each curve rests on, read back from its pair counts
     assert (table["n_sequences"] == N_SEQ).all() and (table["n_symbols"] == N_SEQ * LENGTH).all()
+
+
+def test_the_xi_figures_tables_carry_the_sizes_behind_each_model(tables):
+    curves, fits, _ = tables
+    curves_table = models.collect_curves([pd.read_csv(p) for p in curves])
+    table = models.collect_fits([pd.read_csv(p) for p in fits])
+    drawn = models.drawn_points("fig1", curves_table, table)
+    assert set(drawn["arch"]) == {"rnn", "lstm"}
+    assert (drawn["n_sequences"] == N_SEQ).all() and (drawn["n_symbols"] == N_SEQ * LENGTH).all()

@@ -290,6 +290,11 @@ def test_sizes_note_reads_what_each_kind_of_curve_rests_on():
     assert sizes_note(models.assign(n_symbols=[20_000, 61])).endswith(
         "per model 20 × 1,000 / 3 sequences, 61 symbols.")
     assert sizes_note(pd.DataFrame({"xi": [1.0]})) == ""  # the table cannot say
+    # corpus splits (Figure 6): named by corpus and split, one stream each
+    splits = pd.concat([pd.DataFrame({"corpus": corpus, "split": "valid", "lag": [1, 2],
+                                      "n_pairs": _pairs(1, length, (1, 2))})
+                        for corpus, length in (("ptb", 400), ("wikitext2", 1000))])
+    assert sizes_note(splits).endswith("ptb valid 1 × 400; wikitext2 valid 1 × 1,000.")
 
 
 def test_every_caption_says_the_scale_and_the_sizes_behind_its_curves(tmp_path):

@@ -189,9 +189,9 @@ def _amount(n_sequences: float, n_symbols: float) -> str | None:
 
 def sizes_note(table: pd.DataFrame) -> str:
     """What the curves of a figure rest on, from the table behind it (``figN.csv``): per kind
-    of curve (its role, source or split), the distinct sequences × length, read from the I(τ)
-    pair counts (``n_pairs``) or from a model table's ``n_sequences`` / ``n_symbols``; empty
-    when the table cannot say."""
+    of curve (its corpus and its role, source or split), the distinct sequences × length,
+    read from the I(τ) pair counts (``n_pairs``) or from a model table's ``n_sequences`` /
+    ``n_symbols``; empty when the table cannot say."""
     kind = next((c for c in CURVE_KINDS if c in table), None)
     found: dict[str, list[str]] = {}
     if "n_pairs" in table and "lag" in table:
@@ -199,7 +199,8 @@ def sizes_note(table: pd.DataFrame) -> str:
         groups = table.groupby(keys, dropna=False) if keys else [((), table)]
         for _, curve in groups:
             amount = describe_amount(curve)
-            name = str(curve[kind].iloc[0]).replace("_", " ") if kind else "curves"
+            name = " ".join(str(curve[c].iloc[0]).replace("_", " ")
+                            for c in ("corpus", kind) if c and c in curve) or "curves"
             if amount and amount not in found.setdefault(name, []):
                 found[name].append(amount)
     elif {"n_sequences", "n_symbols"} <= set(table.columns):

@@ -15,7 +15,7 @@ from miscaling.io import require_columns
 from miscaling.plots.common import floors_key, has_within_floor, setup_style
 
 CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "baseline",
-                 "baseline_within", "n_pairs", "target"]
+                 "baseline_within", "n_pairs", "target_mi"]
 
 
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     for column in ("ci_low", "ci_high", "baseline", "baseline_within", "n_pairs"):
         if column not in curves:
             curves[column] = np.nan
-    curves["target"] = curves["amplitude"] * curves["lag"].astype(float) ** (-curves["gamma"])
+    curves["target_mi"] = curves["amplitude"] * curves["lag"].astype(float) ** (-curves["gamma"])
     return curves[CURVE_COLUMNS].sort_values(["gamma", "lag"], ignore_index=True)
 
 
@@ -64,7 +64,8 @@ def make_figure(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
         shown = group[group["mi"] > 0]
         ax_curves.plot(shown["lag"], shown["mi"], "o", ms=2.5, color=palette[gamma],
                        label=f"{gamma:g}")
-        ax_curves.plot(group["lag"], group["target"], "-", lw=0.8, color=palette[gamma], alpha=0.7)
+        ax_curves.plot(group["lag"], group["target_mi"], "-", lw=0.8, color=palette[gamma],
+                       alpha=0.7)
         floors = [("baseline", ":", True), ("baseline_within", "-.", has_within_floor(group))]
         for column, style, drawn in floors:
             floor = group[column].where(group[column] > 0)
@@ -75,7 +76,7 @@ def make_figure(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
     key = floors_key([g for _, g in curves.groupby("gamma")])
     # The axis spans the estimates, the targets and the within floors: the global floors of
     # sequences this long lie orders of magnitude below (~1e-7) and would take most of it.
-    shown = pd.concat([curves["mi"], curves["target"], curves["baseline_within"]])
+    shown = pd.concat([curves["mi"], curves["target_mi"], curves["baseline_within"]])
     shown = shown[shown > 0]
     below = curves["baseline"][curves["baseline"] > 0]
     if len(shown) and len(below) and below.median() < 0.3 * shown.min():

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
+from miscaling.mi.sizes import sample_size
 from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table
 from miscaling.plots.common import (
     clip_below_floors,
@@ -300,7 +301,8 @@ def make_figure(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
 def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
                  data: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table behind figure ``figure`` (written as ``figN.csv``): Figure 3(a)'s curves with
-    a ``role`` (samples, training_data), else the ξ rows of the models drawn."""
+    a ``role`` (samples, training_data), else the ξ rows of the models drawn with the
+    sequences and symbols behind each (``n_sequences``, ``n_symbols``, from its curve)."""
     if figure == "fig3":
         parts = [curves[curves["arch"] == "transformer"].assign(role="samples")]
         if data is not None:
@@ -308,4 +310,11 @@ def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
         table = pd.concat(parts, ignore_index=True)
         return table[["role", *(c for c in table.columns if c != "role")]]
     archs = {"fig1": ["rnn", "lstm"], "fig7": ["lstm"], "fig9": ["transformer"]}[figure]
-    return table[table["arch"].isin(archs)]
+    drawn = table[table["arch"].isin(archs)].drop(columns=["n_sequences", "n_symbols"],
+                                                   errors="ignore")
+    # the sequences and symbols behind each model's ξ, from its curve's pair counts
+    sizes = [dict(zip(MODEL_KEYS, key), **dict(zip(("n_sequences", "n_symbols"),
+                                                   sample_size(curve) or (np.nan, np.nan))))
+             for key, curve in curves.groupby(MODEL_KEYS)]
+    sizes = pd.DataFrame(sizes, columns=[*MODEL_KEYS, "n_sequences", "n_symbols"])
+    return drawn.merge(sizes, on=MODEL_KEYS, how="left")
