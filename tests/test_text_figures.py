@@ -167,6 +167,21 @@ def test_curve_figures_are_headed_by_the_sizes_behind_their_curves(tables):
     plt.close(fig)
 
 
+def test_xi_figures_tables_say_the_sizes_behind_each_model_given_the_curves(tables, tmp_path):
+    curves = []
+    for i, path in enumerate(tables["curves"]):
+        curve = pd.read_csv(path)
+        sized = tmp_path / f"sized_{i}.csv"
+        curve.assign(n_pairs=20 * (100_000 - curve.lag)).to_csv(sized, index=False)
+        curves.append(str(sized))
+    out = tmp_path / "fig8.pdf"
+    assert main(["figure", "fig8", "--fits", *tables["fits"], "--reference", tables["data_fit"],
+                 "--curves", *curves, "--out", str(out)]) == 0
+    drawn = pd.read_csv(out.with_suffix(".csv"))
+    assert len(drawn) and (drawn.n_sequences == 20).all()
+    assert (drawn.n_symbols == 2_000_000).all()
+
+
 @pytest.mark.parametrize("figure,arch", [("fig8", "lstm"), ("fig10", "transformer")])
 def test_xi_figures_draw_and_write_their_points(figure, arch, tables, tmp_path):
     out = tmp_path / f"{figure}.pdf"

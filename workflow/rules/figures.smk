@@ -172,6 +172,7 @@ def text_figure_inputs(wildcards):
     if wildcards.figure in ("fig8", "fig10"):
         return {
             "fits": [fit_table(*entry["samples"]) for entry in sets],
+            "curves": [mi_table(*entry["samples"]) for entry in sets],
             "reference": text_data_curves()["fit"],
         }
     inputs = {
@@ -190,6 +191,7 @@ def text_figure_flags(wildcards, input):
         return cli_flags(
             {
                 "fits": list(input.fits),
+                "curves": list(input.curves),
                 "reference": input.reference,
                 "char_width": depth_sweep_width("char", arch, 128),
                 "word_width": depth_sweep_width("word", arch, 512),

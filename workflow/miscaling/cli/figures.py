@@ -133,6 +133,9 @@ def _add_text_xi(parser: argparse.ArgumentParser, name: str) -> None:
                         help=f"fit tables of the samples, {TEXT_LABELS}")
     parser.add_argument("--reference", required=True,
                         help="fit table of the training text (dashed line and band)")
+    parser.add_argument("--curves", nargs="+", action="extend", default=None,
+                        help="the samples' I(tau) tables (optional): the figure's table then "
+                             "gives the sequences and symbols behind each model")
     parser.add_argument("--char-width", type=positive_int, default=128,
                         help="width of the character-level depth sweep (default: 128)")
     parser.add_argument("--word-width", type=positive_int, default=512,
@@ -242,7 +245,8 @@ def run_text_xi(args: argparse.Namespace) -> None:
     reference = reference_xi(read_table(args.reference))
     widths = {"char_width": args.char_width, "word_width": args.word_width}
     fig = text.make_xi_figure(args.figure, table, reference, **widths)
-    save_figure(fig, args.out, text.drawn_xi(args.figure, table, **widths))
+    curves = text.collect_curves(_read_all(args.curves)) if args.curves else None
+    save_figure(fig, args.out, text.drawn_xi(args.figure, table, curves=curves, **widths))
 
 
 def run_theory_linear_rnn(args: argparse.Namespace) -> None:

@@ -24,10 +24,11 @@ pure ``make_*`` function of tidy tables; :func:`drawn_points` is the CSV behind 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.mi.sizes import describe_amount
+from miscaling.mi.sizes import describe_amount, sample_size
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
 from miscaling.plots.common import (
     draw_curve,
@@ -276,13 +277,23 @@ def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, flo
 
 
 def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
-             word_width: int = 512) -> pd.DataFrame:
-    """The points behind Figure 8/10: the model rows of each panel, with a ``panel`` column."""
+             word_width: int = 512, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The points behind Figure 8/10: the model rows of each panel, with a ``panel`` column;
+    given the samples' ``curves``, the sequences and symbols behind each model (``n_sequences``,
+    ``n_symbols``, from the pair counts; empty otherwise)."""
     arch = {"fig8": "lstm", "fig10": "transformer"}[figure]
     shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
     parts = [g[1].assign(panel=panel) for panel, groups in (("a", shallow), ("b", deep))
              for g in groups]
     columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "n_points", "lag_max",
                "n_sequences", "n_symbols"]
-    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()).reindex(
-        columns=columns)
+    drawn = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEXT_KEYS)
+    if curves is not None and len(drawn):
+        sizes = pd.DataFrame(
+            [dict(zip(TEXT_KEYS, key), **dict(zip(("n_sequences", "n_symbols"),
+                                                  sample_size(curve) or (np.nan, np.nan))))
+             for key, curve in curves.groupby(TEXT_KEYS)],
+            columns=[*TEXT_KEYS, "n_sequences", "n_symbols"])
+        drawn = drawn.drop(columns=["n_sequences", "n_symbols"], errors="ignore").merge(
+            sizes, on=TEXT_KEYS, how="left")
+    return drawn.reindex(columns=columns)
