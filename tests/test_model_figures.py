@@ -436,6 +436,44 @@ def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
     assert not trend_checks(shrinking).set_index("check").loc["xi_rnn_grows_with_width", "holds"]
 
 
+def test_a_failure_is_clear_only_when_the_evidence_against_the_claim_is(tables):
+    _, fits, _ = tables
+    table = model_table(read_all(fits))
+
+    def check(frame, name):
+        return trend_checks(frame).set_index("check").loc[name]
+
+    def set_xi(frame, arch, width, xi, low, high):
+        frame = frame.copy()
+        pick = (frame.arch == arch) & (frame.width == width) & (frame.depth == 1)
+        frame.loc[pick, ["xi", "xi_ci_low", "xi_ci_high"]] = [xi, low, high]
+        return frame
+
+    lstm8 = table[(table.arch == "lstm") & (table.width == 8) & (table.depth == 1)].iloc[0]
+    # RNN ξ above the LSTM's with disjoint intervals: refuted; overlapping: open
+    above = set_xi(table, "rnn", 8, lstm8.xi * 3, lstm8.xi * 2.5, lstm8.xi * 3.5)
+    row = check(above, "xi_rnn_w8_below_lstm_w8")
+    assert not row["holds"] and row["clear"]
+    overlapping = set_xi(table, "rnn", 8, lstm8.xi * 1.05, lstm8.xi_ci_low, lstm8.xi * 1.2)
+    row = check(overlapping, "xi_rnn_w8_below_lstm_w8")
+    assert not row["holds"] and not row["clear"]
+    # ξ falling from width 4 to 8: clear when the intervals are disjoint
+    rnn4 = table[(table.arch == "rnn") & (table.width == 4)].iloc[0]
+    falling = set_xi(table, "rnn", 8, rnn4.xi / 2, rnn4.xi / 2.2, rnn4.xi / 1.8)
+    assert check(falling, "xi_rnn_grows_with_width")["clear"]
+    dipping = set_xi(table, "rnn", 8, rnn4.xi * 0.99, rnn4.xi * 0.9, rnn4.xi * 1.1)
+    row = check(dipping, "xi_rnn_grows_with_width")
+    assert not row["holds"] and not row["clear"]
+    # a Transformer clearly exponential refutes "every one is algebraic"; weakly, it does not
+    contrary = table.copy()
+    first = contrary.index[contrary.arch == "transformer"][0]
+    contrary.loc[first, ["verdict", "delta_aicc"]] = ["exponential", -25.0]
+    assert check(contrary, "transformer_samples_algebraic")["clear"]
+    contrary.loc[first, "delta_aicc"] = -4.0
+    row = check(contrary, "transformer_samples_algebraic")
+    assert not row["holds"] and not row["clear"]
+
+
 def test_trend_checks_name_missing_models(tables):
     _, fits, _ = tables
     table = model_table(read_all(fits))

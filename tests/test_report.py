@@ -48,8 +48,11 @@ def trends_table() -> pd.DataFrame:
         ("xi_rnn_grows_with_width", "xi of the RNN grows with width", "w2: nan; w4: nan",
          False, False, "xi undetermined"),
         ("rnn_samples_exponential", "every RNN is exponential by AICc",
-         "w2d1: algebraic (dAICc +40); w4d1: undetermined (dAICc +nan)", False, False,
+         "w2d1: algebraic (dAICc +40); w4d1: undetermined (dAICc +nan)", False, True,
          AICC_CRITERION),
+        ("xi_rnn_w8_below_lstm_w8_unclear", "xi(RNN) < xi(LSTM), failing on points",
+         "rnn: 100 [80, 120]; lstm: 90 [70, 110]", False, False,
+         "clear: disjoint 95% intervals (in either order)"),
         ("lstm_samples_exponential", "every LSTM is exponential by AICc",
          "w2d1: exponential (dAICc -30); w4d1: undetermined (dAICc +nan)", False, False,
          AICC_CRITERION),
@@ -128,8 +131,8 @@ def by_check(claims: pd.DataFrame) -> dict[str, pd.Series]:
     (True, True, False, "holds"),
     (True, False, False, "inconclusive"),
     ("True", "False", False, "inconclusive"),
-    (False, False, False, "does not hold"),
-    (False, True, False, "does not hold"),
+    (False, False, False, "inconclusive"),  # against it on point estimates only
+    (False, True, False, "does not hold"),  # clearly against it
     (True, True, True, "inconclusive"),
     (None, None, False, "not measured"),
     (float("nan"), True, False, "not measured"),
@@ -159,6 +162,11 @@ def test_trend_rows_get_their_status_and_what_would_settle_them(tmp_path):
     assert rows["xi_rnn_grows_with_width"]["status"] == "inconclusive"
     # a contrary verdict fails the claim; undetermined verdicts alone leave it open
     assert rows["rnn_samples_exponential"]["status"] == "does not hold"
+    assert "refuted clearly" in rows["rnn_samples_exponential"]["what_would_settle_it"]
+    # failing on point estimates with overlapping intervals: open, and said so
+    leaning = rows["xi_rnn_w8_below_lstm_w8_unclear"]
+    assert leaning["status"] == "inconclusive"
+    assert "intervals overlap" in leaning["what_would_settle_it"]
     assert rows["lstm_samples_exponential"]["status"] == "inconclusive"
     assert "shuffle floor" in rows["lstm_samples_exponential"]["what_would_settle_it"]
     assert (claims["scale"] == "smoke").all()

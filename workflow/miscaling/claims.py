@@ -15,10 +15,13 @@ The sources (:data:`SOURCES`) and how a row of each becomes a claim:
   split and quantity, "the split differs from training text of its own size" — ``differs``
   holds, ``within`` does not, ``undetermined`` is inconclusive.
 
-Status (:data:`STATUSES`): *holds* = holds and clear; *inconclusive* = holds on the point
-estimates but not clearly, or the source calls the value undetermined; *does not hold*;
-*not measured* = the source row is empty or the source table was not made in this run.  A claim
-is never counted as held without a measurement.
+Status (:data:`STATUSES`): *holds* = holds, clearly; *does not hold* = fails, clearly (the
+evidence against it is as clear as a held claim's must be: intervals disjoint the other way, a
+contrary AICc verdict by at least the clear ΔAICc, a control verdict, a failed numerical
+check); *inconclusive* = the point estimates say one thing and the intervals do not decide
+(either way), or the source calls the value undetermined; *not measured* = the source row is
+empty or the source table was not made in this run.  A claim is never counted as held without
+a measurement, nor as failed on point estimates alone.
 """
 
 from __future__ import annotations
@@ -66,18 +69,17 @@ def _flag(value) -> bool | None:
 def claim_status(holds, clear, undetermined: bool = False) -> str:
     """The status of one claim from its source's ``holds`` and ``clear`` cells.
 
-    An empty ``holds`` is *not measured* whatever else the row says; ``undetermined`` (the
-    source could not compute the value) is *inconclusive*; holds and clear is *holds*; holds
-    but not clear is *inconclusive*; anything else *does not hold*.
+    ``clear`` says whether the outcome, held or failed, is clear.  An empty ``holds`` is *not
+    measured* whatever else the row says; ``undetermined`` (the source could not compute the
+    value) is *inconclusive*; a clear outcome is *holds* or *does not hold*; an unclear one
+    *inconclusive*.
     """
     holds = _flag(holds)
     if holds is None:
         return NOT_MEASURED
-    if undetermined:
+    if undetermined or not _flag(clear):
         return INCONCLUSIVE
-    if not holds:
-        return FAILS
-    return HOLDS if _flag(clear) else INCONCLUSIVE
+    return HOLDS if holds else FAILS
 
 
 # --------------------------------------------------------------------------- what settles it
@@ -85,8 +87,13 @@ def claim_status(holds, clear, undetermined: bool = False) -> str:
 _CLEAR_AICC = re.compile(r"\|dAICc\| >= ([0-9.eE+-]+)")
 
 
-def _settle_trend(status: str, measured: str, criterion: str) -> str:
-    """One sentence, from the kind of check (its criterion), on what would decide the claim."""
+def _settle_trend(status: str, measured: str, criterion: str, holds: bool | None = True) -> str:
+    """One sentence, from the kind of check (its criterion), on what would decide the claim
+    (``holds``: its point estimates' side, which tells an open claim leaning for it from one
+    leaning against it)."""
+    if status == FAILS:
+        return ("refuted clearly at this run's scale: only larger or longer-trained models "
+                "(presets/paper.yaml's recipes) could reopen it.")
     if status == NOT_MEASURED:
         reason = measured.split("not measured:", 1)[-1].strip() or "the models it needs"
         return f"a run whose configuration includes what is missing ({reason})."
@@ -99,6 +106,10 @@ def _settle_trend(status: str, measured: str, criterion: str) -> str:
     if "AICc" in criterion:
         threshold = _CLEAR_AICC.search(criterion)
         level = threshold.group(1) if threshold else "10"
+        if not holds:
+            return (f"more sample sequences or longer-trained models: the verdicts go against "
+                    f"the claim, but no model's by |dAICc| >= {level}, which would refute it, "
+                    f"and not every model's the claimed way, which would confirm it.")
         if "size-matched training text" in criterion:
             return (f"more sample characters (until the size-matched training text is itself "
                     f"clearly algebraic) or longer-trained models, so that |dAICc| >= {level} "
@@ -109,11 +120,12 @@ def _settle_trend(status: str, measured: str, criterion: str) -> str:
         return (f"longer-trained models or more restarts, with |dAICc| >= {level} for the "
                 f"models whose verdict disagrees, to tell a real difference from under-training.")
     if "disjoint" in criterion:
-        if status == INCONCLUSIVE:
+        if holds:
             return ("more samples per model (narrower 95% intervals) so that the intervals "
                     "become disjoint.")
-        return ("more samples and restarts per model: the point estimates contradict the claim; "
-                "disjoint intervals in the other order would refute it clearly.")
+        return ("more samples and restarts per model: the point estimates go against the "
+                "claim but the 95% intervals overlap; disjoint intervals in the other order "
+                "would refute it clearly.")
     return "a larger run (more samples, longer training) that resolves the check's criterion."
 
 
@@ -191,7 +203,7 @@ def _trend_rows(table: pd.DataFrame, source: Source) -> list[dict]:
             "section": section, "figure": figure, "claim": _text(row["expected"]),
             "measurement": measured, "status": status, "check": str(row["check"]),
             "what_would_settle_it": "" if status == HOLDS else
-            _settle_trend(status, measured, criterion),
+            _settle_trend(status, measured, criterion, _flag(row["holds"])),
         })
     return rows
 
@@ -204,10 +216,13 @@ def _gamma_rows(table: pd.DataFrame, source: Source) -> list[dict]:
         gamma, tolerance = float(row["gamma"]), float(row["tolerance"])
         interval_inside = (gamma - tolerance <= row["ci_low"]) and \
             (row["ci_high"] <= gamma + tolerance)
-        status = claim_status(row["within_tolerance"], interval_inside)
+        interval_outside = row["ci_high"] < gamma - tolerance or row["ci_low"] > gamma + tolerance
+        within = _flag(row["within_tolerance"])
+        status = claim_status(within, interval_inside if within else interval_outside)
         if status == INCONCLUSIVE:
             settle = (f"more sequences per gamma (estimator_benchmark.n_seq), so that the 95% "
-                      f"interval of gamma-hat lies within {gamma:g} ± {tolerance:g}.")
+                      f"interval of gamma-hat lies within {gamma:g} ± {tolerance:g} (or wholly "
+                      f"outside it).")
         elif status == FAILS:
             settle = ("more and longer sequences per gamma, to tell the estimator's bias at this "
                       "gamma from the sampling error of this run.")

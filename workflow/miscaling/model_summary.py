@@ -12,9 +12,12 @@
   behind each curve (``n_sequences``, ``n_symbols``, from its pair counts).
 * :func:`trend_checks`: the claims the quick reproduction must show, each as one row with what
   was expected, what was measured (with intervals), whether it holds on the point estimates and
-  whether it is *clear* (disjoint 95% intervals, or ΔAICc of at least 10 — the level at which
-  Burnham & Anderson call the losing model "essentially unsupported" — on every lag and, where
-  the curves are given, on log-spaced lags as well).
+  whether that outcome is *clear* (disjoint 95% intervals, or ΔAICc of at least 10 — the level
+  at which Burnham & Anderson call the losing model "essentially unsupported" — on every lag
+  and, where the curves are given, on log-spaced lags as well).  Clear works both ways: a claim
+  that holds is clear when the evidence for it is, one that fails when the evidence against it
+  is (intervals disjoint in the contrary order, a contrary verdict with such a ΔAICc); a
+  failure on point estimates alone is not clear.
 
 The CLI ``miscaling model-summary`` writes both tables, each recording the settings that made
 it as constant columns (:class:`LogLagRefit` in the model table when the curves are given,
@@ -226,8 +229,15 @@ def _compare_widths(table: pd.DataFrame, arch_a: str, arch_b: str, width: int) -
     measured = f"{arch_a}: {_xi_text(a)}; {arch_b}: {_xi_text(b)}"
     if not (np.isfinite(a["xi"]) and np.isfinite(b["xi"])):
         return _row(check, expected, measured, False, False, "xi undetermined")
-    return _row(check, expected, measured, bool(a["xi"] < b["xi"]),
-                bool(a["xi_ci_high"] < b["xi_ci_low"]), "clear: disjoint 95% intervals")
+    holds = bool(a["xi"] < b["xi"])
+    clear = _disjoint(a, b, "xi") if holds else _disjoint(b, a, "xi")
+    return _row(check, expected, measured, holds, clear,
+                "clear: disjoint 95% intervals (in either order)")
+
+
+def _disjoint(low: pd.Series, high: pd.Series, name: str) -> bool:
+    """Whether ``low``'s 95% interval of ``name`` lies wholly below ``high``'s."""
+    return bool(low[f"{name}_ci_high"] < high[f"{name}_ci_low"])
 
 
 def _grows_with_width(table: pd.DataFrame, arch: str, max_width: float,
@@ -250,11 +260,15 @@ def _grows_with_width(table: pd.DataFrame, arch: str, max_width: float,
     xi = rows["xi"].to_numpy()
     if not np.isfinite(xi).all():
         return _row(check, expected, measured, False, False, "xi undetermined")
-    first, last = rows.iloc[0], rows.iloc[-1]
-    return _row(check, expected, measured, bool((np.diff(xi) > 0).all()),
-                bool(first["xi_ci_high"] < last["xi_ci_low"]),
+    holds = bool((np.diff(xi) > 0).all())
+    if holds:
+        clear = _disjoint(rows.iloc[0], rows.iloc[-1], "xi")
+    else:  # clearly refuted: some step down with disjoint intervals
+        clear = any(_disjoint(wider, narrower, "xi") for (_, narrower), (_, wider)
+                    in zip(rows.iloc[:-1].iterrows(), rows.iloc[1:].iterrows()))
+    return _row(check, expected, measured, holds, clear,
                 "holds: increasing at every step; clear: smallest and largest width's "
-                "95% intervals disjoint")
+                "95% intervals disjoint (a failure: some step down with disjoint intervals)")
 
 
 def _verdicts(table: pd.DataFrame, arch: str, verdict: str, clear_delta: float) -> dict:
@@ -266,17 +280,36 @@ def _verdicts(table: pd.DataFrame, arch: str, verdict: str, clear_delta: float) 
     measured = "; ".join(
         f"{_label(r)}: {r['verdict']} (dAICc {r['delta_aicc']:+.1f})" for _, r in rows.iterrows())
     holds = bool((rows["verdict"] == verdict).all())
-    clear = holds and bool((rows["delta_aicc"].abs() >= clear_delta).all())
     criterion = (f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
                  f"{clear_delta:g} for every model")
+    columns = [("verdict", "delta_aicc")]
     if "verdict_log_lags" in rows:
         measured += "; on log-spaced lags: " + "; ".join(
             f"{_label(r)}: {r['verdict_log_lags']} (dAICc {r['delta_aicc_log_lags']:+.1f})"
             for _, r in rows.iterrows())
-        clear = clear and bool((rows["verdict_log_lags"] == verdict).all()
-                               and (rows["delta_aicc_log_lags"].abs() >= clear_delta).all())
+        columns.append(("verdict_log_lags", "delta_aicc_log_lags"))
         criterion += ", on every lag and on log-spaced lags"
-    return _row(check, expected, measured, holds, clear, criterion)
+    criterion += " (a failure: some model clearly of the other decay)"
+    return _row(check, expected, measured, holds,
+                verdicts_clear(rows, verdict, holds, clear_delta, columns), criterion)
+
+
+#: The other decay of an AICc verdict.
+CONTRARY = {"exponential": "algebraic", "algebraic": "exponential"}
+
+
+def verdicts_clear(rows: pd.DataFrame, verdict: str, holds: bool, clear_delta: float,
+                   columns=(("verdict", "delta_aicc"),)) -> bool:
+    """Whether "every model of ``rows`` is ``verdict``" is decided clearly, on every pair of
+    (verdict, ΔAICc) ``columns``: held, when every model has it with |ΔAICc| >= ``clear_delta``;
+    failed, when some model has the contrary verdict with such a ΔAICc on every pair."""
+    if holds:
+        return all(bool(((rows[v] == verdict) & (rows[d].abs() >= clear_delta)).all())
+                   for v, d in columns)
+    contrary = np.ones(len(rows), dtype=bool)
+    for v, d in columns:
+        contrary &= ((rows[v] == CONTRARY[verdict]) & (rows[d].abs() >= clear_delta)).to_numpy()
+    return bool(contrary.any())
 
 
 def _label(row: pd.Series) -> str:
