@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from miscaling.cli import main
 from miscaling.fit import fit_decay
 from miscaling.plots import text
+from miscaling.plots.common import WITHIN_FLOOR_PART
 from miscaling.text_summary import (
     TextSettings,
     summarize_text,
@@ -142,6 +143,22 @@ def test_curve_figures_draw_and_write_their_points(figure, tables, tmp_path):
     refs = drawn[drawn.role == "size_matched"]
     assert len(refs) == len(samples)
     assert set(drawn[drawn.role == "training_data"].panel) == set(drawn.panel)
+
+
+def test_the_size_matched_texts_within_floor_is_drawn_once_in_grey(tables):
+    # the references are the same text cut alike: one within floor (5x the global) for all
+    references = read_all(tables["references"]).assign(baseline_within=5 * FLOOR)
+    curves = read_all(tables["curves"])
+    fig = text.make_curve_figure("fig3_text", text.collect_curves([curves]),
+                                 text.collect_references([references]),
+                                 pd.read_csv(tables["data_curve"]))
+    panel = fig.axes[0]  # (b) character-level Transformers: three references, one floor
+    grey = [line for line in panel.get_lines()
+            if line.get_gid() == WITHIN_FLOOR_PART and line.get_color() == "0.55"]
+    assert len(grey) == 1 and grey[0].get_linestyle() == "-."
+    np.testing.assert_allclose(grey[0].get_ydata(), 5 * FLOOR)
+    assert "dash-dot: within-sequence floor" in panel.get_legend().get_title().get_text()
+    plt.close(fig)
 
 
 def test_curve_figures_are_headed_by_the_sizes_behind_their_curves(tables):

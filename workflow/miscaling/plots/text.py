@@ -31,8 +31,10 @@ from miscaling.io import require_columns
 from miscaling.mi.sizes import describe_amount, sample_size
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
 from miscaling.plots.common import (
+    WITHIN_FLOOR_PART,
     draw_curve,
     floors_key,
+    has_within_floor,
     integer_axis,
     semilog_inset,
     setup_style,
@@ -125,12 +127,20 @@ def _match(references: pd.DataFrame | None, models: pd.DataFrame) -> pd.DataFram
 
 
 def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> None:
-    labelled = False
+    labelled, floors = False, []
     for _, ref in references.groupby(TEXT_KEYS):
         ref = ref.sort_values("lag")
         ax.plot(ref["lag"], ref["mi"].where(ref["mi"] > 0), "--", lw=0.9, color="0.55",
                 label=None if labelled else "size-matched data")
         labelled = True
+        # Its within floor says up to which τ even the training text, cut like the samples,
+        # shows more than each sequence's own character mix (drawn once per distinct floor).
+        if has_within_floor(ref):
+            floor = ref["baseline_within"].to_numpy(float)
+            if not any(np.array_equal(floor, seen) for seen in floors):
+                floors.append(floor)
+                ax.plot(ref["lag"], np.where(floor > 0, floor, np.nan), "-.", lw=0.7,
+                        color="0.55", alpha=0.8, gid=WITHIN_FLOOR_PART)
     if data is not None:
         draw_curve(ax, data, "black", "training data", lw=1.4)
 
@@ -152,6 +162,7 @@ def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
     place = {"loc": "center right", "bbox_to_anchor": (1.0, 0.42)} if inset else \
         {"loc": "upper right"}
     drawn = [curve for _, curve in models.groupby(["width", "depth"])]
+    drawn += [ref for _, ref in references.groupby(TEXT_KEYS)] if len(references) else []
     drawn += [data] if data is not None else []
     ax.legend(title=f"{legend}\n{floors_key(drawn)}", fontsize=7, title_fontsize=7, ncols=2,
               frameon=False, **place)
