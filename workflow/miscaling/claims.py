@@ -219,15 +219,13 @@ def _gamma_rows(table: pd.DataFrame, source: Source) -> list[dict]:
         interval_outside = row["ci_high"] < gamma - tolerance or row["ci_low"] > gamma + tolerance
         within = _flag(row["within_tolerance"])
         status = claim_status(within, interval_inside if within else interval_outside)
-        if status == INCONCLUSIVE:
-            settle = (f"more sequences per gamma (estimator_benchmark.n_seq), so that the 95% "
-                      f"interval of gamma-hat lies within {gamma:g} ± {tolerance:g} (or wholly "
-                      f"outside it).")
-        elif status == FAILS:
-            settle = ("more and longer sequences per gamma, to tell the estimator's bias at this "
-                      "gamma from the sampling error of this run.")
-        else:
-            settle = ""
+        settle = {
+            INCONCLUSIVE: f"more sequences per gamma (estimator_benchmark.n_seq), so that the "
+                          f"95% interval of gamma-hat lies within {gamma:g} ± {tolerance:g} "
+                          f"(or wholly outside it).",
+            FAILS: "more and longer sequences per gamma, to tell the estimator's bias at this "
+                   "gamma from the sampling error of this run.",
+        }.get(status, "")
         rows.append({
             "section": source.section, "figure": source.figure,
             "claim": f"the estimator recovers gamma = {gamma:g} of I = A tau^-gamma "
@@ -278,14 +276,12 @@ def _control_rows(table: pd.DataFrame, source: Source) -> list[dict]:
             raise ValueError(f"{source.key}: verdict must be one of {sorted(holds_for)}, "
                              f"got {verdict!r}")
         status = claim_status(holds_for[verdict], True, verdict == "undetermined")
-        if status == INCONCLUSIVE:
-            settle = ("at least two size-matched chunks with a finite value "
-                      "(corpora.size_matched_chunks) and a split long enough for the fit.")
-        elif status == FAILS:
-            settle = ("more size-matched chunks (corpora.size_matched_chunks): within the chunks' "
-                      "spread, the split is indistinguishable from training text of its size.")
-        else:
-            settle = ""
+        settle = {
+            INCONCLUSIVE: "at least two size-matched chunks with a finite value "
+                          "(corpora.size_matched_chunks) and a split long enough for the fit.",
+            FAILS: "more size-matched chunks (corpora.size_matched_chunks): within the chunks' "
+                   "spread, the split is indistinguishable from training text of its size.",
+        }.get(status, "")
         rows.append({
             "section": source.section, "figure": source.figure,
             "claim": f"{row['corpus']} {row['target']}: long-range {row['quantity']} differs "

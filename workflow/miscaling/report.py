@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 
 from miscaling.claims import CLAIM_COLUMNS, STATUSES, summary_line
-from miscaling.mi.sizes import describe_amount
+from miscaling.mi.sizes import describe_amount, format_amount
 
 __all__ = ["FIGURES", "SECTIONS", "Figure", "build_report", "load_captions", "markdown_to_html"]
 
@@ -178,15 +177,6 @@ CURVE_KEYS = ("panel", "role", "level", "arch", "width", "depth", "sample_set", 
 CURVE_KINDS = ("role", "source", "split")
 
 
-def _amount(n_sequences: float, n_symbols: float) -> str | None:
-    if not (np.isfinite(n_sequences) and np.isfinite(n_symbols)) or n_sequences < 1:
-        return None
-    n, symbols = int(n_sequences), int(n_symbols)
-    if symbols % n == 0:
-        return f"{n:,} × {symbols // n:,}"
-    return f"{n:,} sequences, {symbols:,} symbols"
-
-
 def sizes_note(table: pd.DataFrame) -> str:
     """What the curves of a figure rest on, from the table behind it (``figN.csv``): per kind
     of curve (its corpus and its role, source or split), the distinct sequences × length,
@@ -206,7 +196,8 @@ def sizes_note(table: pd.DataFrame) -> str:
     elif {"n_sequences", "n_symbols"} <= set(table.columns):
         for n, symbols in zip(table["n_sequences"].astype(float),
                               table["n_symbols"].astype(float)):
-            amount = _amount(n, symbols)
+            # a model table keeps only the totals: equal lengths when they divide evenly
+            amount = format_amount(n, symbols, equal_lengths=n >= 1 and symbols % n == 0)
             if amount and amount not in found.setdefault("per model", []):
                 found["per model"].append(amount)
     parts = [f"{name} {' / '.join(amounts)}" for name, amounts in found.items() if amounts]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe_amount", "sample_shape", "sample_size"]
+__all__ = ["describe_amount", "format_amount", "sample_shape", "sample_size", "sample_sizes"]
 
 
 def _first_lags(curve: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
@@ -52,14 +52,30 @@ def sample_shape(curve: pd.DataFrame) -> tuple[int, int] | None:
     return n, int(length)
 
 
+def format_amount(n_sequences, n_symbols, equal_lengths: bool) -> str | None:
+    """``"2,000 × 512"`` (sequences × length) when the sequences have ``equal_lengths``, else
+    ``"500 sequences, 2,349,038 symbols"``; None for a missing or non-positive count."""
+    if not (np.isfinite(n_sequences) and np.isfinite(n_symbols)) or n_sequences < 1:
+        return None
+    n, symbols = int(n_sequences), int(n_symbols)
+    if equal_lengths:
+        return f"{n:,} × {symbols // n:,}"
+    return f"{n:,} {'sequence' if n == 1 else 'sequences'}, {symbols:,} symbols"
+
+
 def describe_amount(curve: pd.DataFrame) -> str | None:
-    """``"2,000 × 512"`` (sequences × length) or, for sequences of several lengths, ``"500
-    sequences, 2,349,038 symbols"``; None when the table cannot say."""
-    shape = sample_shape(curve)
-    if shape is not None:
-        return f"{shape[0]:,} × {shape[1]:,}"
+    """:func:`format_amount` of an I(tau) table: sequences × length when its pair counts show
+    equal lengths (:func:`sample_shape`), else sequences and symbols; None when it cannot say."""
     size = sample_size(curve)
     if size is None:
         return None
-    word = "sequence" if size[0] == 1 else "sequences"
-    return f"{size[0]:,} {word}, {size[1]:,} symbols"
+    return format_amount(*size, equal_lengths=sample_shape(curve) is not None)
+
+
+def sample_sizes(curves: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per curve of ``curves`` (I(tau) tables stacked, told apart by ``keys``): the
+    keys, ``n_sequences`` and ``n_symbols`` (:func:`sample_size`; NaN where it cannot say)."""
+    rows = [dict(zip(keys, key if isinstance(key, tuple) else (key,)),
+                 **dict(zip(("n_sequences", "n_symbols"), sample_size(curve) or (np.nan,) * 2)))
+            for key, curve in curves.groupby(keys)]
+    return pd.DataFrame(rows, columns=[*keys, "n_sequences", "n_symbols"])

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.mi.sizes import sample_size
+from miscaling.mi.sizes import sample_sizes
 from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table
 from miscaling.plots.common import (
     clip_below_floors,
@@ -313,8 +313,4 @@ def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
     drawn = table[table["arch"].isin(archs)].drop(columns=["n_sequences", "n_symbols"],
                                                    errors="ignore")
     # the sequences and symbols behind each model's ξ, from its curve's pair counts
-    sizes = [dict(zip(MODEL_KEYS, key), **dict(zip(("n_sequences", "n_symbols"),
-                                                   sample_size(curve) or (np.nan, np.nan))))
-             for key, curve in curves.groupby(MODEL_KEYS)]
-    sizes = pd.DataFrame(sizes, columns=[*MODEL_KEYS, "n_sequences", "n_symbols"])
-    return drawn.merge(sizes, on=MODEL_KEYS, how="left")
+    return drawn.merge(sample_sizes(curves, MODEL_KEYS), on=MODEL_KEYS, how="left")

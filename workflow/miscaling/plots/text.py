@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.mi.sizes import describe_amount, sample_size
+from miscaling.mi.sizes import describe_amount, sample_sizes
 from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
 from miscaling.plots.common import (
     WITHIN_FLOOR_PART,
@@ -300,11 +300,6 @@ def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
                "n_sequences", "n_symbols"]
     drawn = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEXT_KEYS)
     if curves is not None and len(drawn):
-        sizes = pd.DataFrame(
-            [dict(zip(TEXT_KEYS, key), **dict(zip(("n_sequences", "n_symbols"),
-                                                  sample_size(curve) or (np.nan, np.nan))))
-             for key, curve in curves.groupby(TEXT_KEYS)],
-            columns=[*TEXT_KEYS, "n_sequences", "n_symbols"])
         drawn = drawn.drop(columns=["n_sequences", "n_symbols"], errors="ignore").merge(
-            sizes, on=TEXT_KEYS, how="left")
+            sample_sizes(curves, TEXT_KEYS), on=TEXT_KEYS, how="left")
     return drawn.reindex(columns=columns)
