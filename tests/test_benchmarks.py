@@ -75,3 +75,10 @@ def test_bench_sample_streams_prints_both_rates_and_ratio():
         assert len(fields) == 2 + 5, fields
         assert re.fullmatch(r"\d+(\.\d+)?x", fields[4]), fields
         assert all(re.fullmatch(r"[\d,]+", field) for field in fields[2:4] + fields[5:]), fields
+
+
+def test_bench_calibration_prints_both_rules_per_case():
+    out = run_benchmark("bench_calibration.py", "--replicates", "5")
+    rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
+    assert len(rows) == 10 and {row[3] for row in rows} == {"before", "after"}
+    assert all(re.fullmatch(r"\d+%", field) for row in rows for field in row[4:])

@@ -19,6 +19,7 @@ from miscaling.model_summary import (
     reference_xi,
     trend_checks,
 )
+from miscaling.paper_claims import claims_of
 from miscaling.plots import models
 from miscaling.plots.common import (
     FLOOR_MARGIN,
@@ -26,6 +27,7 @@ from miscaling.plots.common import (
     describe_sizes,
     sample_shape,
 )
+from miscaling.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
 
 LAGS = np.unique(np.geomspace(1, 500, 40).round())
 #: The synthetic samples: N_SEQ sequences of LENGTH symbols per model (n_pairs says so), whose
@@ -354,6 +356,13 @@ def test_a_model_without_xi_is_named_in_its_panel(tables):
     plt.close(fig)
 
 
+BINARY_CLAIMS = [c.id for c in claims_of("binary_trends") if c.decided]
+
+
+def _status(trends, claim_id):
+    return trends.set_index("claim").loc[claim_id, "status"]
+
+
 def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
     curves, fits, reference = tables
     models, trends = tmp_path / "out" / "binary_models.csv", tmp_path / "out" / "binary_trends.csv"
@@ -364,17 +373,24 @@ def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
     table = pd.read_csv(models)
     data = table[table.arch == "data"].iloc[0]
     assert data.xi == pytest.approx(420, rel=0.05) and data.verdict == "exponential"
-    assert data.verdict_log_lags == "exponential"
+    assert data.verdict_log_lags == "exponential" and data.verdict_window == "exponential"
     assert (table.verdict_log_lags == table.verdict).all()
-    checks = pd.read_csv(trends).set_index("check")
-    # the synthetic curves are built so that every claim holds clearly
-    assert checks["holds"].all() and checks["clear"].all(), checks
-    assert list(checks.index) == ["xi_rnn_w8_below_lstm_w8", "xi_rnn_grows_with_width",
-                                  "xi_lstm_grows_with_width", "transformer_samples_algebraic",
-                                  "rnn_samples_exponential"]
-    assert "rnn: 39.97 [" in checks.loc["xi_rnn_w8_below_lstm_w8", "measured"]
-    assert "on log-spaced lags: w8d1: algebraic" in checks.loc["transformer_samples_algebraic",
-                                                               "measured"]
+    checks = pd.read_csv(trends)
+    # one row per decided claim of the registry, in its order, each with a status
+    assert list(checks.claim) == BINARY_CLAIMS
+    statuses = checks.set_index("claim")["status"]
+    # the synthetic curves: recurrent models exponential (xi growing with width and depth,
+    # RNN below LSTM), Transformers algebraic; the "data" exponential with xi = 420
+    held = ["rnn_samples_exponential", "xi_rnn_grows_with_width", "xi_rnn_grows_with_depth",
+            "small_lstm_samples_exponential", "xi_lstm_grows_with_width",
+            "xi_rnn_below_lstm_same_width", "training_xi_about_420",
+            "transformer_samples_algebraic", "best_lstm_xi_below_350"]
+    assert (statuses[held] == HOLDS).all(), checks
+    assert statuses["binary_data_power_law"] == FAILS  # an exponential is no tau^-0.4
+    assert statuses["transformer_16x1_overestimates_xi"] == FAILS  # 240 < 420, disjoint
+    assert statuses["xi_rnn_w32_below_lstm_w4"] == NOT_MEASURED  # no RNN of width 32
+    row = checks.set_index("claim").loc["xi_rnn_below_lstm_same_width"]
+    assert "rnn w8d1 40 [" in row["evidence"] and row["lean"]
     # both tables say which settings made them
     assert LogLagRefit.from_table(table, "binary_models.csv") == LogLagRefit(lags=60)
     assert list(table.columns[-2:]) == ["log_lags_requested", "log_lags_selection"]
@@ -389,59 +405,37 @@ def test_model_summary_settings_change_the_tables(tables):
     assert (table["n_points_log_lags"] <= 12).all()
     # without curves there is no refit, and no refit settings to record
     assert "log_lags_requested" not in model_table(read_all(fits)).columns
-    strict = trend_checks(table, TrendSettings(clear_delta_aicc=1e9)).set_index("check")
-    verdicts = ["transformer_samples_algebraic", "rnn_samples_exponential"]
-    assert strict.loc[verdicts, "holds"].all() and not strict.loc[verdicts, "clear"].any()
+    strict = trend_checks(table, TrendSettings(clear_delta_aicc=1e9))
+    for claim_id in ("transformer_samples_algebraic", "rnn_samples_exponential"):
+        assert _status(strict, claim_id) == INCONCLUSIVE
+        assert strict.set_index("claim").loc[claim_id, "lean"]
     assert (strict["clear_delta_aicc"] == 1e9).all()
-    assert "|dAICc| >= 1e+09" in strict.loc["rnn_samples_exponential", "criterion"]
-    assert (trend_checks(table, width=4)["comparison_width"] == 4).all()
+    assert (trend_checks(table, TrendSettings(width=4))["comparison_width"] == 4).all()
     with pytest.raises(ValueError, match="lags must be >= 2"):
         LogLagRefit(lags=1)
     with pytest.raises(ValueError, match="width must be >= 1"):
         TrendSettings(width=0)
 
 
-def test_a_verdict_that_flips_on_log_spaced_lags_is_not_clear(tables):
+def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
     curves, fits, _ = tables
     table = model_table(read_all(fits), read_all(curves))
-    assert trend_checks(table).set_index("check").loc["transformer_samples_algebraic", "clear"]
-    flipped = table.copy()
-    first = flipped.index[flipped.arch == "transformer"][0]
-    flipped.loc[first, "verdict_log_lags"] = "exponential"
-    row = trend_checks(flipped).set_index("check").loc["transformer_samples_algebraic"]
-    assert row["holds"] and not row["clear"]
-    weak = table.copy()
-    weak.loc[weak.arch == "rnn", "delta_aicc_log_lags"] = -3.0
-    row = trend_checks(weak).set_index("check").loc["rnn_samples_exponential"]
-    assert row["holds"] and not row["clear"]
-
-
-def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
-    _, fits, _ = tables
-    table = model_table(read_all(fits))
     swapped = table.copy()
     rnn, lstm = swapped.arch == "rnn", swapped.arch == "lstm"
     swapped.loc[rnn, "arch"], swapped.loc[lstm, "arch"] = "lstm", "rnn"  # LSTM now the shorter
     transformer = swapped.arch == "transformer"
-    swapped.loc[transformer, "verdict"] = "exponential"
-    checks = trend_checks(swapped).set_index("check")
-    assert not checks.loc["xi_rnn_w8_below_lstm_w8", "holds"]
-    assert not checks.loc["transformer_samples_algebraic", "holds"]
+    swapped.loc[transformer, ["verdict_window", "delta_aic_window"]] = ["exponential", -50.0]
+    checks = trend_checks(swapped)
+    assert _status(checks, "xi_rnn_below_lstm_same_width") == FAILS
+    assert _status(checks, "transformer_samples_algebraic") == FAILS
     algebraic_rnn = table.copy()
-    algebraic_rnn.loc[algebraic_rnn.arch == "rnn", "verdict"] = "algebraic"
-    assert not trend_checks(algebraic_rnn).set_index("check").loc["rnn_samples_exponential",
-                                                                  "holds"]
-    shrinking = table.copy()
-    shrinking.loc[(shrinking.arch == "rnn") & (shrinking.width == 8), "xi"] = 1.0
-    assert not trend_checks(shrinking).set_index("check").loc["xi_rnn_grows_with_width", "holds"]
+    algebraic_rnn.loc[algebraic_rnn.arch == "rnn", "verdict_window"] = "algebraic"
+    assert _status(trend_checks(algebraic_rnn), "rnn_samples_exponential") == FAILS
 
 
 def test_a_failure_is_clear_only_when_the_evidence_against_the_claim_is(tables):
-    _, fits, _ = tables
-    table = model_table(read_all(fits))
-
-    def check(frame, name):
-        return trend_checks(frame).set_index("check").loc[name]
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves))
 
     def set_xi(frame, arch, width, xi, low, high):
         frame = frame.copy()
@@ -452,34 +446,35 @@ def test_a_failure_is_clear_only_when_the_evidence_against_the_claim_is(tables):
     lstm8 = table[(table.arch == "lstm") & (table.width == 8) & (table.depth == 1)].iloc[0]
     # RNN ξ above the LSTM's with disjoint intervals: refuted; overlapping: open
     above = set_xi(table, "rnn", 8, lstm8.xi * 3, lstm8.xi * 2.5, lstm8.xi * 3.5)
-    row = check(above, "xi_rnn_w8_below_lstm_w8")
-    assert not row["holds"] and row["clear"]
+    assert _status(trend_checks(above), "xi_rnn_below_lstm_same_width") == FAILS
     overlapping = set_xi(table, "rnn", 8, lstm8.xi * 1.05, lstm8.xi_ci_low, lstm8.xi * 1.2)
-    row = check(overlapping, "xi_rnn_w8_below_lstm_w8")
-    assert not row["holds"] and not row["clear"]
-    # ξ falling from width 4 to 8: clear when the intervals are disjoint
+    checks = trend_checks(overlapping)
+    assert _status(checks, "xi_rnn_below_lstm_same_width") == INCONCLUSIVE
+    assert not checks.set_index("claim").loc["xi_rnn_below_lstm_same_width", "lean"]
+    # ξ falling from width 4 to 8: refuted when the intervals are disjoint, else open
     rnn4 = table[(table.arch == "rnn") & (table.width == 4)].iloc[0]
     falling = set_xi(table, "rnn", 8, rnn4.xi / 2, rnn4.xi / 2.2, rnn4.xi / 1.8)
-    assert check(falling, "xi_rnn_grows_with_width")["clear"]
+    assert _status(trend_checks(falling), "xi_rnn_grows_with_width") == FAILS
     dipping = set_xi(table, "rnn", 8, rnn4.xi * 0.99, rnn4.xi * 0.9, rnn4.xi * 1.1)
-    row = check(dipping, "xi_rnn_grows_with_width")
-    assert not row["holds"] and not row["clear"]
+    assert _status(trend_checks(dipping), "xi_rnn_grows_with_width") == INCONCLUSIVE
     # a Transformer clearly exponential refutes "every one is algebraic"; weakly, it does not
     contrary = table.copy()
     first = contrary.index[contrary.arch == "transformer"][0]
-    contrary.loc[first, ["verdict", "delta_aicc"]] = ["exponential", -25.0]
-    assert check(contrary, "transformer_samples_algebraic")["clear"]
-    contrary.loc[first, "delta_aicc"] = -4.0
-    row = check(contrary, "transformer_samples_algebraic")
-    assert not row["holds"] and not row["clear"]
+    contrary.loc[first, ["verdict_window", "delta_aic_window"]] = ["exponential", -25.0]
+    assert _status(trend_checks(contrary), "transformer_samples_algebraic") == FAILS
+    contrary.loc[first, "delta_aic_window"] = -4.0
+    assert _status(trend_checks(contrary), "transformer_samples_algebraic") == INCONCLUSIVE
 
 
 def test_trend_checks_name_missing_models(tables):
-    _, fits, _ = tables
-    table = model_table(read_all(fits))
-    checks = trend_checks(table[table.arch != "lstm"]).set_index("check")
-    row = checks.loc["xi_rnn_w8_below_lstm_w8"]
-    assert pd.isna(row["holds"]) and "not in the model grid" in row["measured"]
+    curves, fits, _ = tables
+    table = model_table(read_all(fits), read_all(curves))
+    checks = trend_checks(table[table.arch != "lstm"]).set_index("claim")
+    row = checks.loc["xi_rnn_below_lstm_same_width"]
+    assert row["status"] == NOT_MEASURED and "the width-8 depth-1 RNN and LSTM" in row["evidence"]
+    # fits without curves: the decay claims need the curves
+    fits_only = trend_checks(model_table(read_all(fits))).set_index("claim")
+    assert fits_only.loc["rnn_samples_exponential", "status"] == NOT_MEASURED
 
 
 def test_floor_counts_count_the_lags_beating_each_floor_by_two_of_its_sds():

@@ -16,49 +16,40 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
+from miscaling.calibration import calibrate
 from miscaling.claims import (
     CLAIM_COLUMNS,
-    SOURCES,
     STATUSES,
     build_claims,
-    claim_status,
     summary_counts,
     summary_line,
 )
+from miscaling.paper_claims import CLAIMS
 from miscaling.report import FIGURE_NAMES, build_report, load_captions, sizes_note
+from miscaling.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "workflow" / "report"
-AICC_CRITERION = ("dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= 10 for every "
-                  "model, on every lag and on log-spaced lags")
 
 
 # --------------------------------------------------------------------------- synthetic inputs
 
 
 def trends_table() -> pd.DataFrame:
-    """binary_trends.csv as model_summary writes it: held and clear, held but not clear,
-    not measured (empty holds), xi undetermined, and one that does not hold."""
+    """binary_trends.csv as model_summary writes it: the outcome of each rule, typed."""
     rows = [
-        ("xi_rnn_w8_below_lstm_w8", "xi(RNN) < xi(LSTM)", "rnn: 70 [65, 80]; lstm: 100 [90, 110]",
-         True, True, "clear: disjoint 95% intervals"),
-        ("transformer_samples_algebraic", "every Transformer is algebraic by AICc",
-         "transformer w8: algebraic (dAICc +3)", True, False, AICC_CRITERION),
-        ("xi_lstm_grows_with_width", "xi of the LSTM grows with width",
-         "not measured: two depth-1 lstm widths not in the model grid", None, None, ""),
-        ("xi_rnn_grows_with_width", "xi of the RNN grows with width", "w2: nan; w4: nan",
-         False, False, "xi undetermined"),
-        ("rnn_samples_exponential", "every RNN is exponential by AICc",
-         "w2d1: algebraic (dAICc +40); w4d1: undetermined (dAICc +nan)", False, True,
-         AICC_CRITERION),
-        ("xi_rnn_w8_below_lstm_w8_unclear", "xi(RNN) < xi(LSTM), failing on points",
-         "rnn: 100 [80, 120]; lstm: 90 [70, 110]", False, False,
-         "clear: disjoint 95% intervals (in either order)"),
-        ("lstm_samples_exponential", "every LSTM is exponential by AICc",
-         "w2d1: exponential (dAICc -30); w4d1: undetermined (dAICc +nan)", False, False,
-         AICC_CRITERION),
+        ("xi_rnn_below_lstm_same_width", HOLDS, True, "xi: rnn 70 [65, 80] vs lstm 100 [90, 110]",
+         ""),
+        ("transformer_samples_algebraic", INCONCLUSIVE, True,
+         "transformer w8d1: algebraic (dAIC +3.0)",
+         "more sample symbols, until every |dAIC| >= 10."),
+        ("xi_lstm_grows_with_width", NOT_MEASURED, None,
+         "not measured: two depth-1 LSTM widths <= 8", "a run whose configuration includes "
+         "two depth-1 LSTM widths <= 8."),
+        ("rnn_samples_exponential", FAILS, False, "rnn w2d1: algebraic (dAIC +40.0)",
+         "refuted clearly at this run's scale."),
     ]
-    table = pd.DataFrame(rows, columns=["check", "expected", "measured", "holds", "clear",
-                                        "criterion"])
+    table = pd.DataFrame(rows, columns=["claim", "status", "lean", "evidence", "settle"])
+    table["rule"] = "ordered"
     table["comparison_width"] = 8  # a settings column, as the real table has
     return table
 
@@ -86,11 +77,16 @@ def theory_table() -> pd.DataFrame:
 
 
 def control_table() -> pd.DataFrame:
+    """Four splits among chunks in [0.25, 0.35] (prediction interval [0.2, 0.4]): valid's
+    gamma far below (the paper's way), test's gamma far above (the other way), test's excess
+    missing, ptb valid's excess inside, precisely."""
     return pd.DataFrame({
-        "corpus": "wikitext2", "target": ["valid", "test", "test"],
-        "quantity": ["gamma", "gamma", "excess"], "value": [0.1, 0.2, np.nan],
-        "ci_low": 0.05, "ci_high": 0.3, "n_chunks": 4, "chunk_min": 0.25, "chunk_max": 0.35,
-        "verdict": ["differs", "within", "undetermined"],
+        "corpus": ["wikitext2", "wikitext2", "wikitext2", "ptb"],
+        "target": ["valid", "test", "test", "valid"],
+        "quantity": ["gamma", "gamma", "excess", "excess"], "value": [0.05, 0.6, np.nan, 0.3],
+        "ci_low": [0.0, 0.5, 0.1, 0.28], "ci_high": [0.1, 0.7, 0.2, 0.32], "n_chunks": 4,
+        "chunk_min": 0.25, "chunk_max": 0.35, "interval_low": 0.2, "interval_high": 0.4,
+        "verdict": ["differs", "differs", "undetermined", "within"],
     })
 
 
@@ -120,99 +116,112 @@ def make_pngs(folder: Path, names) -> dict[str, Path]:
     return paths
 
 
-def by_check(claims: pd.DataFrame) -> dict[str, pd.Series]:
-    return {row["source"].split(": ", 1)[-1]: row for _, row in claims.iterrows()}
+def rows_of(claims: pd.DataFrame, claim_id: str) -> pd.DataFrame:
+    return claims[claims["id"] == claim_id]
+
+
+def one(claims: pd.DataFrame, claim_id: str) -> pd.Series:
+    rows = rows_of(claims, claim_id)
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
 
 
 # --------------------------------------------------------------------------- claims
 
 
-@pytest.mark.parametrize("holds, clear, undetermined, expected", [
-    (True, True, False, "holds"),
-    (True, False, False, "inconclusive"),
-    ("True", "False", False, "inconclusive"),
-    (False, False, False, "inconclusive"),  # against it on point estimates only
-    (False, True, False, "does not hold"),  # clearly against it
-    (True, True, True, "inconclusive"),
-    (None, None, False, "not measured"),
-    (float("nan"), True, False, "not measured"),
-    ("", "", True, "not measured"),
-])
-def test_claim_status_rules(holds, clear, undetermined, expected):
-    assert claim_status(holds, clear, undetermined) == expected
-
-
-def test_claim_status_rejects_a_cell_that_is_not_a_boolean():
-    with pytest.raises(ValueError, match="expected True, False or empty.*'maybe'"):
-        claim_status("maybe", True)
-
-
-def test_trend_rows_get_their_status_and_what_would_settle_them(tmp_path):
+def test_every_registered_claim_has_a_row_and_its_status_is_the_rules(tmp_path):
     claims = build_claims({"binary_trends": write(trends_table(), tmp_path / "t.csv")}, "smoke")
     assert list(claims.columns) == CLAIM_COLUMNS
-    rows = by_check(claims)
-    assert rows["xi_rnn_w8_below_lstm_w8"]["status"] == "holds"
-    assert rows["xi_rnn_w8_below_lstm_w8"]["what_would_settle_it"] == ""
-    unclear = rows["transformer_samples_algebraic"]
-    assert unclear["status"] == "inconclusive"
-    assert "|dAICc| >= 10" in unclear["what_would_settle_it"]
+    assert set(claims["id"]) == {c.id for c in CLAIMS}
+    assert one(claims, "xi_rnn_below_lstm_same_width")["status"] == HOLDS
+    assert one(claims, "xi_rnn_below_lstm_same_width")["what_would_settle_it"] == ""
+    unclear = one(claims, "transformer_samples_algebraic")
+    assert unclear["status"] == INCONCLUSIVE and unclear["what_would_settle_it"]
     assert unclear["section"] == "5.1" and "Fig. 3(a)" in unclear["figure"]
-    assert rows["xi_lstm_grows_with_width"]["status"] == "not measured"
-    assert "two depth-1 lstm widths" in rows["xi_lstm_grows_with_width"]["what_would_settle_it"]
-    assert rows["xi_rnn_grows_with_width"]["status"] == "inconclusive"
-    # a contrary verdict fails the claim; undetermined verdicts alone leave it open
-    assert rows["rnn_samples_exponential"]["status"] == "does not hold"
-    assert "refuted clearly" in rows["rnn_samples_exponential"]["what_would_settle_it"]
-    # failing on point estimates with overlapping intervals: open, and said so
-    leaning = rows["xi_rnn_w8_below_lstm_w8_unclear"]
-    assert leaning["status"] == "inconclusive"
-    assert "intervals overlap" in leaning["what_would_settle_it"]
-    assert rows["lstm_samples_exponential"]["status"] == "inconclusive"
-    assert "shuffle floor" in rows["lstm_samples_exponential"]["what_would_settle_it"]
+    assert one(claims, "rnn_samples_exponential")["status"] == FAILS
+    assert one(claims, "xi_lstm_grows_with_width")["status"] == NOT_MEASURED
+    # a decided claim the summary did not write: not measured, and said why
+    missing = one(claims, "xi_rnn_grows_with_depth")
+    assert missing["status"] == NOT_MEASURED and "has no row" in missing["measurement"]
+    # a registered claim without a rule yet: listed, not measured, said so
+    undecided = one(claims, "xi_rnn_saturates_near_100")
+    assert undecided["status"] == NOT_MEASURED and "no decision rule" in undecided["measurement"]
     assert (claims["scale"] == "smoke").all()
-    # every row that is not "holds" says what would settle it
-    open_rows = claims[claims["status"] != "holds"]
+    open_rows = claims[claims["status"] != HOLDS]
     assert open_rows["what_would_settle_it"].str.len().gt(20).all()
+
+
+def test_the_status_is_read_never_parsed_from_the_words(tmp_path):
+    words = trends_table()
+    # rewording every sentence changes no status
+    reworded = words.assign(evidence="reworded: holds clearly, disjoint, |dAICc| >= 10",
+                            settle="anything")
+    a = build_claims({"binary_trends": write(words, tmp_path / "a.csv")}, "q")
+    b = build_claims({"binary_trends": write(reworded, tmp_path / "b.csv")}, "q")
+    assert list(a["status"]) == list(b["status"])
+    bad = words.assign(status="maybe")
+    with pytest.raises(ValueError, match="status must be one of"):
+        build_claims({"binary_trends": write(bad, tmp_path / "c.csv")}, "q")
 
 
 def test_a_missing_table_is_not_measured_never_held(tmp_path):
     claims = build_claims({"binary_trends": tmp_path / "absent.csv"}, "quick")
-    assert len(claims) == len(SOURCES)  # one row per source, each not measured
-    assert set(claims["status"]) == {"not measured"}
-    assert claims["source"].str.contains("not made in this run").all()
+    assert len(claims) == len(CLAIMS)  # one row per claim, each not measured
+    assert set(claims["status"]) == {NOT_MEASURED}
     assert claims["what_would_settle_it"].str.len().gt(0).all()
-    assert summary_counts(claims)["holds"] == 0
+    assert summary_counts(claims)[HOLDS] == 0
 
 
 def test_every_source_becomes_claims(tmp_path):
     claims = build_claims(all_tables(tmp_path), "quick")
-    rows = by_check(claims)
-    assert rows["gamma=0.2"]["status"] == "holds"
-    assert rows["gamma=0.6"]["status"] == "inconclusive"  # CI [0.45, 0.75] leaves 0.6 ± 0.1
-    assert rows["gamma=1"]["status"] == "does not hold"
-    assert "1.3 [1.2, 1.4]" in rows["gamma=1"]["measurement"]
-    assert rows["eq52_vs_estimator"]["status"] == "holds"
-    assert rows["lag1_exact"]["status"] == "does not hold"
-    assert "failed: p=0.3" in rows["lag1_exact"]["measurement"]
-    assert rows["wikitext2/valid/gamma"]["status"] == "holds"
-    assert rows["wikitext2/test/gamma"]["status"] == "does not hold"
-    assert rows["wikitext2/test/excess"]["status"] == "inconclusive"
-    text = claims[claims["source"].str.contains("text_trends.csv")]
-    assert list(text["status"]) == ["not measured"]
-    # theory sources not given at all are not measured too
-    assert (claims[claims["source"].str.contains("theory_ising")]["status"]
-            == "not measured").all()
+    gammas = rows_of(claims, "estimator_recovers_gamma").set_index("claim")["status"]
+    assert list(gammas) == [HOLDS, INCONCLUSIVE, FAILS]  # CI [0.45, 0.75] leaves 0.6 ± 0.1
+    assert "1.3 [1.2, 1.4]" in rows_of(claims, "estimator_recovers_gamma").iloc[2]["measurement"]
+    theory = rows_of(claims, "theory_repetitive")
+    assert list(theory["status"]) == [HOLDS, FAILS]
+    assert "failed: p=0.3" in theory.iloc[1]["measurement"]
+    assert one(claims, "theory_ising")["status"] == NOT_MEASURED  # its table not given
+    assert one(claims, "theory_ising")["rule_error_rates"].startswith("exact")
+    # the control, direction-aware: gamma far below the chunks (the paper's way) holds; far
+    # above refutes it; a split inside its chunks is open (it may differ by less)
+    decay = rows_of(claims, "nonuniformity_split_decay_missing")
+    assert list(decay["status"]) == [HOLDS, FAILS]
+    assert "expected below" in decay.iloc[0]["claim"]
+    larger = rows_of(claims, "nonuniformity_split_mi_larger")
+    assert list(larger["status"]) == [INCONCLUSIVE, INCONCLUSIVE]
+    assert "within, precisely" in larger.iloc[1]["measurement"]
+    assert one(claims, "char_lstm_samples_exponential_mid")["status"] == NOT_MEASURED
     assert summary_line(claims).startswith(f"{len(claims)} claims at scale quick: ")
 
 
-def test_claims_reject_unknown_sources_and_verdicts(tmp_path):
+def test_text8_is_expected_uniform(tmp_path):
+    text8 = control_table().assign(corpus="text8")
+    claims = build_claims({"size_matched_control": write(text8, tmp_path / "c.csv")}, "q")
+    rows = claims[claims["id"].str.startswith("nonuniformity")]
+    assert rows["claim"].str.contains("expected within").all()
+    # valid's and test's gamma differ from the chunks: text8 not uniform, clearly
+    decay = rows_of(claims, "nonuniformity_split_decay_missing")
+    assert list(decay["status"]) == [FAILS, FAILS]
+    assert rows_of(claims, "nonuniformity_split_mi_larger").iloc[1]["status"] == HOLDS
+
+
+def test_claims_reject_unknown_sources(tmp_path):
     with pytest.raises(ValueError, match="unknown claims sources \\['fig99'\\]"):
         build_claims({"fig99": tmp_path / "x.csv"}, "quick")
     with pytest.raises(ValueError, match="scale must name"):
         build_claims({}, " ")
-    bad = control_table().assign(verdict="maybe")
-    with pytest.raises(ValueError, match="verdict must be one of.*'maybe'"):
+    bad = control_table().assign(quantity="slope")
+    with pytest.raises(ValueError, match="quantity must be one of.*'slope'"):
         build_claims({"size_matched_control": write(bad, tmp_path / "c.csv")}, "quick")
+
+
+def test_claims_show_each_rules_calibrated_error_rates(tmp_path):
+    calibration = calibrate([], [], replicates=30, scale="quick")
+    claims = build_claims(all_tables(tmp_path), "quick", calibration=calibration)
+    rates = one(claims, "xi_rnn_below_lstm_same_width")["rule_error_rates"]
+    assert rates.startswith("quick: wrong-clear <= ") and "correct-clear" in rates
+    # the window rule was not simulated here: said so, never blank
+    assert "no simulated cases" in one(claims, "rnn_samples_exponential")["rule_error_rates"]
 
 
 # --------------------------------------------------------------------------- HTML

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 from miscaling.cli import main
 from miscaling.fit import fit_decay
+from miscaling.paper_claims import claims_of
 from miscaling.plots import text
 from miscaling.plots.common import WITHIN_FLOOR_PART
 from miscaling.text_summary import (
@@ -20,6 +21,7 @@ from miscaling.text_summary import (
     training_row,
     window_verdict,
 )
+from miscaling.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
 
 LAGS = np.unique(np.geomspace(1, 1000, 60).round())
 FLOOR, FLOOR_SD = 1e-4, 1e-5
@@ -258,23 +260,35 @@ def test_window_verdict_tells_exponential_from_algebraic():
     algebraic = _table(0.05 * LAGS ** -0.3, 2)
     assert window_verdict(exponential, 10, 100, 2.0)["verdict"] == "exponential"
     assert window_verdict(algebraic, 50, 500, 2.0)["verdict"] == "algebraic"
-    # the floor is subtracted: a decayed curve resting on its floor has no points left
-    assert window_verdict(exponential, 500, 1000, 2.0) == {
-        "verdict": "undetermined", "delta_aicc": pytest.approx(np.nan, nan_ok=True),
-        "n_points": 0}
+    # the floor is subtracted: a decayed curve resting on its floor has no signal, every lag
+    # of the window counted all the same
+    far = window_verdict(exponential, 500, 1000, 2.0)
+    assert far["verdict"] == "no signal" and far["n_points"] == 6 and far["n_above"] == 0
+    assert np.isnan(far["delta_aicc"])
 
 
-CHECKS = ["char_lstm_samples_exponential_mid", "xi_char_lstm_grows_with_width",
-          "xi_word_lstm_grows_with_width", "char_transformer_mid_mi_above_char_lstm",
-          "deeper_char_transformers_closer_to_data", "deeper_word_transformers_closer_to_data",
-          "char_transformer_samples_algebraic_tail", "gpt2_samples_algebraic"]
+TEXT_CLAIMS = [c.id for c in claims_of("text_trends") if c.decided]
+
+
+def _statuses(trends):
+    return trends.set_index("claim")["status"]
 
 
 def test_text_summary_holds_on_the_constructed_models(tables):
     models, trends = _summary(tables)
-    assert list(trends.check) == CHECKS
-    checks = trends.set_index("check")
-    assert checks["holds"].all() and checks["clear"].all(), checks[["measured", "holds"]]
+    assert list(trends.claim) == TEXT_CLAIMS
+    statuses = _statuses(trends)
+    held = ["wikitext2_short_range_exponential", "wikitext2_long_range_power_03",
+            "char_lstm_samples_exponential_mid", "char_lstm_xi_below_data_below_2048",
+            "char_transformer_captures_mid_range", "deeper_char_transformers_closer_to_data",
+            "deeper_word_transformers_closer_to_data", "gpt2_samples_algebraic",
+            "gpt2_mi_larger_than_wikitext2"]
+    assert (statuses[held] == HOLDS).all(), trends[["claim", "status", "evidence"]]
+    # the synthetic word LSTMs' xi (8, 64) is far below the data's (420): refuted
+    assert statuses["word_lstm_captures_intermediate"] == FAILS
+    # no char Transformer of width 512, no word Transformer of depth 3 or 5 in the grid
+    assert statuses["char_transformer_512_algebraic_tail"] == NOT_MEASURED
+    assert statuses["word_transformer_deep_tail_to_500"] == NOT_MEASURED
     assert TextSettings.from_table(trends, "text_trends.csv") == TextSettings()
     by = models.set_index(list(LABELS))
     assert set(models.arch) == {"lstm", "transformer", "data", "gpt2"}
@@ -286,45 +300,39 @@ def test_text_summary_holds_on_the_constructed_models(tables):
     assert by.loc[("char", "transformer", 128, 3), "reference_xi"] == pytest.approx(
         by.loc[("char", "data", 0, 0), "xi"], rel=0.2)
     assert by.loc[("char", "transformer", 128, 1), "data_distance"] == pytest.approx(0.5, abs=0.03)
-    assert by.loc[("bpe", "gpt2", 0, 0), "verdict_long"] == "algebraic"
+    assert by.loc[("bpe", "gpt2", 0, 0), "verdict_far"] == "algebraic"
     # the settings that made the table are its columns
-    assert {"mid_lag_min", "floor_sds", "log_lags_requested"} <= set(models.columns)
+    assert {"mid_lag_min", "far_lag_max", "log_lags_requested"} <= set(models.columns)
 
 
 def test_text_trends_not_held_and_not_measured(tables):
     models, _ = _summary(tables)
-    # word LSTM xi shrinking with width, transformers exponential at long range
     broken = models.copy()
-    broken.loc[(broken.level == "word") & (broken.width == 512),
-               ["xi", "xi_ci_low", "xi_ci_high"]] = [1.0, 0.9, 1.1]
-    broken.loc[broken.arch == "transformer", "verdict_long"] = "exponential"
+    broken.loc[broken.arch == "transformer", ["verdict_long", "delta_aicc_long"]] = \
+        ["exponential", -40.0]
     deep = (broken.arch == "transformer") & (broken.depth == 3)
-    broken.loc[deep, "data_distance"] = 0.9
-    checks = text_trend_checks(broken).set_index("check")
-    for name in ("xi_word_lstm_grows_with_width", "char_transformer_samples_algebraic_tail",
-                 "deeper_char_transformers_closer_to_data"):
-        assert checks.loc[name, "holds"] == False, name  # noqa: E712 (not None)
-    # clearly refuted: ξ falls with disjoint intervals; every Transformer clearly exponential
-    assert checks.loc["xi_word_lstm_grows_with_width", "clear"]
-    assert checks.loc["char_transformer_samples_algebraic_tail", "clear"]
-    # the deepest Transformer farther from the data on its point estimate only: not clear
-    assert not checks.loc["deeper_char_transformers_closer_to_data", "clear"]
-    assert checks.loc["xi_char_lstm_grows_with_width", "holds"]
+    broken.loc[deep, ["data_distance", "data_distance_ci_low", "data_distance_ci_high"]] = \
+        [0.9, 0.45, 1.3]
+    wide = (broken.arch == "transformer") & (broken.width == 128) & (broken.depth == 1)
+    # a 512 x 1 char Transformer, clearly exponential at long range
+    broken = pd.concat([broken, broken[wide].assign(width=512)], ignore_index=True)
+    statuses = _statuses(text_trend_checks(broken))
+    assert statuses["char_transformer_512_algebraic_tail"] == FAILS
+    # the deepest Transformer farther from the data, on its point estimate only: open
+    assert statuses["deeper_char_transformers_closer_to_data"] == INCONCLUSIVE
     # missing models: "not measured", never held
     only_lstm = models[models.arch != "transformer"]
-    checks = text_trend_checks(only_lstm).set_index("check")
-    for name in ("char_transformer_mid_mi_above_char_lstm",
-                 "deeper_char_transformers_closer_to_data",
-                 "char_transformer_samples_algebraic_tail"):
-        assert pd.isna(checks.loc[name, "holds"]), name
-        assert checks.loc[name, "measured"].startswith("not measured"), name
-    no_gpt2 = text_trend_checks(models[models.arch != "gpt2"]).set_index("check")
-    assert pd.isna(no_gpt2.loc["gpt2_samples_algebraic", "holds"])
+    checks = text_trend_checks(only_lstm).set_index("claim")
+    for name in ("char_transformer_captures_mid_range",
+                 "deeper_char_transformers_closer_to_data"):
+        assert checks.loc[name, "status"] == NOT_MEASURED, name
+        assert checks.loc[name, "evidence"].startswith("not measured"), name
+    no_gpt2 = _statuses(text_trend_checks(models[models.arch != "gpt2"]))
+    assert no_gpt2["gpt2_samples_algebraic"] == NOT_MEASURED
     # fits without curves: the curve claims are not measured either
     fits_only, _ = summarize_text(read_all(tables["fits"]), pd.read_csv(tables["data_fit"]))
-    checks = text_trend_checks(fits_only).set_index("check")
-    assert pd.isna(checks.loc["char_lstm_samples_exponential_mid", "holds"])
-    assert checks.loc["xi_char_lstm_grows_with_width", "holds"]
+    statuses = _statuses(text_trend_checks(fits_only))
+    assert statuses["char_lstm_samples_exponential_mid"] == NOT_MEASURED
 
 
 def test_text_model_summary_cli(tables, tmp_path, capsys):
@@ -340,7 +348,7 @@ def test_text_model_summary_cli(tables, tmp_path, capsys):
     assert main(args) == 0
     table, checks = pd.read_csv(models), pd.read_csv(trends)
     assert len(table) == len(MODELS) + 2
-    assert (checks.mid_lag_max == 80).all() and checks.holds.all()
+    assert (checks.mid_lag_max == 80).all() and list(checks.claim) == TEXT_CLAIMS
     assert table.loc[table.arch == "lstm", "train_seconds"].eq(12.5).all()
     bad = [*args[:-4], "--mid-lags", "80", "10", *args[-4:]]
     assert main(bad) == 2
@@ -353,13 +361,13 @@ def test_a_sample_size_that_cannot_resolve_the_data_makes_no_claim_clear(tables)
     # each model's size-matched training text has its own window verdicts: algebraic here
     assert by.loc[("char", "lstm", 32, 1), "reference_verdict_mid"] == "algebraic"
     assert by.loc[("char", "transformer", 128, 3), "reference_n_points_long"] > 5
-    assert "size-matched training text: char w32d1: algebraic" in \
-        trends.set_index("check").loc["char_lstm_samples_exponential_mid", "measured"]
+    assert "size-matched training text: algebraic" in \
+        trends.set_index("claim").loc["char_lstm_samples_exponential_mid", "evidence"]
     # the same models, measured from too few characters for even the data to be told apart
     unresolved = models.copy()
     unresolved.loc[unresolved.arch.isin(["lstm", "transformer"]),
                    ["reference_verdict_mid", "reference_verdict_long"]] = "undetermined"
-    checks = text_trend_checks(unresolved).set_index("check")
-    for name in ("char_lstm_samples_exponential_mid", "char_transformer_samples_algebraic_tail"):
-        assert checks.loc[name, "holds"] and not checks.loc[name, "clear"], name
-        assert "size-matched training text clearly algebraic" in checks.loc[name, "criterion"]
+    checks = text_trend_checks(unresolved).set_index("claim")
+    row = checks.loc["char_lstm_samples_exponential_mid"]
+    assert row["status"] == INCONCLUSIVE and row["lean"]
+    assert "even the data" in row["settle"]

@@ -73,10 +73,11 @@ def quick(tmp_path_factory):
 
 def test_language_models_only_add_jobs(quick):
     # every job without the language models is planned identically with them (paths, params,
-    # commands, priorities, resources); only `all` and the report of everything gain inputs
+    # commands, priorities, resources); only `all`, the report of everything and the
+    # calibration at every family's noise gain inputs
     on, off = job_blocks(quick["on"]), job_blocks(quick["off"])
     changed = [key for key, job in off.items()
-               if on.get(key) != job and job["rule"] not in ("all", "report")]
+               if on.get(key) != job and job["rule"] not in ("all", "report", "calibrate")]
     assert not changed, changed[:3]
     added = {on[key]["rule"] for key in set(on) - set(off)}
     assert added == TEXT_RULES | {"mi_data", "fit_data", "prepare_corpus"}
@@ -110,7 +111,7 @@ def test_quick_text_dag(quick):
     lstm = next(c for c in measured if "wikitext2_char_samples/lstm_w64_d1.npy" in c)
     transformer = next(c for c in measured if "wikitext2_char_reference/char_transformer_w32" in c)
     assert "--lags log:1000:60 " in lstm and "--lags log:1000:60 " in transformer
-    assert all("--max-lag-fraction 0.5 " in c for c in measured)
+    assert all("--max-lag-fraction 0.98 " in c for c in measured)
     assert "--label reference=size_matched" in transformer and "--label level=char" in transformer
     word = next(c for c in measured if "wikitext2_word_samples/lstm_w64_d1.npz" in c)
     assert "--label corpus=wikitext2 --label level=word --label arch=lstm" in word

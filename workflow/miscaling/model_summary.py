@@ -34,7 +34,19 @@ import pandas as pd
 from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import read_table, require_columns
 from miscaling.mi.sizes import sample_size
+from miscaling.paper_claims import claim, claims_of
 from miscaling.settings import Settings, check_choice, check_int, problems_error
+from miscaling.verdicts import (
+    Estimate,
+    Outcome,
+    every,
+    every_decay,
+    grows,
+    not_measured,
+    ordered,
+    window_decay,
+    within_tolerance,
+)
 
 MODEL_KEYS = ["arch", "width", "depth"]
 ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
@@ -48,7 +60,9 @@ CLEAR_DELTA_AICC = 10.0
 FLOOR_SDS = 2.0
 # Log-spaced lags requested over each fitted window (fewer remain where rounding repeats one).
 LOG_LAGS = 60
-TREND_COLUMNS = ["check", "expected", "measured", "holds", "clear", "criterion"]
+#: A trends table: one row per claim decided (:mod:`miscaling.paper_claims`), its outcome.
+TREND_COLUMNS = ["claim", "status", "lean", "value", "ci_low", "ci_high", "evidence", "settle",
+                 "rule"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,9 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
         if curves is not None:
             curve = _curve(curves, key, keys)
             row.update(_log_lag_verdict(group, curve, refit))
+            decay = window_decay(curve, 1, float(curve["lag"].max()))
+            row.update(verdict_window=decay.verdict, delta_aic_window=decay.delta_aic,
+                       n_above_window=decay.n_above)
             row.update(floor_counts(curve))
             size = sample_size(curve)  # what the curve rests on, from its pair counts
             row["n_sequences"], row["n_symbols"] = size if size else (np.nan, np.nan)
@@ -201,141 +218,148 @@ def reference_xi(reference: pd.DataFrame) -> tuple[float, float, float]:
     return float(row["value"]), float(row["ci_low"]), float(row["ci_high"])
 
 
-def _xi_text(row: pd.Series) -> str:
-    return f"{row['xi']:.4g} [{row['xi_ci_low']:.4g}, {row['xi_ci_high']:.4g}]"
-
-
 def _model(table: pd.DataFrame, arch: str, width: int, depth: int = 1) -> pd.Series | None:
     pick = table[(table["arch"] == arch) & (table["width"] == width) & (table["depth"] == depth)]
     return pick.iloc[0] if len(pick) else None
 
 
-def _row(check: str, expected: str, measured: str, holds, clear, criterion: str) -> dict:
-    return {"check": check, "expected": expected, "measured": measured,
-            "holds": holds, "clear": clear, "criterion": criterion}
-
-
-def _absent(check: str, expected: str, what: str) -> dict:
-    return _row(check, expected, f"not measured: {what} not in the model grid", None, None, "")
-
-
-def _compare_widths(table: pd.DataFrame, arch_a: str, arch_b: str, width: int) -> dict:
-    check = f"xi_{arch_a}_w{width}_below_{arch_b}_w{width}"
-    expected = (f"xi({ARCH_TITLES[arch_a]}, width {width}) "
-                f"< xi({ARCH_TITLES[arch_b]}, width {width})")
-    a, b = _model(table, arch_a, width), _model(table, arch_b, width)
-    if a is None or b is None:
-        return _absent(check, expected, f"width-{width} depth-1 {arch_a} and {arch_b}")
-    measured = f"{arch_a}: {_xi_text(a)}; {arch_b}: {_xi_text(b)}"
-    if not (np.isfinite(a["xi"]) and np.isfinite(b["xi"])):
-        return _row(check, expected, measured, False, False, "xi undetermined")
-    holds = bool(a["xi"] < b["xi"])
-    clear = _disjoint(a, b, "xi") if holds else _disjoint(b, a, "xi")
-    return _row(check, expected, measured, holds, clear,
-                "clear: disjoint 95% intervals (in either order)")
-
-
-def _disjoint(low: pd.Series, high: pd.Series, name: str) -> bool:
-    """Whether ``low``'s 95% interval of ``name`` lies wholly below ``high``'s."""
-    return bool(low[f"{name}_ci_high"] < high[f"{name}_ci_low"])
-
-
-def _grows_with_width(table: pd.DataFrame, arch: str, max_width: float,
-                      level: str | None = None) -> dict:
-    """ξ of the depth-1 ``arch`` (of ``level``, for text models) grows with width."""
-    name, title = (arch, ARCH_TITLES[arch]) if level is None else \
-        (f"{level}_{arch}", f"{LEVEL_TITLES[level]} {ARCH_TITLES[arch]}")
-    check = f"xi_{name}_grows_with_width"
-    finite = np.isfinite(max_width)
-    expected = f"xi of the depth-1 {title} grows with width" + \
-        (f" up to width {max_width}" if finite else "")
-    if level is not None:
-        table = table[table["level"] == level]
-    rows = table[(table["arch"] == arch) & (table["depth"] == 1)
-                 & (table["width"] <= max_width)].sort_values("width")
-    if len(rows) < 2:
-        return _absent(check, expected, f"two depth-1 {name} widths"
-                       + (f" <= {max_width}" if finite else ""))
-    measured = "; ".join(f"w{int(r.width)}: {_xi_text(r)}" for _, r in rows.iterrows())
-    xi = rows["xi"].to_numpy()
-    if not np.isfinite(xi).all():
-        return _row(check, expected, measured, False, False, "xi undetermined")
-    holds = bool((np.diff(xi) > 0).all())
-    if holds:
-        clear = _disjoint(rows.iloc[0], rows.iloc[-1], "xi")
-    else:  # clearly refuted: some step down with disjoint intervals
-        clear = any(_disjoint(wider, narrower, "xi") for (_, narrower), (_, wider)
-                    in zip(rows.iloc[:-1].iterrows(), rows.iloc[1:].iterrows()))
-    return _row(check, expected, measured, holds, clear,
-                "holds: increasing at every step; clear: smallest and largest width's "
-                "95% intervals disjoint (a failure: some step down with disjoint intervals)")
-
-
-def _verdicts(table: pd.DataFrame, arch: str, verdict: str, clear_delta: float) -> dict:
-    check = f"{arch}_samples_{verdict}"
-    expected = f"every {ARCH_TITLES[arch]}'s sample I(tau) is {verdict} by AICc"
-    rows = table[table["arch"] == arch]
-    if rows.empty:
-        return _absent(check, expected, f"no {arch}")
-    measured = "; ".join(
-        f"{_label(r)}: {r['verdict']} (dAICc {r['delta_aicc']:+.1f})" for _, r in rows.iterrows())
-    holds = bool((rows["verdict"] == verdict).all())
-    criterion = (f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
-                 f"{clear_delta:g} for every model")
-    columns = [("verdict", "delta_aicc")]
-    if "verdict_log_lags" in rows:
-        measured += "; on log-spaced lags: " + "; ".join(
-            f"{_label(r)}: {r['verdict_log_lags']} (dAICc {r['delta_aicc_log_lags']:+.1f})"
-            for _, r in rows.iterrows())
-        columns.append(("verdict_log_lags", "delta_aicc_log_lags"))
-        criterion += ", on every lag and on log-spaced lags"
-    criterion += " (a failure: some model clearly of the other decay)"
-    return _row(check, expected, measured, holds,
-                verdicts_clear(rows, verdict, holds, clear_delta, columns), criterion)
-
-
-#: The other decay of an AICc verdict.
-CONTRARY = {"exponential": "algebraic", "algebraic": "exponential"}
-
-
-def verdicts_clear(rows: pd.DataFrame, verdict: str, holds: bool, clear_delta: float,
-                   columns=(("verdict", "delta_aicc"),)) -> bool:
-    """Whether "every model of ``rows`` is ``verdict``" is decided clearly, on every pair of
-    (verdict, ΔAICc) ``columns``: held, when every model has it with |ΔAICc| >= ``clear_delta``;
-    failed, when some model has the contrary verdict with such a ΔAICc on every pair."""
-    if holds:
-        return all(bool(((rows[v] == verdict) & (rows[d].abs() >= clear_delta)).all())
-                   for v, d in columns)
-    contrary = np.ones(len(rows), dtype=bool)
-    for v, d in columns:
-        contrary &= ((rows[v] == CONTRARY[verdict]) & (rows[d].abs() >= clear_delta)).to_numpy()
-    return bool(contrary.any())
-
-
 def _label(row: pd.Series) -> str:
-    return f"w{int(row['width'])}d{int(row['depth'])}"
+    return f"{row['arch']} w{int(row['width'])}d{int(row['depth'])}"
+
+
+def xi_of(row: pd.Series, name: str | None = None) -> Estimate:
+    """A model row's ξ with its interval, named after the model."""
+    return Estimate.from_row(row, "xi", name or _label(row))
+
+
+def outcome_row(claim_id: str, outcome: Outcome) -> dict:
+    """One row of a trends table: the registered claim and what its rule decided."""
+    registered = claim(claim_id)
+    if outcome.rule and registered.rule and outcome.rule != registered.rule:
+        raise ValueError(f"claim {claim_id!r} is registered with rule {registered.rule!r}, "
+                         f"decided with {outcome.rule!r}")
+    return {"claim": claim_id, **outcome.as_dict(), "rule": registered.rule}
+
+
+def sample_verdicts(rows: pd.DataFrame, columns=(("verdict", "delta_aicc"),)) -> list:
+    """(model, verdict, ΔAICc) per model; a model whose verdict differs between the
+    ``columns`` pairs (all lags, log-spaced lags) is "mixed", its ΔAICc the weakest."""
+    out = []
+    for _, row in rows.iterrows():
+        pairs = [(row[v], float(row[d])) for v, d in columns if v in row]
+        verdicts = {v for v, _ in pairs}
+        if len(verdicts) == 1:
+            delta = min((d for _, d in pairs), key=abs)
+            out.append((_label(row), pairs[0][0], delta))
+        else:
+            out.append((_label(row), "mixed", float("nan")))
+    return out
+
+
+def _decay(rows: pd.DataFrame, expected: str, clear: float, missing: str) -> Outcome:
+    """Every model of ``rows`` decays ``expected``ly by the window rule on all its lags."""
+    if rows.empty:
+        return not_measured(missing, "every_decay")
+    if "verdict_window" not in rows:
+        return not_measured("the models' I(tau) curves", "every_decay")
+    return every_decay(sample_verdicts(rows, [("verdict_window", "delta_aic_window")]),
+                       expected, clear=clear)
+
+
+def _sweep(rows: pd.DataFrame, by: str, missing: str) -> Outcome:
+    rows = rows.sort_values(by)
+    if len(rows) < 2:
+        return not_measured(missing, "grows")
+    return grows([xi_of(r, f"{by} {int(r[by])}") for _, r in rows.iterrows()])
+
+
+def _pair(a: pd.Series | None, b: pd.Series | None, missing: str) -> Outcome:
+    if a is None or b is None:
+        return not_measured(missing, "ordered")
+    return ordered(xi_of(a), xi_of(b), what="xi")
+
+
+def _short_range(data: pd.Series | None, model: pd.Series | None) -> Outcome:
+    """The model's mean short-range I(τ) − floor above the data's."""
+    if data is None or model is None:
+        return not_measured("the RNN 8 x 2 and the training data", "ordered")
+    if "short_mi" not in model or "short_mi" not in data:
+        return not_measured("the I(tau) curves of the models and the data", "ordered")
+    return ordered(Estimate.from_row(data, "short_mi", "training data"),
+                   Estimate.from_row(model, "short_mi", _label(model)),
+                   what=f"mean I - floor, lags {SHORT_LAGS[0]}..{SHORT_LAGS[1]}")
+
+
+def _closer_than_lstm(table: pd.DataFrame) -> Outcome:
+    """At every width with a depth-1 Transformer and LSTM, the Transformer's I(τ) closer to
+    the data's than the LSTM's."""
+    t, lstm = (table[(table["arch"] == a) & (table["depth"] == 1)]
+               for a in ("transformer", "lstm"))
+    widths = sorted(set(t["width"]) & set(lstm["width"]))
+    if not widths:
+        return not_measured("a width with both a depth-1 Transformer and LSTM", "ordered")
+    if "data_distance" not in table:
+        return not_measured("the I(tau) curves of the models and the data", "ordered")
+    return every([ordered(Estimate.from_row(t[t["width"] == w].iloc[0], "data_distance",
+                                            f"transformer w{w}"),
+                          Estimate.from_row(lstm[lstm["width"] == w].iloc[0], "data_distance",
+                                            f"lstm w{w}"), what="distance to the data")
+                  for w in widths], rule="ordered")
+
+
+def _fixed(value: float) -> Estimate:
+    return Estimate(value, value, value, "the paper's bound")
 
 
 def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
-                 width: int | None = None) -> pd.DataFrame:
-    """The quick reproduction's claims (paper Sections 4.2.1 and 5.1), one row each, with the
-    :class:`TrendSettings` recorded as constant columns after :data:`TREND_COLUMNS`.
-
-    ``width`` (the keyword of old) overrides ``settings.width``.  ``holds`` is None where the
-    grid lacks the models a check needs (the row says which).
-    """
-    settings = settings or TrendSettings()
-    if width is not None:
-        settings = settings.replace(width=width)
-    width, clear_delta = settings.width, settings.clear_delta_aicc
-    rows = [
-        _compare_widths(table, "rnn", "lstm", width),
-        _grows_with_width(table, "rnn", width),
-        _grows_with_width(table, "lstm", width),
-        _verdicts(table, "transformer", "algebraic", clear_delta),
-        _verdicts(table, "rnn", "exponential", clear_delta),
-    ]
-    return settings.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
+                 data: pd.Series | None = None) -> pd.DataFrame:
+    """The binary models' claims (:func:`miscaling.paper_claims.claims_of` ``binary_trends``)
+    that this version decides, one row each (:data:`TREND_COLUMNS`), with the
+    :class:`TrendSettings` as constant columns.  ``data``: the training data's row of the model
+    table (its ξ and γ), for the claims about the data."""
+    s = settings or TrendSettings()
+    width, clear = s.width, s.clear_delta_aicc
+    depth1 = table[table["depth"] == 1]
+    rnn, lstm = (table[table["arch"] == a] for a in ("rnn", "lstm"))
+    transformers = table[table["arch"] == "transformer"]
+    lstm1 = depth1[depth1["arch"] == "lstm"]
+    no_data = "the training data's fit"
+    outcomes = {
+        "binary_data_power_law": within_tolerance(
+            Estimate.from_row(data, "gamma", "gamma"), 0.4, 0.05) if data is not None
+        else not_measured(no_data, "within_tolerance"),
+        "rnn_samples_exponential": _decay(rnn, "exponential", clear, "vanilla RNNs"),
+        "xi_rnn_grows_with_width": _sweep(depth1[(depth1["arch"] == "rnn")
+                                                 & (depth1["width"] <= 32)], "width",
+                                          "two depth-1 RNN widths <= 32"),
+        "xi_rnn_grows_with_depth": _sweep(rnn[rnn["width"] == width], "depth",
+                                          f"two depths of the width-{width} RNN"),
+        "small_lstm_samples_exponential": _decay(lstm1[lstm1["width"] <= 4], "exponential",
+                                                 clear, "depth-1 LSTMs of width <= 4"),
+        "xi_lstm_grows_with_width": _sweep(lstm1[lstm1["width"] <= width], "width",
+                                           f"two depth-1 LSTM widths <= {width}"),
+        "xi_rnn_below_lstm_same_width": _pair(_model(table, "rnn", width),
+                                              _model(table, "lstm", width),
+                                              f"the width-{width} depth-1 RNN and LSTM"),
+        "xi_rnn_w32_below_lstm_w4": _pair(_model(table, "rnn", 32), _model(table, "lstm", 4),
+                                          "the RNN 32 x 1 and the LSTM 4 x 1"),
+        "training_xi_about_420": within_tolerance(xi_of(data, "training data"), 420.0, 105.0)
+        if data is not None else not_measured(no_data, "within_tolerance"),
+        "transformer_samples_algebraic": _decay(transformers, "algebraic", clear,
+                                                "Transformers"),
+        "best_lstm_xi_below_350": ordered(xi_of(lstm.loc[lstm["xi"].idxmax()]), _fixed(350.0),
+                                          what="xi")
+        if len(lstm) and lstm["xi"].notna().any() else not_measured("an LSTM with xi",
+                                                                    "ordered"),
+        "transformer_16x1_overestimates_xi": _pair(data, _model(table, "transformer", 16),
+                                                   "the Transformer 16 x 1 and the data's fit")
+        if data is not None else not_measured(no_data, "ordered"),
+        "rnn_8x2_overestimates_short_range": _short_range(data, _model(table, "rnn", 8, 2)),
+        "transformer_mi_matches_data": _closer_than_lstm(table),
+    }
+    rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("binary_trends")
+            if c.id in outcomes]
+    return s.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
 
 
 def read_tables(paths: list[str]) -> pd.DataFrame:
@@ -349,6 +373,34 @@ def read_tables(paths: list[str]) -> pd.DataFrame:
 DATA_LABEL = {"arch": "data", "width": 0, "depth": 0}
 
 
+#: The short range of the binary data (the paper's "short-range correlation", τ ≲ 10).
+SHORT_LAGS = (1, 10)
+
+
+def compare_with_data(table: pd.DataFrame, curves: pd.DataFrame, data_curve: pd.DataFrame,
+                      keys=MODEL_KEYS) -> pd.DataFrame:
+    """``table`` with, per model and for the data row, the mean short-range I(τ) − floor
+    (``short_mi`` with its interval, lags :data:`SHORT_LAGS`) and, per model, the distance of
+    its I(τ) − floor to the data's over every lag both have (``data_distance``)."""
+    from miscaling.window_metrics import data_distance, mid_range_mi
+
+    rows = []
+    for _, row in table.iterrows():
+        key = tuple(row[k] for k in keys)
+        is_data = row["arch"] == "data"
+        curve = data_curve if is_data else _curve(curves, key, keys)
+        short = mid_range_mi(curve, *SHORT_LAGS)
+        distance = (np.nan,) * 3 if is_data else \
+            data_distance(curve, data_curve, 1, float(curve["lag"].max()))
+        rows.append({**dict(zip(keys, key)),
+                     **dict(zip(("short_mi", "short_mi_ci_low", "short_mi_ci_high"), short)),
+                     **dict(zip(("data_distance", "data_distance_ci_low",
+                                 "data_distance_ci_high"), distance))})
+    merged = table.merge(pd.DataFrame(rows), on=keys, how="left")
+    recorded = [c for c in LogLagRefit.column_names().values() if c in merged]  # settings last
+    return merged[[c for c in merged if c not in recorded] + recorded]
+
+
 def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame | None = None,
               reference_curve: pd.DataFrame | None = None,
               settings: TrendSettings | None = None,
@@ -358,5 +410,9 @@ def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame 
     table = model_table(fits, curves, refit)
     data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
     data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
-    return pd.concat([table, data], ignore_index=True), trend_checks(table, settings)
+    if curves is not None and reference_curve is not None:
+        table = compare_with_data(table, curves, reference_curve)
+        data = compare_with_data(data, curves, reference_curve)
+    return (pd.concat([table, data], ignore_index=True),
+            trend_checks(table, settings, data=data.iloc[0]))
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from miscaling.claims import CLAIM_COLUMNS, STATUSES, summary_line
 from miscaling.mi.sizes import describe_amount, format_amount
+from miscaling.verdicts import Estimate
 
 __all__ = ["FIGURES", "SECTIONS", "Figure", "build_report", "load_captions", "markdown_to_html"]
 
@@ -64,8 +65,8 @@ FIGURES = (
     Figure("fig9", "binary", "Figure 9", "models.rst"),
     Figure("fig2", "language", "Figure 2", "text_models.rst"),
     Figure("fig3_text", "language", "Figure 3(b-d)", "text_models.rst"),
-    Figure("fig8", "language", "Figure 8", "text_models.rst"),
-    Figure("fig10", "language", "Figure 10", "text_models.rst"),
+    Figure("fig8", "language", "Figure 8", "text_xi.rst"),
+    Figure("fig10", "language", "Figure 10", "text_xi.rst"),
 )
 FIGURE_NAMES = tuple(figure.name for figure in FIGURES)
 
@@ -162,6 +163,24 @@ def _table(table: pd.DataFrame, row_class: str | None = None, table_id: str = ""
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A numbers table for a reader: each value with its CI in one cell (``x [lo, hi]``, three
+    significant digits) and words for column names."""
+    out = {}
+    for column in table.columns:
+        if column.endswith(("_ci_low", "_ci_high")):
+            continue
+        values = table[column]
+        if f"{column}_ci_low" in table and f"{column}_ci_high" in table:
+            values = [Estimate(float(v), float(lo), float(hi)).text() for v, lo, hi in
+                      zip(values, table[f"{column}_ci_low"], table[f"{column}_ci_high"])]
+            column = f"{column} [95% CI]"
+        elif pd.api.types.is_float_dtype(values):
+            values = [f"{v:.3g}" if pd.notna(v) else "" for v in values]
+        out[column.replace("_", " ")] = list(values)
+    return pd.DataFrame(out)
+
+
 def _cell(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -237,9 +256,36 @@ def _missing(figures: list[Figure]) -> str:
 # --------------------------------------------------------------------------- the page
 
 
+#: The claims table's columns on the page (the scale is said once, in the summary line).
+SHOWN_CLAIM_COLUMNS = [c for c in CLAIM_COLUMNS if c != "scale"]
+
+
+def _calibration_section(calibration: pd.DataFrame | None) -> str:
+    """Each decision rule's error rates on simulated cases (``miscaling calibrate``)."""
+    if calibration is None:
+        return ("<p>The decision rules were not calibrated in this run (no "
+                "<code>--calibration</code> table).</p>")
+    from miscaling.calibration import WRONG_CLEAR_GOAL, rule_rates
+
+    rates = rule_rates(calibration)
+    shown = pd.DataFrame({
+        "rule": rates["rule"], "scale": rates["scale"], "simulated cases": rates["cases"],
+        "worst wrong-clear rate": [f"{v:.1%}" for v in rates["worst_wrong_clear"]],
+        "median correct-clear rate": [f"{v:.0%}" for v in rates["median_correct_clear"]],
+        f"goal: wrong-clear <= {WRONG_CLEAR_GOAL:.0%}": [
+            "met" if v <= WRONG_CLEAR_GOAL else "NOT met" for v in rates["worst_wrong_clear"]],
+    })
+    return ("<p>Each rule run on simulated cases with a known answer, at the lags and noise of "
+            "this run's own I(&tau;) tables: how often it calls the truth clearly "
+            "(correct-clear), calls the contrary clearly (wrong-clear), or stays "
+            "inconclusive. The per-case table is <code>calibration.csv</code>.</p>"
+            + _table(shown, table_id="calibration"))
+
+
 def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
                  captions: Mapping[str, str], *, formula_differences: str = "",
                  uniformity: pd.DataFrame | None = None, appendix_f: str | None = None,
+                 calibration: pd.DataFrame | None = None,
                  title: str = "MI-Scaling: reproduction report") -> str:
     """The report as one HTML string.
 
@@ -276,7 +322,7 @@ def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
         if key == "data" and uniformity is not None:
             shown = [c for c in UNIFORMITY_COLUMNS if c in uniformity.columns]
             parts.append("<h3>Non-uniformity of the splits (fig6_uniformity.csv)</h3>")
-            parts.append(_table(uniformity[shown or list(uniformity.columns)],
+            parts.append(_table(_readable(uniformity[shown or list(uniformity.columns)]),
                                 table_id="uniformity"))
         if key == "language" and appendix_f:
             excerpt = appendix_f[:APPENDIX_F_CHARS]
@@ -295,7 +341,11 @@ def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
                  f'<p class="summary">{html.escape(summary)}. Statuses: '
                  f"{html.escape(', '.join(STATUSES))}; a claim is never counted as held "
                  "without a measurement.</p>")
-    parts.append(_table(claims[CLAIM_COLUMNS], row_class="status", table_id="claims"))
+    parts.append(_table(claims[SHOWN_CLAIM_COLUMNS], row_class="status", table_id="claims"))
+    parts.append("</section>")
+    parts.append('<section id="section-rules"><h2>How sure the verdicts are: the decision '
+                 "rules' error rates</h2>")
+    parts.append(_calibration_section(calibration))
     parts.append("</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"

@@ -23,12 +23,11 @@ as constant columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import require_columns
 from miscaling.model_summary import (
     CLEAR_DELTA_AICC,
@@ -36,15 +35,23 @@ from miscaling.model_summary import (
     TEXT_KEYS,
     TREND_COLUMNS,
     LogLagRefit,
-    _absent,
     _curve,
-    _disjoint,
-    _grows_with_width,
-    _row,
     model_table,
-    verdicts_clear,
+    outcome_row,
 )
+from miscaling.paper_claims import claims_of
 from miscaling.settings import Settings, check_int, problems_error
+from miscaling.verdicts import (
+    Estimate,
+    Outcome,
+    every,
+    every_decay,
+    not_measured,
+    ordered,
+    window_decay,
+    within_tolerance,
+)
+from miscaling.window_metrics import data_distance, mid_range_mi
 
 #: The labels of the training data's and of GPT-2's rows in ``text_models.csv``.
 TEXT_DATA_LABEL = {"level": "char", "arch": "data", "width": 0, "depth": 0}
@@ -55,13 +62,15 @@ GPT2_LABEL = {"level": "bpe", "arch": "gpt2", "width": 0, "depth": 0}
 class TextSettings(Settings):
     """What the text summary measures on the curves and compares.
 
-    ``mid_lag_min``…``mid_lag_max``: the intermediate window (the paper's sentence scale, the
-    inset of Figure 2(a)) of the exponential-decay verdict, the mean mid-range MI and the
-    distance to the data; ``long_lag_min``…``long_lag_max``: the long range of the algebraic-
-    tail verdicts (the paper's τ ≲ context).  A window verdict fits I(τ) − floor on the lags
-    where it exceeds ``floor_sds`` shuffle-floor standard deviations.  ``char_width`` /
-    ``word_width``: the widths of the depth sweeps (paper: 128 and 512); ``clear_delta_aicc``
-    as in :class:`TrendSettings`."""
+    The windows of the decay verdicts (:func:`miscaling.verdicts.decay_in_window`):
+    ``short_lag_max`` (lags 1..: the word scale, the data's exponential part), ``mid_lag_min``
+    …``mid_lag_max`` (the intermediate window, the inset of Figure 2(a); also the mean
+    mid-range MI and the distance to the data), ``long_lag_min``…``long_lag_max`` (the long
+    range of the algebraic tails) and ``far_lag_max`` (the data's and GPT-2's tail, to τ ~
+    1000).  A window with no lag above ``floor_sds`` sd of I − floor has no signal.
+    ``char_width`` / ``word_width``: the widths of the depth sweeps (paper: 128 and 512)."""
+
+    ADDED_LATER = {"short_lag_max": 10, "far_lag_max": 1000}
 
     mid_lag_min: int = 10
     mid_lag_max: int = 100
@@ -71,13 +80,17 @@ class TextSettings(Settings):
     char_width: int = 128
     word_width: int = 512
     clear_delta_aicc: float = CLEAR_DELTA_AICC
+    short_lag_max: int = 10
+    far_lag_max: int = 1000
 
     def __post_init__(self) -> None:
         problems = [*check_int("mid_lag_min", self.mid_lag_min, 1),
                     *check_int("long_lag_min", self.long_lag_min, 1),
+                    *check_int("short_lag_max", self.short_lag_max, 2),
                     *check_int("char_width", self.char_width, 1),
                     *check_int("word_width", self.word_width, 1)]
-        for low, high in (("mid_lag_min", "mid_lag_max"), ("long_lag_min", "long_lag_max")):
+        for low, high in (("mid_lag_min", "mid_lag_max"), ("long_lag_min", "long_lag_max"),
+                          ("long_lag_min", "far_lag_max")):
             problems += check_int(high, getattr(self, high), 2)
             if not problems and getattr(self, high) <= getattr(self, low):
                 problems.append(f"{high} must be > {low} ({getattr(self, low)}), "
@@ -91,61 +104,21 @@ class TextSettings(Settings):
         for name in ("floor_sds", "clear_delta_aicc"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
-
-def _excess(curve: pd.DataFrame, low: float, high: float) -> pd.DataFrame:
-    """The lags ``low``…``high`` of ``curve`` with ``excess`` = mi − floor (floor 0 if absent)."""
-    window = curve[(curve["lag"] >= low) & (curve["lag"] <= high)].sort_values("lag")
-    floor = window["baseline"].fillna(0.0) if "baseline" in window else 0.0
-    return window.assign(excess=window["mi"] - floor, floor=floor)
-
-
-def window_verdict(curve: pd.DataFrame, low: float, high: float, floor_sds: float) -> dict:
-    """Exponential vs algebraic (AICc, :func:`miscaling.fit.decay_verdict`) of I(τ) − floor
-    on the lags ``low``…``high`` where it exceeds ``floor_sds`` floor standard deviations."""
-    window = _excess(curve, low, high)
-    sd = window["baseline_sd"].fillna(0.0) if "baseline_sd" in window else 0.0
-    points = window[window["excess"] > np.maximum(floor_sds * sd, 0.0)]
-    result = {"verdict": "undetermined", "delta_aicc": np.nan, "n_points": len(points)}
-    fits = fit_decay(points["lag"].to_numpy(float), points["excess"].to_numpy(float),
-                     ("exponential", "power"), selection="all", too_few="nan") \
-        if len(points) else None
-    if fits is not None and np.isfinite(fits["aicc"]).all():
-        verdict = decay_verdict(fits)
-        result.update(verdict=verdict["verdict"], delta_aicc=verdict["delta_aicc"])
-    return result
+    def windows(self) -> dict[str, tuple[int, int]]:
+        """Window name -> (first, last lag), as the table's column suffixes."""
+        return {"short": (1, self.short_lag_max), "mid": (self.mid_lag_min, self.mid_lag_max),
+                "long": (self.long_lag_min, self.long_lag_max),
+                "far": (self.long_lag_min, self.far_lag_max)}
 
 
-def mid_range_mi(curve: pd.DataFrame, low: float, high: float) -> tuple[float, float, float]:
-    """Mean I(τ) − floor over the lags ``low``…``high``, with the means of the per-lag 95%
-    bounds (minus the floor) as its interval: conservative, for the mean of quantities each
-    within its bounds lies within the mean of the bounds."""
-    window = _excess(curve, low, high)
-    if window.empty:
-        return np.nan, np.nan, np.nan
-    bounds = [(window[c] - window["floor"]).mean() if c in window else np.nan
-              for c in ("ci_low", "ci_high")]
-    return float(window["excess"].mean()), float(bounds[0]), float(bounds[1])
-
-
-def data_distance(curve: pd.DataFrame, data: pd.DataFrame, low: float,
-                  high: float) -> tuple[float, float, float]:
-    """Relative L1 distance Σ|I − I_data| / Σ I_data (each minus its floor) over the lags
-    ``low``…``high`` both curves share, with an interval from the curve's per-lag 95% bounds
-    (the data taken as exact)."""
-    model, ref = _excess(curve, low, high), _excess(data, low, high)
-    both = model.merge(ref[["lag", "excess"]], on="lag", suffixes=("", "_data"))
-    scale = both["excess_data"].abs().sum()
-    if both.empty or scale == 0:
-        return np.nan, np.nan, np.nan
-    diff = both["excess"] - both["excess_data"]
-    point = float(diff.abs().sum() / scale)
-    if not {"ci_low", "ci_high"} <= set(both):
-        return point, np.nan, np.nan
-    below = both["ci_low"] - both["floor"] - both["excess_data"]
-    above = both["ci_high"] - both["floor"] - both["excess_data"]
-    nearest = np.where(below > 0, below, np.where(above < 0, -above, 0.0))
-    farthest = np.maximum(below.abs(), above.abs())
-    return point, float(nearest.sum() / scale), float(farthest.sum() / scale)
+def window_verdict(curve: pd.DataFrame, low: float, high: float,
+                   floor_sds: float = 2.0) -> dict:
+    """Exponential vs algebraic decay of I(τ) − floor on every lag ``low``…``high``
+    (:func:`miscaling.verdicts.window_decay`): ``verdict``, ``delta_aicc`` (ΔAIC, > 0:
+    algebraic), ``n_points`` (lags in the window), ``n_above`` (lags above ``floor_sds`` sd)."""
+    decay = window_decay(curve, low, high, signal_sds=floor_sds)
+    return {"verdict": decay.verdict, "delta_aicc": decay.delta_aic, "n_points": decay.n_lags,
+            "n_above": decay.n_above}
 
 
 def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
@@ -159,12 +132,13 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
     s, rows = settings, []
     for key, curve in curves.groupby(keys, sort=True):
         row = dict(zip(keys, key))
-        for name, low, high in (("mid", s.mid_lag_min, s.mid_lag_max),
-                                ("long", s.long_lag_min, s.long_lag_max)):
+        for name, (low, high) in s.windows().items():
             verdict = window_verdict(curve, low, high, s.floor_sds)
             row.update({f"{k}_{name}": v for k, v in verdict.items()})
         row["mid_mi"], row["mid_mi_ci_low"], row["mid_mi_ci_high"] = \
             mid_range_mi(curve, s.mid_lag_min, s.mid_lag_max)
+        row["long_mi"], row["long_mi_ci_low"], row["long_mi_ci_high"] = \
+            mid_range_mi(curve, s.long_lag_min, s.long_lag_max)
         if data is not None:
             ref = _curve(data, key, keys) if set(keys) <= set(data) else data
             row["data_distance"], row["data_distance_ci_low"], row["data_distance_ci_high"] = \
@@ -175,7 +149,7 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
 
 #: The columns of a size-matched reference's own window verdicts in ``text_models.csv``.
 REFERENCE_VERDICT_COLUMNS = [f"{what}_{window}" for window in ("mid", "long")
-                             for what in ("verdict", "delta_aicc", "n_points")]
+                             for what in ("verdict", "delta_aicc", "n_points", "n_above")]
 
 
 def _reference_verdicts(references: pd.DataFrame, settings: TextSettings) -> pd.DataFrame:
@@ -258,126 +232,155 @@ def training_from_selection(level: str, selection: str) -> dict:
 def _name(row: pd.Series) -> str:
     if row["arch"] == "gpt2":
         return "GPT-2"
-    return f"{row['level']} w{int(row['width'])}d{int(row['depth'])}"
-
-
-def _interval(row: pd.Series, name: str) -> str:
-    return f"{row[name]:.4g} [{row[name + '_ci_low']:.4g}, {row[name + '_ci_high']:.4g}]"
+    if row["arch"] == "data":
+        return "training text"
+    return f"{row['level']} {row['arch']} w{int(row['width'])}d{int(row['depth'])}"
 
 
 def _pick(table: pd.DataFrame, level: str, arch: str) -> pd.DataFrame:
     return table[(table["level"] == level) & (table["arch"] == arch)]
 
 
-def _window_claim(table: pd.DataFrame, rows: pd.DataFrame, window: str, verdict: str,
-                  check: str, expected: str, what: str, s: TextSettings) -> dict:
-    """Every model of ``rows`` is ``verdict`` by AICc on the ``window`` (mid or long)."""
+def _window_claim(rows: pd.DataFrame, window: str, expected: str, s: TextSettings,
+                  missing: str, *, no_signal_meets: bool = False) -> Outcome:
+    """Every model of ``rows`` decays ``expected``ly in ``window`` (short/mid/long/far); not
+    clear where the size-matched training text is not itself clearly algebraic there."""
     if rows.empty:
-        return _absent(check, expected, what)
+        return not_measured(missing, "every_decay")
     if f"verdict_{window}" not in rows or rows[f"verdict_{window}"].isna().all():
-        return _row(check, expected, "not measured: no I(tau) curves given", None, None, "")
-    verdicts, deltas = rows[f"verdict_{window}"], rows[f"delta_aicc_{window}"]
-    measured = "; ".join(f"{_name(r)}: {v} (dAICc {d:+.1f}, {int(n)} lags)" for (_, r), v, d, n
-                         in zip(rows.iterrows(), verdicts, deltas, rows[f"n_points_{window}"]))
-    low, high = ((s.mid_lag_min, s.mid_lag_max) if window == "mid"
-                 else (s.long_lag_min, s.long_lag_max))
-    holds = bool((verdicts == verdict).all())
-    clear = verdicts_clear(rows, verdict, holds, s.clear_delta_aicc,
-                           [(f"verdict_{window}", f"delta_aicc_{window}")])
-    criterion = (f"AICc of I(tau) - floor on lags {low}..{high} above {s.floor_sds:g} floor sd; "
-                 f"dAICc = AICc(exponential) - AICc(power); clear: |dAICc| >= "
-                 f"{s.clear_delta_aicc:g} for every model (a failure: some model clearly of "
-                 f"the other decay)")
+        return not_measured("the models' I(tau) curves", "every_decay")
+    verdicts = [(f"{_name(r)} ({int(r[f'n_points_{window}'])} lags)", r[f"verdict_{window}"],
+                 float(r[f"delta_aicc_{window}"])) for _, r in rows.iterrows()]
+    resolvable = None
     reference = f"reference_verdict_{window}"
     if reference in rows and rows[reference].notna().any():
-        # The training text measured from as many characters: where even it is not clearly
-        # algebraic in the window, a sample set of that size cannot tell the decays apart.
-        ref_verdicts, ref_deltas = rows[reference], rows[f"reference_delta_aicc_{window}"]
-        measured += "; size-matched training text: " + "; ".join(
-            f"{_name(r)}: {v} (dAICc {d:+.1f}, {int(n)} lags)" for (_, r), v, d, n
-            in zip(rows.iterrows(), ref_verdicts, ref_deltas,
-                   rows[f"reference_n_points_{window}"].fillna(0)))
-        resolved = bool((ref_verdicts == "algebraic").all()
-                        and (ref_deltas.abs() >= s.clear_delta_aicc).all())
-        clear = clear and (resolved or not holds)  # a clear contrary verdict needs no reference
-        criterion += (", and the size-matched training text clearly algebraic in the same "
-                      "window (else a sample set of this size cannot show the difference)")
-    return _row(check, expected, measured, holds, clear, criterion)
+        # the training text measured from as many symbols: where even it is not clearly
+        # algebraic in the window, a sample set of that size cannot tell the decays apart
+        resolvable = bool(((rows[reference] == "algebraic")
+                           & (rows[f"reference_delta_aicc_{window}"].abs()
+                              >= s.clear_delta_aicc)).all())
+    outcome = every_decay(verdicts, expected, clear=s.clear_delta_aicc, resolvable=resolvable,
+                          no_signal_meets=no_signal_meets)
+    if resolvable is not None:
+        refs = "; ".join(
+            str(r[reference]) + (f" (dAIC {r[f'reference_delta_aicc_{window}']:+.1f})"
+                                 if np.isfinite(r[f"reference_delta_aicc_{window}"]) else "")
+            for _, r in rows.iterrows())
+        outcome = replace(outcome, evidence=f"{outcome.evidence}; size-matched training "
+                                            f"text: {refs}")
+    return outcome
 
 
-def _mid_mi_claim(table: pd.DataFrame, s: TextSettings) -> dict:
-    check = "char_transformer_mid_mi_above_char_lstm"
-    expected = ("depth-1 character-level Transformers capture more mid-range MI than "
-                "character-level LSTMs of the same width")
+def _xi(row: pd.Series, prefix: str = "", name: str | None = None) -> Estimate:
+    return Estimate.from_row(row, f"{prefix}xi", name or _name(row))
+
+
+def _xi_against_reference(rows: pd.DataFrame, missing: str, rule: str, *,
+                          below: bool) -> Outcome:
+    """Per model, ξ against its size-matched reference's: clearly below (``below``) or
+    within half of it (else), every model."""
+    if rows.empty:
+        return not_measured(missing, rule)
+    if "reference_xi" not in rows or rows["reference_xi"].isna().all():
+        return not_measured("the size-matched references' fits", rule)
+    outcomes = []
+    for _, row in rows.sort_values("width").iterrows():
+        model, data = _xi(row), _xi(row, "reference_", "its size-matched text")
+        outcomes.append(ordered(model, data, what="xi") if below else
+                        within_tolerance(model, data.value, 0.5 * data.value))
+    return every(outcomes, rule=rule)
+
+
+def _distance_pair(closer: pd.Series, farther: pd.Series) -> Outcome:
+    return ordered(Estimate.from_row(closer, "data_distance", _name(closer)),
+                   Estimate.from_row(farther, "data_distance", _name(farther)),
+                   what="distance to the data")
+
+
+def _mid_range_claim(table: pd.DataFrame) -> Outcome:
     t, lstm = (_pick(table, "char", a).query("depth == 1") for a in ("transformer", "lstm"))
     widths = sorted(set(t["width"]) & set(lstm["width"]))
     if not widths:
-        return _absent(check, expected, "a width with both a depth-1 char Transformer and LSTM")
-    if "mid_mi" not in table:
-        return _row(check, expected, "not measured: no I(tau) curves given", None, None, "")
-    parts, holds, clear, refuted = [], True, True, False
-    for width in widths:
-        a = t[t["width"] == width].iloc[0]
-        b = lstm[lstm["width"] == width].iloc[0]
-        parts.append(f"w{width}: transformer {_interval(a, 'mid_mi')} vs LSTM "
-                     f"{_interval(b, 'mid_mi')}")
-        holds &= bool(a.mid_mi > b.mid_mi)
-        clear &= bool(a.mid_mi_ci_low > b.mid_mi_ci_high)
-        refuted |= bool(a.mid_mi_ci_high < b.mid_mi_ci_low)
-    return _row(check, expected, "; ".join(parts), holds, clear if holds else refuted,
-                f"mean I(tau) - floor over lags {s.mid_lag_min}..{s.mid_lag_max}, interval: "
-                "mean of the per-lag 95% bounds; clear: disjoint intervals at every width (a "
-                "failure: the Transformer's interval below the LSTM's at some width)")
+        return not_measured("a width with both a depth-1 char Transformer and LSTM", "ordered")
+    if "data_distance" not in table:
+        return not_measured("the models' I(tau) curves", "ordered")
+    return every([_distance_pair(t[t["width"] == w].iloc[0], lstm[lstm["width"] == w].iloc[0])
+                  for w in widths], rule="ordered")
 
 
-def _depth_claim(table: pd.DataFrame, level: str, width: int) -> dict:
-    check = f"deeper_{level}_transformers_closer_to_data"
-    expected = (f"deeper {LEVEL_TITLES[level]} Transformers (width {width}) are closer to the "
-                "data's I(tau) than depth 1")
+def _depth_claim(table: pd.DataFrame, level: str, width: int) -> Outcome:
     rows = _pick(table, level, "transformer").query("width == @width").sort_values("depth")
     if rows["depth"].nunique() < 2 or rows["depth"].min() != 1:
-        return _absent(check, expected, f"depth 1 and a deeper {level} Transformer of width "
-                                        f"{width}")
+        return not_measured(f"depth 1 and a deeper {level} Transformer of width {width}",
+                            "ordered")
     if "data_distance" not in table:
-        return _row(check, expected, "not measured: no I(tau) curves given", None, None, "")
-    first, last = rows.iloc[0], rows.iloc[-1]
-    measured = "; ".join(
-        f"d{int(r.depth)}: {_interval(r, 'data_distance')}, xi {_interval(r, 'xi')}"
-        for _, r in rows.iterrows())
-    holds = bool(last.data_distance < first.data_distance)
-    clear = (_disjoint(last, first, "data_distance") if holds
-             else _disjoint(first, last, "data_distance"))
-    return _row(check, expected, measured, holds, clear,
-                "distance: sum |I - I_data| / sum I_data (each minus its floor) over the mid "
-                "window, to the size-matched reference; holds: deepest < depth 1; clear: "
-                "disjoint intervals (in either order)")
+        return not_measured("the models' I(tau) curves", "ordered")
+    return _distance_pair(rows.iloc[-1], rows.iloc[0])
+
+
+def _gpt2_magnitude(table: pd.DataFrame) -> Outcome:
+    gpt2, data = table[table["arch"] == "gpt2"], table[table["arch"] == "data"]
+    if gpt2.empty or data.empty:
+        return not_measured("GPT-2's samples and the training text", "ordered")
+    if "mid_mi" not in table:
+        return not_measured("the I(tau) curves", "ordered")
+    return ordered(Estimate.from_row(data.iloc[0], "mid_mi", "WikiText-2 training text"),
+                   Estimate.from_row(gpt2.iloc[0], "mid_mi", "GPT-2"), what="mean I - floor")
+
+
+def _long_range_constant(rows: pd.DataFrame, s: TextSettings) -> Outcome:
+    """Every LSTM's mean I(τ) − floor over the long window is above zero."""
+    if rows.empty:
+        return not_measured("an LSTM", "ordered")
+    if "long_mi" not in rows:
+        return not_measured("the models' I(tau) curves", "ordered")
+    zero = Estimate(0.0, 0.0, 0.0, "zero")
+    return every([ordered(zero, Estimate.from_row(r, "long_mi", _name(r)),
+                          what=f"mean I - floor, lags {s.long_lag_min}..{s.long_lag_max}")
+                  for _, r in rows.iterrows()], rule="ordered")
 
 
 def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None) -> pd.DataFrame:
-    """The paper's claims about the language models (Sections 4.2.2, 5.2, Appendix E), one row
-    each (:data:`~miscaling.model_summary.TREND_COLUMNS`), with the :class:`TextSettings` as
-    constant columns.  ``holds`` is empty where the models a claim needs are missing."""
+    """The language models' claims (:func:`miscaling.paper_claims.claims_of` ``text_trends``)
+    that this version decides, one row each (:data:`~miscaling.model_summary.TREND_COLUMNS`),
+    with the :class:`TextSettings` as constant columns."""
     s = settings or TextSettings()
     require_columns(table, [*TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high"], "text model table")
-    mid, long = f"lags {s.mid_lag_min}..{s.mid_lag_max}", f"lags {s.long_lag_min}..{s.long_lag_max}"
-    rows = [
-        _window_claim(table, _pick(table, "char", "lstm"), "mid", "exponential",
-                      "char_lstm_samples_exponential_mid",
-                      f"every character-level LSTM's sample I(tau) decays exponentially at "
-                      f"intermediate tau ({mid})", "no char LSTM", s),
-        _grows_with_width(table, "lstm", np.inf, level="char"),
-        _grows_with_width(table, "lstm", np.inf, level="word"),
-        _mid_mi_claim(table, s),
-        _depth_claim(table, "char", s.char_width),
-        _depth_claim(table, "word", s.word_width),
-        _window_claim(table, _pick(table, "char", "transformer"), "long", "algebraic",
-                      "char_transformer_samples_algebraic_tail",
-                      f"every character-level Transformer's sample I(tau) keeps an algebraic "
-                      f"tail ({long})", "no char Transformer", s),
-        _window_claim(table, table[table["arch"] == "gpt2"], "long", "algebraic",
-                      "gpt2_samples_algebraic",
-                      f"GPT-2's sample I(tau) decays algebraically ({long})", "GPT-2", s),
-    ]
+    data = table[table["arch"] == "data"]
+    char_lstm1 = _pick(table, "char", "lstm").query("depth == 1")
+    word_lstm1 = _pick(table, "word", "lstm").query("depth == 1")
+    word_t = _pick(table, "word", "transformer")
+    outcomes = {
+        "wikitext2_short_range_exponential": _window_claim(
+            data, "short", "exponential", s, "the training text's I(tau)"),
+        "wikitext2_long_range_power_03": _window_claim(
+            data, "far", "algebraic", s, "the training text's I(tau)"),
+        "char_lstm_samples_exponential_mid": _window_claim(
+            _pick(table, "char", "lstm"), "mid", "exponential", s, "a char LSTM"),
+        "char_lstm_no_long_range_power_law": _window_claim(
+            _pick(table, "char", "lstm"), "long", "exponential", s, "a char LSTM",
+            no_signal_meets=True),
+        "char_lstm_xi_below_data_below_2048": _xi_against_reference(
+            char_lstm1[char_lstm1["width"] < 2048], "a depth-1 char LSTM narrower than 2048",
+            "ordered", below=True),
+        "word_lstm_captures_intermediate": _xi_against_reference(
+            word_lstm1, "a depth-1 word LSTM", "within_tolerance", below=False),
+        "char_transformer_captures_mid_range": _mid_range_claim(table),
+        "deeper_char_transformers_closer_to_data": _depth_claim(table, "char", s.char_width),
+        "deeper_word_transformers_closer_to_data": _depth_claim(table, "word", s.word_width),
+        "char_transformer_512_algebraic_tail": _window_claim(
+            _pick(table, "char", "transformer").query("width == 512 and depth == 1"), "long",
+            "algebraic", s, "the char Transformer 512 x 1"),
+        "word_transformer_deep_tail_to_500": _window_claim(
+            word_t[word_t["depth"].isin([3, 5])], "long", "algebraic", s,
+            "word Transformers of depth 3 and 5"),
+        "gpt2_samples_algebraic": _window_claim(
+            table[table["arch"] == "gpt2"], "far", "algebraic", s, "GPT-2's samples"),
+        "gpt2_mi_larger_than_wikitext2": _gpt2_magnitude(table),
+        "lstm_mi_decays_to_constant": _long_range_constant(table[table["arch"] == "lstm"], s),
+    }
+    rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("text_trends")
+            if c.id in outcomes]
     return s.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
 
 

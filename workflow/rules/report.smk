@@ -63,6 +63,43 @@ def caption_config():
     }
 
 
+CALIBRATION_TABLE = f"{RESULTS}/calibration.csv"
+
+
+def calibration_curves(wildcards):
+    """The sample I(tau) tables the decision rules are calibrated at: the first model of each
+    architecture of each family this run measures (their lags and noise)."""
+    run = all_targets()
+    curves = []
+    if f"{RESULTS}/figures/binary_trends.csv" in run:
+        curves += model_inputs(wildcards)["curves"]
+    if f"{RESULTS}/figures/text_trends.csv" in run:
+        curves += text_summary_inputs(wildcards)["curves"]
+    first = {}
+    for path in curves:
+        first.setdefault((Path(path).parent.name, Path(path).stem.split("_")[0]), path)
+    return sorted(first.values())
+
+
+rule calibrate:
+    """The claims' decision rules on simulated cases at this run's own lags and noise."""
+    input:
+        curves=calibration_curves,
+    output:
+        CALIBRATION_TABLE,
+    log:
+        log_path("calibrate", "calibrate"),
+    benchmark:
+        benchmark_path("calibrate", "calibrate")
+    threads: 1
+    resources:
+        **step_resources("calibrate"),
+    params:
+        flags=lambda wc, input: cli_flags({"curves": list(input.curves)}),
+    shell:
+        "{MISCALING} calibrate {params.flags} --out {output} > {log} 2>&1"
+
+
 def report_inputs(wildcards):
     run = [target for target in all_targets() if target not in REPORT_TARGETS]
     inputs = {
@@ -70,6 +107,7 @@ def report_inputs(wildcards):
         "run": [target for target in run if not target.endswith(".png")],
         "captions": sorted(str(p) for p in Path(REPORT_DIR).glob("*.rst")),
         "formulas": os.path.join(REPORT_DIR, "formula_differences.md"),
+        "calibration": CALIBRATION_TABLE,
     }
     for source, (table, made_with) in CLAIMS_TABLES.items():
         if made_with in run:
@@ -93,6 +131,7 @@ def report_flags(wildcards, input):
             "uniformity": input.get("uniformity"),
             "appendix_f": input.get("appendix_f"),
             "formula_differences": input.formulas,
+            "calibration": input.calibration,
             "captions": REPORT_DIR,
         }
     )

@@ -37,9 +37,42 @@ def register(commands) -> None:
     report.add_argument("--config-json", default="{}",
                         help="the run's configuration as JSON (captions that are Snakemake "
                              "report templates read it)")
+    report.add_argument("--calibration",
+                        help="the decision rules' simulated error rates (miscaling calibrate); "
+                             "each claim's row then shows its rule's rates")
     report.add_argument("--claims-out", required=True, help="claims table (.csv)")
     report.add_argument("--out", required=True, help="the report (.html)")
     report.set_defaults(func=run_report)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="error rates of the claims' decision rules on simulated cases with a "
+                          "known answer, at the noise of this run's I(tau) tables")
+    calibrate.add_argument("--curves", nargs="+", action="extend", default=[],
+                           help="I(tau) tables whose lags and per-lag noise (interval, floor "
+                                "sd) the window rule is simulated with")
+    calibrate.add_argument("--windows", nargs="+", default=["1:max", "10:100", "50:500"],
+                           metavar="LOW:HIGH",
+                           help="lag windows of the window rule ('max': a curve's last lag; "
+                                "default: 1:max 10:100 50:500); a window with fewer than 4 "
+                                "lags of a curve is left out for it")
+    calibrate.add_argument("--replicates", type=int, default=200,
+                           help="simulated replicates per case (default 200)")
+    calibrate.add_argument("--seed", type=int, default=0)
+    calibrate.add_argument("--scale", default="",
+                           help="the run's scale written on every row (e.g. quick)")
+    calibrate.add_argument("--out", required=True, help="calibration table (.csv)")
+    calibrate.set_defaults(func=run_calibrate)
+
+    snapshot = commands.add_parser(
+        "snapshot", help="copy a finished run's claims and model tables into docs/snapshot and "
+                         "rewrite the README's marked result blocks from them")
+    snapshot.add_argument("--results", default="results", help="the run's results folder")
+    snapshot.add_argument("--snapshot", default="docs/snapshot",
+                          help="the committed snapshot folder (default docs/snapshot)")
+    snapshot.add_argument("--readme", default="README.md")
+    snapshot.add_argument("--note", required=True,
+                          help="what run this is, e.g. 'default run, 2 idle cores, 2026-12-04'")
+    snapshot.set_defaults(func=run_snapshot)
 
 
 def _claims_tables(items: list[str]) -> dict[str, str]:
@@ -102,11 +135,80 @@ def run_report(args: argparse.Namespace) -> None:
     appendix_f = _optional_text(args.appendix_f, "--appendix-f")
     uniformity = read_table(args.uniformity) if args.uniformity else None
 
-    claims = build_claims(tables, args.scale)
+    calibration = None
+    if args.calibration:
+        if not Path(args.calibration).is_file():
+            raise InputError(f"--calibration {args.calibration!r} does not exist")
+        calibration = read_table(args.calibration)
+    claims = build_claims(tables, args.scale, calibration=calibration)
     page = build_report(claims, figures, load_captions(args.captions, config),
                         formula_differences=formulas, uniformity=uniformity,
-                        appendix_f=appendix_f)
+                        appendix_f=appendix_f, calibration=calibration)
     write_table(claims, args.claims_out)
     with atomic_path(args.out) as tmp:
         tmp.write_text(page)
     log.info("%s; report with %d figure(s) -> %s", summary_line(claims), len(figures), args.out)
+
+
+def _windows(items: list[str]) -> list[tuple[str, str]]:
+    windows = []
+    for item in items:
+        low, sep, high = item.partition(":")
+        ok = sep and low.isdigit() and (high.isdigit() or high == "max")
+        if not ok or (high != "max" and int(high) <= int(low)) or int(low or 0) < 1:
+            raise InputError(f"--windows {item!r} must be LOW:HIGH with 1 <= LOW < HIGH "
+                             f"(HIGH may be 'max')")
+        windows.append((low, high))
+    return windows
+
+
+def run_calibrate(args: argparse.Namespace) -> None:
+    from miscaling.calibration import calibrate, noise_profile, rule_rates
+    from miscaling.io import read_table, write_table
+
+    require_suffix(args.out, ".csv", flag="--out")
+    if args.replicates < 10:
+        raise InputError(f"--replicates must be >= 10, got {args.replicates}")
+    windows = _windows(args.windows)
+    profiles, per_profile = [], []
+    for path in args.curves:
+        if not Path(path).is_file():
+            raise InputError(f"--curves {path!r} does not exist")
+        name = f"{Path(path).parent.name}/{Path(path).stem}"
+        try:
+            profile = noise_profile(read_table(path), name)
+        except ValueError as err:
+            raise InputError(f"--curves {path!r}: {err}") from None
+        last = float(profile.lags.max())
+        profiles.append(profile)
+        per_profile.append([(float(low), last if high == "max" else float(high))
+                            for low, high in windows])
+    import pandas as pd
+
+    parts = [calibrate([profile], spans, replicates=args.replicates, seed=args.seed + i,
+                       scale=args.scale, others=i == 0)
+             for i, (profile, spans) in enumerate(zip(profiles, per_profile))] or \
+        [calibrate([], [], replicates=args.replicates, seed=args.seed, scale=args.scale)]
+    table = pd.concat(parts, ignore_index=True)
+    write_table(table, args.out)
+    for row in rule_rates(table).itertuples():
+        log.info("%s: wrong-clear <= %.1f%%, correct-clear %.0f%% (median of %d cases)",
+                 row.rule, 100 * row.worst_wrong_clear, 100 * row.median_correct_clear,
+                 row.cases)
+
+
+def run_snapshot(args: argparse.Namespace) -> None:
+    from miscaling.io import atomic_path
+    from miscaling.snapshot import render_blocks, take_snapshot, update_readme
+
+    if not Path(args.readme).is_file():
+        raise InputError(f"--readme {args.readme!r} does not exist")
+    try:
+        copied = take_snapshot(args.results, args.snapshot, note=args.note)
+    except FileNotFoundError as err:
+        raise InputError(str(err)) from None
+    text = update_readme(Path(args.readme).read_text(), render_blocks(args.snapshot))
+    with atomic_path(args.readme) as tmp:
+        tmp.write_text(text)
+    log.info("snapshot of %s -> %s; %s rewritten", ", ".join(copied), args.snapshot,
+             args.readme)

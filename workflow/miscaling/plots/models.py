@@ -152,24 +152,60 @@ def _plot_curves(ax, curves: pd.DataFrame, arch: str, title: str, data: pd.DataF
                   ncols=1 if len(drawn) <= 10 else 2, frameon=False, alignment="left")
 
 
+#: The verdict columns, in order of preference, that say a model's samples decay
+#: algebraically, so that the ξ of an exponential fit to them is no correlation length.
+VERDICT_COLUMNS = ("verdict_window", "verdict_mid", "verdict")
+
+
+def algebraic_mask(group: pd.DataFrame) -> pd.Series:
+    """Whether each model's samples decay algebraically by its first available verdict."""
+    column = next((c for c in VERDICT_COLUMNS if c in group), None)
+    if column is None:
+        return pd.Series(False, index=group.index)
+    return group[column] == "algebraic"
+
+
 def _plot_xi(ax, table: pd.DataFrame, x: str, groups: list[tuple],
              reference: tuple[float, float, float], title: str) -> None:
-    """ξ with its interval against ``x``; ``groups`` are (label, rows[, color]).  Models
-    without a ξ (too few points above the fit's threshold) are named in the panel, so that an
-    empty panel says why it is empty."""
+    """ξ with its interval against ``x``; ``groups`` are (label, rows[, color]).  A model whose
+    samples decay algebraically is an open marker (its ξ measures no exponential decay); the
+    size-matched training text's ξ (``reference_xi``, where the table has it) a grey square
+    beside each model.  Models without a ξ (too few points above the fit's threshold) are
+    named in the panel, so that an empty panel says why it is empty."""
     ref, ref_low, ref_high = reference
-    unfitted = []
+    unfitted, any_open, any_matched = [], False, False
     for label, group, *color in groups:
         group = group.sort_values(x)
         ok = np.isfinite(group["xi"])
         low = (group["xi"] - group["xi_ci_low"]).clip(lower=0)
         high = (group["xi_ci_high"] - group["xi"]).replace(np.inf, np.nan)
-        ax.errorbar(group.loc[ok, x], group.loc[ok, "xi"], yerr=[low[ok], high[ok].fillna(0)],
-                    fmt="o-", ms=4, capsize=3, label=label, color=color[0] if color else None)
+        line = ax.errorbar(group.loc[ok, x], group.loc[ok, "xi"],
+                           yerr=[low[ok], high[ok].fillna(0)], fmt="o-", ms=4, capsize=3,
+                           label=label, color=color[0] if color else None)
+        algebraic = ok & algebraic_mask(group)
+        if algebraic.any():
+            any_open = True
+            ax.plot(group.loc[algebraic, x], group.loc[algebraic, "xi"], "o", ms=7,
+                    mfc="white", mec=line.lines[0].get_color(), zorder=3)
+        if "reference_xi" in group and np.isfinite(group["reference_xi"]).any():
+            any_matched = True
+            matched = group[np.isfinite(group["reference_xi"])]
+            ax.errorbar(matched[x], matched["reference_xi"],
+                        yerr=[(matched["reference_xi"] - matched["reference_xi_ci_low"])
+                              .clip(lower=0),
+                              (matched["reference_xi_ci_high"] - matched["reference_xi"])
+                              .replace(np.inf, np.nan).fillna(0)],
+                        fmt="s", ms=4, capsize=2, color="0.45", mfc="none", lw=0.8)
         if not ok.all():
             unfitted.append(f"{label}: {x} {', '.join(str(int(v)) for v in group.loc[~ok, x])}")
     ax.axhline(ref, ls="--", color="0.4", lw=1, label="training data (95% band)")
     ax.axhspan(ref_low, ref_high, color="0.6", alpha=0.25, lw=0)
+    if any_matched:
+        ax.errorbar([], [], fmt="s", color="0.45", mfc="none",
+                    label="size-matched training text")
+    if any_open:
+        ax.plot([], [], "o", mfc="white", mec="0.3",
+                label="samples decay algebraically: xi is no correlation length")
     ax.set(xlabel=x, ylabel=r"$\xi$", title=title)
     ax.legend(frameon=False, fontsize=8)
     if unfitted:
@@ -312,5 +348,6 @@ def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
     archs = {"fig1": ["rnn", "lstm"], "fig7": ["lstm"], "fig9": ["transformer"]}[figure]
     drawn = table[table["arch"].isin(archs)].drop(columns=["n_sequences", "n_symbols"],
                                                    errors="ignore")
+    drawn = drawn.assign(xi_is_correlation_length=~algebraic_mask(drawn))
     # the sequences and symbols behind each model's ξ, from its curve's pair counts
     return drawn.merge(sample_sizes(curves, MODEL_KEYS), on=MODEL_KEYS, how="left")

@@ -39,7 +39,7 @@ from miscaling.plots.common import (
     semilog_inset,
     setup_style,
 )
-from miscaling.plots.models import QUALITATIVE, _label, _plot_xi
+from miscaling.plots.models import QUALITATIVE, _label, _plot_xi, algebraic_mask
 
 #: The figures of this module, with the one-line description ``miscaling figure`` shows.
 TITLES = {
@@ -296,9 +296,12 @@ def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
     shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
     parts = [g[1].assign(panel=panel) for panel, groups in (("a", shallow), ("b", deep))
              for g in groups]
-    columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "n_points", "lag_max",
-               "n_sequences", "n_symbols"]
+    columns = ["panel", *TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high", "xi_is_correlation_length",
+               "reference_xi", "reference_xi_ci_low", "reference_xi_ci_high", "n_points",
+               "lag_max", "n_sequences", "n_symbols"]
     drawn = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEXT_KEYS)
+    if len(drawn):
+        drawn = drawn.assign(xi_is_correlation_length=~algebraic_mask(drawn))
     if curves is not None and len(drawn):
         drawn = drawn.drop(columns=["n_sequences", "n_symbols"], errors="ignore").merge(
             sample_sizes(curves, TEXT_KEYS), on=TEXT_KEYS, how="left")

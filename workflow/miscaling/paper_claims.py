@@ -1,0 +1,208 @@
+"""Every claim of the paper as a typed record: the registry the summaries, the claims table,
+the report and the README read (torch-free).
+
+A :class:`Claim` says where the paper makes the statement, the statement in one line, which
+models and lags it is about, the quantity measured, the direction expected, the rule of
+:mod:`miscaling.verdicts` that decides it and the table (``source``) whose summary applies it.
+A claim whose ``rule`` is empty is listed but not yet decided by this pipeline; the claims table
+shows it as *not measured* and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CLAIMS", "Claim", "claim", "claims_of"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of the paper and how this pipeline decides it."""
+
+    id: str
+    section: str
+    figure: str
+    statement: str
+    scope: str
+    quantity: str
+    expected: str
+    rule: str
+    source: str
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.rule)
+
+
+def _c(id, section, figure, statement, scope, quantity, expected, rule, source) -> Claim:
+    return Claim(id, section, figure, statement, scope, quantity, expected, rule, source)
+
+
+B, T, C = "binary_trends", "text_trends", "size_matched_control"
+
+#: In the paper's order: data and estimator, theory, binary models, language models.
+CLAIMS: tuple[Claim, ...] = (
+    # ------------------------------------------------------------------ data and estimator
+    _c("nonuniformity_split_mi_larger", "4.2.2, App. D.2", "Fig. 6",
+       "the validation and test sets of PTB and WikiText carry more long-range MI than the "
+       "training text", "each split against same-size training chunks", "mean I - floor, "
+       "lags 50..1000", "above the chunks (text8: within)", "placed_among", C),
+    _c("nonuniformity_split_decay_missing", "4.2.2, App. D.2", "Fig. 6",
+       "the algebraic decay at long distances is missing in the validation and test sets",
+       "each split against same-size training chunks", "gamma of I and of I - floor, lags "
+       "50..1000", "below the chunks (flatter; text8: within)", "placed_among", C),
+    _c("estimator_recovers_gamma", "App. D.1", "Fig. 5",
+       "the estimator recovers the exponent of I = 0.1 tau^-gamma", "each gamma of Figure 5",
+       "gamma-hat", "within the tolerance of gamma", "within_tolerance", "fig5_gamma"),
+    _c("training_sets_power_law", "App. D.2", "Fig. 6",
+       "a power law is observed in every training set", "every corpus' training split",
+       "I - floor at long range", "algebraic", "", "uniformity"),
+    _c("wikitext2_short_range_exponential", "4.2.2", "Fig. 2",
+       "WikiText-2's training text: I decays exponentially for tau <~ 10",
+       "WikiText-2 training text, lags 1..10", "AIC of I - floor", "exponential",
+       "every_decay", T),
+    _c("wikitext2_long_range_power_03", "4.2.2", "Fig. 2",
+       "WikiText-2's training text: I ~ tau^-0.3 for 50 <~ tau <~ 1000",
+       "WikiText-2 training text, lags 50..1000", "AIC of I - floor", "algebraic",
+       "every_decay", T),
+    # ------------------------------------------------------------------ theory
+    _c("theory_linear_rnn", "4.1, App. A", "linear RNN",
+       "linear RNNs' mutual information decays exponentially", "every check case",
+       "predicted against measured", "within tolerance", "numerical_check",
+       "theory_linear_rnn"),
+    _c("theory_repetitive", "App. C", "Fig. 4",
+       "Eq. 52: repetitive sequences have constant mutual information", "every check case",
+       "predicted against measured", "within tolerance", "numerical_check",
+       "theory_repetitive"),
+    _c("theory_ising", "App. G", "Ising chain",
+       "Eq. 62: conditional sampling of the Ising chain", "every check case",
+       "predicted against measured", "within tolerance", "numerical_check", "theory_ising"),
+    # ------------------------------------------------------------------ binary models
+    _c("binary_data_power_law", "4.2.1", "Fig. 1, 3(a)",
+       "the binary training data follow I = 0.1 tau^-0.4", "the training set",
+       "gamma of the power-law fit", "0.4 +- 0.05", "within_tolerance", B),
+    _c("rnn_samples_exponential", "4.2.1", "Fig. 1(a)",
+       "every vanilla RNN's samples decay exponentially", "every RNN, all and log-spaced lags",
+       "AICc exponential against power", "exponential", "every_decay", B),
+    _c("xi_rnn_grows_with_width", "4.2.1", "Fig. 1(c)",
+       "xi of vanilla RNNs grows (logarithmically) with width for m <= 32",
+       "depth-1 RNNs of width <= 32", "xi", "increasing", "grows", B),
+    _c("xi_rnn_saturates_near_100", "4.2.1", "Fig. 1(c)",
+       "xi of wide vanilla RNNs saturates near 100", "depth-1 RNNs of width > 32", "xi",
+       "about 100", "", B),
+    _c("xi_rnn_grows_with_depth", "4.2.1", "Fig. 1(d)",
+       "xi of vanilla RNNs grows (linearly) with depth for shallow networks",
+       "width-8 RNNs, depth 1..3", "xi", "increasing", "grows", B),
+    _c("rnn_8x2_overestimates_short_range", "4.2.1", "Fig. 1(a)",
+       "the 8 x 2 RNN overestimates the short-range MI", "RNN 8 x 2 against the data, tau <~ 10",
+       "mean I - floor, lags 1..10", "above the data", "ordered", B),
+    _c("small_lstm_samples_exponential", "4.2.1", "Fig. 1(b)",
+       "the exponential decay is clearly seen in very small LSTMs", "depth-1 LSTMs of width <= 4",
+       "AICc exponential against power", "exponential", "every_decay", B),
+    _c("xi_lstm_grows_with_width", "4.2.1", "Fig. 1(c)",
+       "xi of LSTMs grows (linearly) with width in small LSTMs", "depth-1 LSTMs of width <= 8",
+       "xi", "increasing", "grows", B),
+    _c("xi_rnn_below_lstm_same_width", "4.2.1", "Fig. 1(c)",
+       "LSTMs' xi scales much better than vanilla RNNs'", "width-8 depth-1 RNN and LSTM", "xi",
+       "RNN below LSTM", "ordered", B),
+    _c("xi_rnn_w32_below_lstm_w4", "App. E.1.1", "Fig. 1(c)",
+       "xi of the m = 32 RNN (1190 parameters) is below that of the m = 4 LSTM (126)",
+       "RNN 32 x 1 and LSTM 4 x 1", "xi", "RNN below LSTM", "ordered", B),
+    _c("lstm_depth_beyond_two_no_gain", "App. E.1.1", "Fig. 7",
+       "increasing LSTM depth beyond two layers does not improve xi",
+       "LSTMs of each depth-sweep width", "xi", "depth 3 not clearly above depth 2", "", B),
+    _c("training_xi_about_420", "4.2.1, App. E.2.1", "Fig. 9",
+       "the exponential fit of the training set gives xi ~ 420", "the training set", "xi",
+       "420 +- 25%", "within_tolerance", B),
+    _c("transformer_samples_algebraic", "5.1", "Fig. 3(a), 9",
+       "Transformers' samples decay algebraically, even the m = 4 model",
+       "every Transformer, all and log-spaced lags", "AICc exponential against power",
+       "algebraic", "every_decay", B),
+    _c("transformer_mi_matches_data", "5.1", "Fig. 3(a)",
+       "the magnitude of Transformers' MI coincides with the training data; LSTMs' is smaller",
+       "depth-1 Transformers and LSTMs of the same width", "distance of I - floor to the "
+       "data's, all lags", "Transformer closer", "ordered", B),
+    _c("best_lstm_xi_below_350", "App. E.2.1", "Fig. 9",
+       "the best LSTM's xi is below 350", "the LSTM of largest xi", "xi", "below 350",
+       "ordered", B),
+    _c("transformer_16x1_overestimates_xi", "App. E.2.1", "Fig. 9",
+       "the m = 16 single-layer Transformer overestimates xi", "Transformer 16 x 1 against "
+       "the training set", "xi", "above the data's", "ordered", B),
+    # ------------------------------------------------------------------ language models
+    _c("char_lstm_samples_exponential_mid", "4.2.2", "Fig. 2(a) inset",
+       "every character-level LSTM's samples decay exponentially at intermediate distance",
+       "every char LSTM, lags 10..100", "AIC of I - floor", "exponential", "every_decay", T),
+    _c("char_lstm_no_long_range_power_law", "4.2.2", "Fig. 2(a)",
+       "no power-law decay at long distance is captured by character-level LSTMs",
+       "every char LSTM, lags 50..500", "AIC of I - floor", "not algebraic", "every_decay",
+       T),
+    _c("char_lstm_short_range_fine_m32", "4.2.2", "Fig. 2(a)",
+       "character-level LSTMs capture the short-range MI well for m >= 32",
+       "char LSTMs of width >= 32, lags 1..10", "I(tau) against the data", "close", "", T),
+    _c("char_lstm_xi_below_data_below_2048", "App. E.1.2", "Fig. 8(a)",
+       "character-level LSTMs cannot capture intermediate-range features unless m = 2048",
+       "depth-1 char LSTMs of width < 2048", "xi", "below the size-matched data's",
+       "ordered", T),
+    _c("word_lstm_captures_intermediate", "4.2.2, App. E.1.2", "Fig. 2(b), 8(a)",
+       "word-level LSTMs (already m = 16) capture the MI up to intermediate distance",
+       "depth-1 word LSTMs", "xi", "within half of the size-matched data's",
+       "within_tolerance", T),
+    _c("lstm_depth_no_gain_text", "App. E.1.2", "Fig. 8(b)",
+       "increasing LSTM depth does not improve xi significantly", "char LSTMs of the depth "
+       "sweep", "xi", "deepest not clearly above depth 1", "", T),
+    _c("word_lstm_2048_overestimates", "4.2.2", "Fig. 2(b)",
+       "the m = 2048 word LSTM has a power law to tau <~ 150, overestimated about twice",
+       "word LSTM 2048 x 1", "I(tau) against the data", "about twice", "", T),
+    _c("lstm_mi_decays_to_constant", "4.2.2", "Fig. 2",
+       "LSTMs' MI decays to a nonzero constant, not to zero", "every LSTM, lags 50..500",
+       "mean I - floor, lags 50..500", "above zero", "ordered", T),
+    _c("char_transformer_captures_mid_range", "App. E.2.2", "Fig. 3(b), 10(a)",
+       "character-level Transformers capture the mid-range MI well, unlike char LSTMs",
+       "depth-1 char Transformer and LSTM of one width, lags 10..100",
+       "distance of I - floor to the size-matched data", "Transformer closer", "ordered", T),
+    _c("deeper_char_transformers_closer_to_data", "App. E.2.2", "Fig. 10(b)",
+       "deep character-level Transformers perform better than shallow ones",
+       "char Transformers of the depth-sweep width", "distance to the size-matched data",
+       "deepest closer than depth 1", "ordered", T),
+    _c("deeper_word_transformers_closer_to_data", "App. E.2.2", "Fig. 10(b)",
+       "deep word-level Transformers perform better than shallow ones",
+       "word Transformers of the depth-sweep width", "distance to the size-matched data",
+       "deepest closer than depth 1", "ordered", T),
+    _c("char_transformer_512_algebraic_tail", "5.2", "Fig. 3(b)",
+       "the single-layer m = 512 character-level Transformer has a power-law tail at long "
+       "distance", "char Transformer 512 x 1, lags 50..500", "AIC of I - floor", "algebraic",
+       "every_decay", T),
+    _c("word_transformer_deep_tail_to_500", "5.2", "Fig. 3(c)",
+       "the three- and five-layer word-level Transformers have a power-law tail up to "
+       "tau ~ 500", "word Transformers of depth 3 and 5, lags 50..500", "AIC of I - floor",
+       "algebraic", "every_decay", T),
+    _c("gpt2_samples_algebraic", "5.2", "Fig. 3(d)",
+       "GPT-2's algebraic decay persists up to tau ~ 1000", "GPT-2 1.5B samples, lags "
+       "50..1000", "AIC of I - floor", "algebraic", "every_decay", T),
+    _c("gpt2_mi_larger_than_wikitext2", "5.2", "Fig. 3(d)",
+       "GPT-2's MI is much larger than WikiText-2's", "GPT-2 samples against WikiText-2's "
+       "training text, lags 10..100", "mean I - floor", "GPT-2 above", "ordered", T),
+    _c("gpt2_117m_algebraic", "5.2", "Fig. 3(d)",
+       "the 117M GPT-2's algebraic decay persists too", "GPT-2 117M samples",
+       "AIC of I - floor", "algebraic", "", T),
+    _c("text_quality_tracks_mi_range", "App. F", "Appendix F",
+       "text quality (spelling, balanced titles, topical paragraphs) tracks the range of the "
+       "MI", "every language model's samples", "reading", "qualitative", "", T),
+)
+
+_BY_ID = {c.id: c for c in CLAIMS}
+if len(_BY_ID) != len(CLAIMS):  # pragma: no cover - a registry error, caught by the tests
+    raise RuntimeError("duplicate claim ids in CLAIMS")
+
+
+def claim(claim_id: str) -> Claim:
+    """The registered claim ``claim_id``."""
+    try:
+        return _BY_ID[claim_id]
+    except KeyError:
+        raise KeyError(f"unknown claim {claim_id!r}; registered: {list(_BY_ID)}") from None
+
+
+def claims_of(source: str) -> tuple[Claim, ...]:
+    """The claims the summary of ``source`` decides, in registry order."""
+    return tuple(c for c in CLAIMS if c.source == source)

@@ -1,0 +1,150 @@
+"""The README's results, quoted from a committed snapshot of a run's tables, never typed by hand.
+
+``miscaling snapshot`` copies the tables a reader is quoted from (the claims, the rules' error
+rates, the binary and language models' numbers) from a run's ``results/`` into
+``docs/snapshot/`` and rewrites the README's marked blocks from them::
+
+    <!-- snapshot:claims-summary -->
+    ... generated ...
+    <!-- /snapshot:claims-summary -->
+
+``tests/test_snapshot.py`` renders the blocks from the committed snapshot and checks that the
+README holds exactly them, so a README number that no run produced fails the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from miscaling.verdicts import STATUSES, Estimate
+
+__all__ = ["BLOCKS", "SNAPSHOT_TABLES", "render_blocks", "take_snapshot", "update_readme"]
+
+#: File in the snapshot folder -> its path under a run's results folder.
+SNAPSHOT_TABLES = {
+    "claims.csv": "claims.csv",
+    "calibration.csv": "calibration.csv",
+    "binary_models.csv": "figures/binary_models.csv",
+    "text_models.csv": "figures/text_models.csv",
+}
+META = "snapshot.json"
+
+_BLOCK = re.compile(r"(<!-- snapshot:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /snapshot:"
+                    r"(?P=name) -->)", re.S)
+
+
+def take_snapshot(results: str | Path, snapshot: str | Path, *, note: str) -> list[str]:
+    """Copy :data:`SNAPSHOT_TABLES` from ``results`` into ``snapshot`` (those the run made) and
+    write ``snapshot.json`` with ``note`` (when, which command, which machine)."""
+    results, snapshot = Path(results), Path(snapshot)
+    if not (results / "claims.csv").is_file():
+        raise FileNotFoundError(f"{results / 'claims.csv'} does not exist: is {results} the "
+                                f"results folder of a finished run?")
+    snapshot.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name, relative in SNAPSHOT_TABLES.items():
+        source = results / relative
+        if source.is_file():
+            shutil.copyfile(source, snapshot / name)
+            copied.append(name)
+        elif (snapshot / name).exists():
+            (snapshot / name).unlink()
+    (snapshot / META).write_text(json.dumps({"note": note, "tables": copied}, indent=1) + "\n")
+    return copied
+
+
+def _read(snapshot: Path, name: str) -> pd.DataFrame | None:
+    path = snapshot / name
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else None
+
+
+def _claims_summary(snapshot: Path) -> str:
+    from miscaling.claims import summary_line
+
+    claims = _read(snapshot, "claims.csv")
+    note = json.loads((snapshot / META).read_text())["note"]
+    lines = [f"**{summary_line(claims)}** ({note}; `docs/snapshot/claims.csv`).", ""]
+    for status in STATUSES:
+        rows = claims[claims["status"] == status]
+        if rows.empty:
+            continue
+        ids = ", ".join(f"`{i}`" + (f" ×{n}" if n > 1 else "")
+                        for i, n in rows.groupby("id", sort=False).size().items())
+        lines.append(f"- *{status}* ({len(rows)}): {ids}")
+    return "\n".join(lines) + "\n"
+
+
+def _calibration(snapshot: Path) -> str:
+    from miscaling.calibration import WRONG_CLEAR_GOAL, rule_rates
+
+    table = _read(snapshot, "calibration.csv")
+    if table is None:
+        return "(no calibration table in the snapshot)\n"
+    lines = ["| rule | simulated cases | worst wrong-clear | median correct-clear |",
+             "|---|---|---|---|"]
+    for row in rule_rates(table).itertuples():
+        flag = "" if row.worst_wrong_clear <= WRONG_CLEAR_GOAL else " (above the goal)"
+        lines.append(f"| `{row.rule}` | {int(row.cases)} | {row.worst_wrong_clear:.1%}{flag} "
+                     f"| {row.median_correct_clear:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def _models(name: str, keys: list[str]) -> Callable[[Path], str]:
+    def render(snapshot: Path) -> str:
+        table = _read(snapshot, name)
+        if table is None:
+            return f"(no {name} in the snapshot)\n"
+        verdict = "verdict_window" if "verdict_window" in table else "verdict_mid"
+        delta = "delta_aic_window" if verdict == "verdict_window" else "delta_aicc_mid"
+        lines = [f"| {' | '.join(keys)} | xi [95% CI] | gamma [95% CI] | decay ({verdict}, "
+                 f"dAIC) |", "|" + "---|" * (len(keys) + 3)]
+        for _, row in table.iterrows():
+            cells = [str(row[k]) for k in keys]
+            xi, gamma = Estimate.from_row(row, "xi"), Estimate.from_row(row, "gamma")
+            decay = str(row.get(verdict, ""))
+            if pd.notna(row.get(delta)):
+                decay += f", {float(row[delta]):+.1f}"
+            lines.append(f"| {' | '.join(cells)} | {xi.text()} | {gamma.text()} | {decay} |")
+        return "\n".join(lines) + "\n"
+    return render
+
+
+#: README block name -> how it is rendered from the snapshot folder.
+BLOCKS: dict[str, Callable[[Path], str]] = {
+    "claims-summary": _claims_summary,
+    "calibration": _calibration,
+    "binary-models": _models("binary_models.csv", ["arch", "width", "depth"]),
+    "text-models": _models("text_models.csv", ["level", "arch", "width", "depth"]),
+}
+
+
+def render_blocks(snapshot: str | Path) -> dict[str, str]:
+    """Every :data:`BLOCKS` entry rendered from ``snapshot``."""
+    snapshot = Path(snapshot)
+    if not (snapshot / META).is_file():
+        raise FileNotFoundError(f"{snapshot / META} does not exist: take a snapshot first "
+                                f"(miscaling snapshot)")
+    return {name: render(snapshot) for name, render in BLOCKS.items()}
+
+
+def update_readme(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with every marked block replaced by ``blocks[name]``; a marked block whose
+    name is not in ``blocks`` is an error."""
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        if name not in blocks:
+            raise ValueError(f"README block 'snapshot:{name}' has no renderer; expected one of "
+                             f"{sorted(blocks)}")
+        return match.group(1) + blocks[name] + match.group(4)
+    return _BLOCK.sub(replace, text)
+
+
+def readme_blocks(text: str) -> dict[str, str]:
+    """The marked blocks of a README, by name."""
+    return {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
