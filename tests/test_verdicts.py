@@ -164,7 +164,7 @@ def test_calibration_rates_add_up_and_name_their_cases(calibration):
     assert list(calibration.columns) == CALIBRATION_COLUMNS
     total = calibration[["correct_clear", "wrong_clear", "inconclusive"]].sum(axis=1)
     assert np.allclose(total, 1.0)
-    assert set(calibration["rule"]) == {"decay_in_window", "ordered", "grows",
+    assert set(calibration["rule"]) == {"decay_in_window", "ordered", "grows", "no_gain",
                                         "within_tolerance", "placed_among"}
     assert calibration["case"].str.contains("exponential xi=").any()
 
@@ -214,7 +214,7 @@ def test_calibrate_cli(tmp_path, capsys):
 def test_the_registry_is_consistent():
     ids = [c.id for c in CLAIMS]
     assert len(ids) == len(set(ids))
-    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among"}
+    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among", "no_gain"}
     for c in CLAIMS:
         assert c.rule in rules | EXACT_RULES | {""}, c
         assert c.statement and c.section and c.figure and c.scope and c.quantity, c

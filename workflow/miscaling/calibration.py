@@ -24,6 +24,7 @@ from miscaling.verdicts import (
     Placement,
     decay_in_window_batch,
     grows,
+    no_gain,
     ordered,
     placed_among,
     window_sigma,
@@ -143,6 +144,15 @@ def calibrate_estimates(*, replicates: int, rng: np.random.Generator,
             statuses = [grows(points).status for points in sweep]
             rows.append({"rule": "grows", "scale": scale, "profile": "normal, exact CI",
                          "case": f"3 points rising {sign * diff:+g} sd in all",
+                         "truth": "holds" if truth else "does not hold",
+                         **_status_rates(statuses, truth)})
+        # no_gain with a 25% margin on a base of 1, estimates of relative sd 0.05 x diff / 3
+        sd = 0.05 * diff / 3
+        for gain, truth in ((-0.1, True), (0.0, True), (0.1, True), (0.5, False), (1.0, False)):
+            pairs = _estimates(rng, [1.0, 1.0 + gain], sd, replicates)
+            statuses = [no_gain(a, b).status for a, b in pairs]
+            rows.append({"rule": "no_gain", "scale": scale, "profile": "normal, exact CI",
+                         "case": f"gain {gain:+.0%} on 1 (margin 25%), sd {sd:.3g}",
                          "truth": "holds" if truth else "does not hold",
                          **_status_rates(statuses, truth)})
         for offset, truth in ((0.0, True), (diff + 2.0, False)):

@@ -213,9 +213,9 @@ def build_claims(tables: Mapping[str, str | Path | None], scale: str, *,
         path = tables.get(claim.source)
         origin = str(path) if path else f"the {claim.source} table"
         if not claim.decided:
+            reason = claim.note or "this version has no decision rule for this claim yet"
             rows.append(_row(claim, "", Outcome(
-                NOT_MEASURED, evidence="not measured: this version has no decision rule for "
-                                       "this claim yet",
+                NOT_MEASURED, evidence=f"not measured: {reason}",
                 settle="a decision rule for it (see the open issue on the claims)."),
                 origin, rates))
             continue

@@ -10,14 +10,10 @@
   floor, which a lag must beat to show any dependence, and the within-sequence floor, which it
   must beat to show more than each sequence's own symbol mix; and the sequences and symbols
   behind each curve (``n_sequences``, ``n_symbols``, from its pair counts).
-* :func:`trend_checks`: the claims the quick reproduction must show, each as one row with what
-  was expected, what was measured (with intervals), whether it holds on the point estimates and
-  whether that outcome is *clear* (disjoint 95% intervals, or ΔAICc of at least 10 — the level
-  at which Burnham & Anderson call the losing model "essentially unsupported" — on every lag
-  and, where the curves are given, on log-spaced lags as well).  Clear works both ways: a claim
-  that holds is clear when the evidence for it is, one that fails when the evidence against it
-  is (intervals disjoint in the contrary order, a contrary verdict with such a ΔAICc); a
-  failure on point estimates alone is not clear.
+* :func:`trend_checks`: the binary models' claims of the registry
+  (:func:`miscaling.paper_claims.claims_of` ``binary_trends``), each decided by its rule of
+  :mod:`miscaling.verdicts` (the decays by the window rule on every lag of each model's curve,
+  ``verdict_window``), one row per claim with its status, lean and evidence.
 
 The CLI ``miscaling model-summary`` writes both tables, each recording the settings that made
 it as constant columns (:class:`LogLagRefit` in the model table when the curves are given,
@@ -42,6 +38,7 @@ from miscaling.verdicts import (
     every,
     every_decay,
     grows,
+    no_gain,
     not_measured,
     ordered,
     window_decay,
@@ -279,6 +276,20 @@ def _pair(a: pd.Series | None, b: pd.Series | None, missing: str) -> Outcome:
     return ordered(xi_of(a), xi_of(b), what="xi")
 
 
+def depth_no_gain(rows: pd.DataFrame, base_depth: int, name=_label) -> Outcome:
+    """At every width of ``rows`` with depth ``base_depth`` and a deeper model, the deepest
+    model's ξ gains at most 25% on the ``base_depth`` one's (:func:`no_gain`)."""
+    outcomes = []
+    for _, group in rows.groupby("width"):
+        base = group[group["depth"] == base_depth]
+        deeper = group[group["depth"] > base_depth].sort_values("depth")
+        if len(base) and len(deeper):
+            outcomes.append(no_gain(xi_of(base.iloc[0], name(base.iloc[0])),
+                                    xi_of(deeper.iloc[-1], name(deeper.iloc[-1]))))
+    return every(outcomes, rule="no_gain",
+                 missing=f"a width with depth {base_depth} and a deeper model")
+
+
 def _short_range(data: pd.Series | None, model: pd.Series | None) -> Outcome:
     """The model's mean short-range I(τ) − floor above the data's."""
     if data is None or model is None:
@@ -354,6 +365,11 @@ def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
         "transformer_16x1_overestimates_xi": _pair(data, _model(table, "transformer", 16),
                                                    "the Transformer 16 x 1 and the data's fit")
         if data is not None else not_measured(no_data, "ordered"),
+        "xi_rnn_saturates_near_100": every(
+            [within_tolerance(xi_of(r), 100.0, 50.0) for _, r in depth1[
+                (depth1["arch"] == "rnn") & (depth1["width"] >= 64)].iterrows()],
+            rule="within_tolerance", missing="a depth-1 RNN of width >= 64"),
+        "lstm_depth_beyond_two_no_gain": depth_no_gain(lstm, 2),
         "rnn_8x2_overestimates_short_range": _short_range(data, _model(table, "rnn", 8, 2)),
         "transformer_mi_matches_data": _closer_than_lstm(table),
     }

@@ -5,16 +5,15 @@ The same path as the binary models' (:func:`miscaling.model_summary.model_table`
 samples need, since a 2 MB sample's shuffle floor (~1e-3 nats) is comparable to the data's
 long-range signal:
 
-* :func:`curve_metrics`: AICc verdicts on a window of lags of I(τ) minus the sample set's own
-  floor (the intermediate window, the inset of Figure 2(a); the long range, the algebraic
-  tail), the mean mid-range MI and the distance to the size-matched data reference; the same
-  verdicts of the size-matched reference itself (``reference_verdict_*``): what the training
-  text shows when it is measured from as many characters as the samples, which is the most a
-  sample set of that size can show;
+* :func:`curve_metrics`: the window rule's verdicts (:func:`miscaling.verdicts.window_decay`)
+  on the short, intermediate, long and far windows of I(τ) − floor, the mean mid- and
+  long-range MI and the distance to the size-matched data reference; the same verdicts of the
+  size-matched reference itself (``reference_verdict_*``): what the training text shows when
+  measured from as many characters as the samples, the most a sample set of that size can show;
 * :func:`training_row`: validation loss as bits per character (char) or perplexity (word),
   parameters, training time, from the selected run's ``result.json``;
-* :func:`text_trend_checks`: the claims, each expected / measured / holds / clear; a claim
-  whose models are missing is "not measured" (``holds`` empty), never held.
+* :func:`text_trend_checks`: the language models' claims of the registry, each decided by its
+  rule; a claim whose models are missing is "not measured", never held.
 
 ``miscaling text-model-summary`` writes ``text_models.csv`` and ``text_trends.csv``, each with
 the :class:`TextSettings` (and, for the models, :class:`~miscaling.model_summary.LogLagRefit`)
@@ -36,12 +35,14 @@ from miscaling.model_summary import (
     TREND_COLUMNS,
     LogLagRefit,
     _curve,
+    depth_no_gain,
     model_table,
     outcome_row,
 )
 from miscaling.paper_claims import claims_of
 from miscaling.settings import Settings, check_int, problems_error
 from miscaling.verdicts import (
+    NOT_MEASURED,
     Estimate,
     Outcome,
     every,
@@ -328,6 +329,14 @@ def _gpt2_magnitude(table: pd.DataFrame) -> Outcome:
                    Estimate.from_row(gpt2.iloc[0], "mid_mi", "GPT-2"), what="mean I - floor")
 
 
+def _lstm_depth(table: pd.DataFrame, s: TextSettings) -> Outcome:
+    """At each level's depth-sweep width, the deepest LSTM gains at most 25% of ξ on depth 1."""
+    sweeps = [depth_no_gain(_pick(table, level, "lstm").query("width == @width"), 1, _name)
+              for level, width in (("char", s.char_width), ("word", s.word_width))]
+    return every([o for o in sweeps if o.status != NOT_MEASURED], rule="no_gain",
+                 missing="an LSTM of a depth-sweep width at depth 1 and deeper")
+
+
 def _long_range_constant(rows: pd.DataFrame, s: TextSettings) -> Outcome:
     """Every LSTM's mean I(τ) − floor over the long window is above zero."""
     if rows.empty:
@@ -378,6 +387,7 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
             table[table["arch"] == "gpt2"], "far", "algebraic", s, "GPT-2's samples"),
         "gpt2_mi_larger_than_wikitext2": _gpt2_magnitude(table),
         "lstm_mi_decays_to_constant": _long_range_constant(table[table["arch"] == "lstm"], s),
+        "lstm_depth_no_gain_text": _lstm_depth(table, s),
     }
     rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("text_trends")
             if c.id in outcomes]

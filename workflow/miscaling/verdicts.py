@@ -19,7 +19,8 @@ import pandas as pd
 __all__ = [
     "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
     "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
-    "decay_in_window_batch", "every", "every_decay", "grows", "not_measured", "ordered",
+    "decay_in_window_batch", "every", "every_decay", "grows", "no_gain", "not_measured",
+    "ordered",
     "placed_among", "window_decay", "window_sigma", "within_tolerance",
 ]
 
@@ -334,6 +335,29 @@ def grows(points: list[Estimate], *, rule: str = "grows") -> Outcome:
                             "intervals are disjoint."}[status]
     return Outcome(status, lean, value=last.value - first.value, evidence=evidence,
                    settle=settle, rule=rule)
+
+
+def no_gain(base: Estimate, other: Estimate, *, margin: float = 0.25,
+            rule: str = "no_gain") -> Outcome:
+    """"``other`` does not improve on ``base`` significantly" (a deeper model on a shallower
+    one): holds when even the top of ``other``'s 95% interval gains at most ``margin``
+    (relative) on ``base``'s value; does not hold when the bottom of its interval gains more
+    than that; else inconclusive."""
+    evidence = f"{base.name or 'base'} {base.text()} vs {other.name or 'other'} {other.text()}"
+    if not (base.finite and other.finite and other.has_interval):
+        return Outcome(INCONCLUSIVE, None, evidence=evidence, rule=rule,
+                       settle="more samples, so that both values can be fitted.")
+    bound = base.value * (1 + margin)
+    lean = other.value <= bound
+    status = HOLDS if other.ci_high <= bound else FAILS if other.ci_low > bound else \
+        INCONCLUSIVE
+    settle = {HOLDS: "", FAILS: f"refuted at this run's scale: the deeper model gains more "
+                                f"than {margin:.0%}, clearly.",
+              INCONCLUSIVE: f"more samples and restarts, until the deeper model's interval "
+                            f"lies below or above {1 + margin:g} x the shallower one's "
+                            f"value."}[status]
+    return Outcome(status, lean, other.value - base.value, evidence=evidence, settle=settle,
+                   rule=rule)
 
 
 def within_tolerance(estimate: Estimate, target: float, tolerance: float, *,
