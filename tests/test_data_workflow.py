@@ -49,7 +49,7 @@ def test_corpus_rules_on_the_mirror(tmp_path):
     dry = snakemake("-n", "--configfile", str(more), workdir=tmp_path)
     assert job_counts(dry.stdout + dry.stderr) == {
         "download_corpus": 1, "prepare_corpus": 1, "mi_data": 3, "fit_data": 3,
-        "uniformity_data": 3, "fig6": 1, "report": 1, "all": 1,
+        "uniformity_data": 3, "fig6": 1, "corpus_summary": 1, "report": 1, "all": 1,
     }
 
 

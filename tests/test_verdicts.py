@@ -228,3 +228,26 @@ def test_the_registry_is_consistent():
     assert {"word_transformer_deep_tail_to_500", "xi_rnn_w32_below_lstm_w4",
             "training_xi_about_420", "gpt2_117m_algebraic"} <= set(ids)
     assert len(claims_of("binary_trends")) >= 15
+
+
+def test_the_corpora_claim_a_power_law_in_every_training_set(tmp_path):
+    def split(corpus, name, signal):
+        return pd.DataFrame({"lag": LAGS, "mi": signal + 1e-3, "ci_low": np.nan,
+                             "ci_high": np.nan, "baseline": 1e-3, "baseline_sd": 1e-5,
+                             "shuffles": 2, "corpus": corpus, "split": name})
+
+    power, flat = 0.05 * LAGS ** -0.3, np.zeros(LAGS.size)
+    curves = [split("ptb", "train", power), split("ptb", "valid", flat),
+              split("wikitext2", "train", power)]
+    paths = []
+    for i, curve in enumerate(curves):
+        paths.append(tmp_path / f"c{i}.csv")
+        curve.to_csv(paths[-1], index=False)
+    out = tmp_path / "corpus_trends.csv"
+    assert run_cli("corpus-summary", "--curves", *paths, "--out", out) == 0
+    row = pd.read_csv(out).set_index("claim").loc["training_sets_power_law"]
+    assert row["status"] == HOLDS and "wikitext2 train" in row["evidence"]
+    exponential = split("text8", "train", 0.05 * np.exp(-LAGS / 30))
+    exponential.to_csv(paths[1], index=False)
+    assert run_cli("corpus-summary", "--curves", *paths, "--out", out) == 0
+    assert pd.read_csv(out).set_index("claim").loc["training_sets_power_law", "status"] == FAILS

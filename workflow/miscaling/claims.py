@@ -150,6 +150,7 @@ SOURCES = {source.key: source for source in (
     Source("theory_linear_rnn", "the linear RNN check.", _theory_outcomes("theory_linear_rnn")),
     Source("theory_repetitive", "Figure 4's check.", _theory_outcomes("theory_repetitive")),
     Source("theory_ising", "the Ising check.", _theory_outcomes("theory_ising")),
+    Source("corpus_trends", "a corpus (corpora.names).", _trend_outcomes),
     Source("binary_trends", "binary models in binary_models.architectures.", _trend_outcomes),
     Source("text_trends", "text_models.enabled: true and a corpus.", _trend_outcomes),
 )}

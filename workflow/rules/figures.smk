@@ -59,6 +59,25 @@ rule fig6:
         " --out {output.pdf} > {log} 2>&1"
 
 
+rule corpus_summary:
+    """The paper's claims about the corpora themselves: a power law in every training set."""
+    input:
+        curves=lambda wc: [
+            f"{RESULTS}/mi/data/{d}/{s}.csv" for d in corpus_datasets() for s in CORPUS_SPLITS
+        ],
+    output:
+        f"{RESULTS}/figures/corpus_trends.csv",
+    log:
+        log_path("corpus_summary", "corpus"),
+    benchmark:
+        benchmark_path("corpus_summary", "corpus")
+    threads: 1
+    resources:
+        **step_resources("corpus_summary"),
+    shell:
+        "{MISCALING} corpus-summary --curves {input.curves} --out {output} > {log} 2>&1"
+
+
 def model_inputs(wildcards):
     names = binary_model_names()
     return {

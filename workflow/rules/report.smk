@@ -32,6 +32,10 @@ CLAIMS_TABLES = {
     ),
     "theory_repetitive": (f"{THEORY}/repetitive/checks.csv", f"{RESULTS}/figures/fig4.pdf"),
     "theory_ising": (f"{THEORY}/ising/checks.csv", f"{RESULTS}/figures/theory_ising.pdf"),
+    "corpus_trends": (
+        f"{RESULTS}/figures/corpus_trends.csv",
+        f"{RESULTS}/figures/fig6.pdf",
+    ),
     "binary_trends": (f"{RESULTS}/figures/binary_trends.csv",) * 2,
     "text_trends": (f"{RESULTS}/figures/text_trends.csv",) * 2,
 }

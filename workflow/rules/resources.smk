@@ -468,6 +468,9 @@ def step_resources(rule):
     if rule == "report":
         # reads the claims tables and embeds the figure PNGs (a few MB) in one HTML page
         return _fixed(PYTHON_MB + 500, 5)
+    if rule == "corpus_summary":
+        # the window rule on a few corpus I(tau) tables: seconds
+        return _fixed(PYTHON_MB + 500, 5)
     if rule == "calibrate":
         # a few thousand simulated windows of <= 1,000 lags per sample table: about a minute
         return _fixed(PYTHON_MB + 500, 10)

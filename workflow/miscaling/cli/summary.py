@@ -26,6 +26,13 @@ def register(commands) -> None:
     summary.add_argument("--trends-out", required=True, help="checks table (.csv/.parquet)")
     summary.set_defaults(func=run_model_summary)
     _register_text(commands)
+    corpus = commands.add_parser(
+        "corpus-summary", help="the paper's claims about the corpora (a power law in every "
+                               "training set), from their splits' I(tau)")
+    corpus.add_argument("--curves", nargs="+", action="extend", required=True,
+                        help="the corpora's I(tau) tables, labelled corpus and split")
+    corpus.add_argument("--out", required=True, help="claims table (.csv/.parquet)")
+    corpus.set_defaults(func=run_corpus_summary)
 
 
 def _register_text(commands) -> None:
@@ -116,3 +123,12 @@ def run_text_model_summary(args: argparse.Namespace) -> None:
         training=pd.DataFrame(runs) if runs else None, settings=settings)
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)
+
+
+def run_corpus_summary(args: argparse.Namespace) -> None:
+    from miscaling.corpus_summary import corpus_trend_checks
+    from miscaling.io import check_table_suffix, write_table
+    from miscaling.model_summary import read_tables
+
+    check_table_suffix(args.out)
+    write_table(corpus_trend_checks(read_tables(args.curves)), args.out)
