@@ -143,8 +143,10 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
             curve = _curve(curves, key, keys)
             row.update(_log_lag_verdict(group, curve, refit))
             decay = window_decay(curve, 1, float(curve["lag"].max()))
+            # an exponential fit to an algebraic decay measures no correlation length
             row.update(verdict_window=decay.verdict, delta_aic_window=decay.delta_aic,
-                       n_above_window=decay.n_above)
+                       n_above_window=decay.n_above,
+                       xi_is_correlation_length=decay.verdict != "algebraic")
             row.update(floor_counts(curve))
             size = sample_size(curve)  # what the curve rests on, from its pair counts
             row["n_sequences"], row["n_symbols"] = size if size else (np.nan, np.nan)
