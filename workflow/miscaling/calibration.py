@@ -228,7 +228,8 @@ def calibrate(profiles: list[NoiseProfile], windows: list[tuple[float, float]], 
 def rule_rates(calibration: pd.DataFrame) -> pd.DataFrame:
     """Per rule and scale: the worst wrong-clear rate over its cases, the median correct-clear
     rate and the number of cases (what the claims table shows beside each rule)."""
-    calibration = calibration.assign(scale=calibration["scale"].fillna("").astype(str))
+    calibration = calibration.assign(
+        scale=[("" if pd.isna(v) else str(v)) for v in calibration["scale"]])
     grouped = calibration.groupby(["rule", "scale"], sort=True)
     return grouped.agg(cases=("case", "size"), worst_wrong_clear=("wrong_clear", "max"),
                        median_correct_clear=("correct_clear", "median")).reset_index()

@@ -141,7 +141,12 @@ CLAIMS: tuple[Claim, ...] = (
        T),
     _c("char_lstm_short_range_fine_m32", "4.2.2", "Fig. 2(a)",
        "character-level LSTMs capture the short-range MI well for m >= 32",
-       "char LSTMs of width >= 32, lags 1..10", "I(tau) against the data", "close", "", T),
+       "depth-1 char LSTMs of width >= 32, lags 1..10", "distance of I - floor to the "
+       "size-matched data", "within 25%", "within_tolerance", T),
+    _c("char_lstm_wide_overestimate_short_range", "4.2.2", "Fig. 2(a)",
+       "the m = 1024 and 2048 character-level LSTMs overestimate the short-range MI",
+       "char LSTMs of width 1024 and 2048, lags 1..10", "mean I - floor", "above the "
+       "size-matched data's", "ordered", T),
     _c("char_lstm_xi_below_data_below_2048", "App. E.1.2", "Fig. 8(a)",
        "character-level LSTMs cannot capture intermediate-range features unless m = 2048",
        "depth-1 char LSTMs of width < 2048", "xi", "below the size-matched data's",
@@ -163,6 +168,14 @@ CLAIMS: tuple[Claim, ...] = (
        "character-level Transformers capture the mid-range MI well, unlike char LSTMs",
        "depth-1 char Transformer and LSTM of one width, lags 10..100",
        "distance of I - floor to the size-matched data", "Transformer closer", "ordered", T),
+    _c("small_word_transformers_track_data", "5.2", "Fig. 3(c)",
+       "even small word-level Transformers track the MI closely up to intermediate distance",
+       "the narrowest depth-1 word Transformer, lags 10..100", "distance of I - floor to the "
+       "size-matched data", "within 25%", "within_tolerance", T),
+    _c("shallow_char_transformers_under_capture_short_range", "App. E.2.2", "Fig. 3(b), 10(a)",
+       "shallow character-level Transformers under-capture the short-range MI and show "
+       "spuriously long xi", "depth-1 char Transformers", "mean I - floor at lags 1..10; xi",
+       "below the size-matched data's; xi above it", "ordered", T),
     _c("deeper_char_transformers_closer_to_data", "App. E.2.2", "Fig. 10(b)",
        "deep character-level Transformers perform better than shallow ones",
        "char Transformers of the depth-sweep width", "distance to the size-matched data",

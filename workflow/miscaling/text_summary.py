@@ -122,12 +122,19 @@ def window_verdict(curve: pd.DataFrame, low: float, high: float,
             "n_above": decay.n_above}
 
 
+def _interval(name: str, values: tuple[float, float, float]) -> dict:
+    return dict(zip((name, f"{name}_ci_low", f"{name}_ci_high"), values))
+
+
 def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
                   data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per model (``keys``): the mid-window and long-range verdicts (``verdict_mid``,
-    ``delta_aicc_mid``, ``n_points_mid``, ``*_long``), ``mid_mi`` with its interval, and
-    ``data_distance`` with its interval to ``data`` (one curve, or per model with the same
-    ``keys``: the size-matched references) over the mid window."""
+    """Per model (``keys``): the window verdicts (``verdict_<window>``, ``delta_aicc_*``,
+    ``n_points_*``, ``n_above_*`` for the short, mid, long and far windows), the mean
+    I(τ) − floor with its interval over the short, mid and long windows (``short_mi``,
+    ``mid_mi``, ``long_mi``), and, given ``data`` (one curve, or per model with the same
+    ``keys``: the size-matched references), the distance to it over the mid window
+    (``data_distance``) and the short one (``short_distance``) and its own ``short_mi``
+    (``reference_short_mi``), each with its interval."""
     keys = list(keys)
     require_columns(curves, [*keys, "lag", "mi"], "I(tau) table")
     s, rows = settings, []
@@ -136,14 +143,16 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
         for name, (low, high) in s.windows().items():
             verdict = window_verdict(curve, low, high, s.floor_sds)
             row.update({f"{k}_{name}": v for k, v in verdict.items()})
-        row["mid_mi"], row["mid_mi_ci_low"], row["mid_mi_ci_high"] = \
-            mid_range_mi(curve, s.mid_lag_min, s.mid_lag_max)
-        row["long_mi"], row["long_mi_ci_low"], row["long_mi_ci_high"] = \
-            mid_range_mi(curve, s.long_lag_min, s.long_lag_max)
+        windows = {"short": (1, s.short_lag_max), "mid": (s.mid_lag_min, s.mid_lag_max),
+                   "long": (s.long_lag_min, s.long_lag_max)}
+        for name, (low, high) in windows.items():
+            row.update(_interval(f"{name}_mi", mid_range_mi(curve, low, high)))
         if data is not None:
             ref = _curve(data, key, keys) if set(keys) <= set(data) else data
-            row["data_distance"], row["data_distance_ci_low"], row["data_distance_ci_high"] = \
-                data_distance(curve, ref, s.mid_lag_min, s.mid_lag_max)
+            row.update(_interval("data_distance", data_distance(curve, ref, *windows["mid"])))
+            row.update(_interval("short_distance",
+                                 data_distance(curve, ref, *windows["short"])))
+            row.update(_interval("reference_short_mi", mid_range_mi(ref, *windows["short"])))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -329,6 +338,57 @@ def _gpt2_magnitude(table: pd.DataFrame) -> Outcome:
                    Estimate.from_row(gpt2.iloc[0], "mid_mi", "GPT-2"), what="mean I - floor")
 
 
+#: How close "captures well" / "tracks" is: I(τ) − floor within this relative distance of
+#: the size-matched data's over the window.
+CLOSE = 0.25
+
+
+def _smallest(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["width"] == rows["width"].min()] if len(rows) else rows
+
+
+def _close(rows: pd.DataFrame, column: str, missing: str) -> Outcome:
+    """Every model's distance to its size-matched data within :data:`CLOSE`."""
+    if rows.empty:
+        return not_measured(missing, "within_tolerance")
+    if column not in rows:
+        return not_measured("the models' I(tau) curves beside their size-matched text",
+                            "within_tolerance")
+    return every([within_tolerance(Estimate.from_row(r, column, f"{_name(r)} distance"),
+                                   0.0, CLOSE) for _, r in rows.iterrows()],
+                 rule="within_tolerance")
+
+
+def _above_reference(rows: pd.DataFrame, missing: str) -> Outcome:
+    """Every model's short-range I(τ) − floor above its size-matched data's."""
+    if rows.empty:
+        return not_measured(missing, "ordered")
+    if "short_mi" not in rows or "reference_short_mi" not in rows:
+        return not_measured("the models' I(tau) curves beside their size-matched text",
+                            "ordered")
+    return every([ordered(Estimate.from_row(r, "reference_short_mi", "size-matched text"),
+                          Estimate.from_row(r, "short_mi", _name(r)),
+                          what=f"{_name(r)}: mean I - floor, lags 1..10")
+                  for _, r in rows.iterrows()], rule="ordered")
+
+
+def _under_capture(rows: pd.DataFrame) -> Outcome:
+    """Every depth-1 char Transformer: less short-range MI than its size-matched text, and a
+    longer ξ than the text's (the 'spurious long correlation length' of Figure 10(a))."""
+    if rows.empty:
+        return not_measured("a depth-1 char Transformer", "ordered")
+    if "reference_short_mi" not in rows or "reference_xi" not in rows:
+        return not_measured("the models' I(tau) curves and fits beside their size-matched "
+                            "text", "ordered")
+    parts = []
+    for _, r in rows.iterrows():
+        parts.append(ordered(Estimate.from_row(r, "short_mi", _name(r)),
+                             Estimate.from_row(r, "reference_short_mi", "size-matched text"),
+                             what="mean I - floor, lags 1..10"))
+        parts.append(ordered(_xi(r, "reference_", "size-matched text"), _xi(r), what="xi"))
+    return every(parts, rule="ordered")
+
+
 def _lstm_depth(table: pd.DataFrame, s: TextSettings) -> Outcome:
     """At each level's depth-sweep width, the deepest LSTM gains at most 25% of ξ on depth 1."""
     sweeps = [depth_no_gain(_pick(table, level, "lstm").query("width == @width"), 1, _name)
@@ -388,6 +448,16 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
         "gpt2_mi_larger_than_wikitext2": _gpt2_magnitude(table),
         "lstm_mi_decays_to_constant": _long_range_constant(table[table["arch"] == "lstm"], s),
         "lstm_depth_no_gain_text": _lstm_depth(table, s),
+        "char_lstm_short_range_fine_m32": _close(
+            char_lstm1[char_lstm1["width"] >= 32], "short_distance",
+            "a depth-1 char LSTM of width >= 32"),
+        "char_lstm_wide_overestimate_short_range": _above_reference(
+            char_lstm1[char_lstm1["width"] >= 1024], "a char LSTM of width 1024 or 2048"),
+        "small_word_transformers_track_data": _close(
+            _smallest(word_t.query("depth == 1")), "data_distance",
+            "a depth-1 word Transformer"),
+        "shallow_char_transformers_under_capture_short_range": _under_capture(
+            _pick(table, "char", "transformer").query("depth == 1")),
     }
     rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("text_trends")
             if c.id in outcomes]
