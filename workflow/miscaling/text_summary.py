@@ -153,6 +153,7 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
             row.update(_interval("short_distance",
                                  data_distance(curve, ref, *windows["short"])))
             row.update(_interval("reference_short_mi", mid_range_mi(ref, *windows["short"])))
+            row.update(_interval("reference_mid_mi", mid_range_mi(ref, *windows["mid"])))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -372,6 +373,25 @@ def _above_reference(rows: pd.DataFrame, missing: str) -> Outcome:
                   for _, r in rows.iterrows()], rule="ordered")
 
 
+def _overestimate(rows: pd.DataFrame, factor: float, tolerance: float,
+                  missing: str) -> Outcome:
+    """Every model's mean mid-range I(τ) − floor is ``factor`` ± ``tolerance`` times its
+    size-matched text's (the interval: the model's, the text's value taken as exact)."""
+    if rows.empty:
+        return not_measured(missing, "within_tolerance")
+    if "reference_mid_mi" not in rows:
+        return not_measured("the models' I(tau) curves beside their size-matched text",
+                            "within_tolerance")
+    outcomes = []
+    for _, r in rows.iterrows():
+        scale = float(r["reference_mid_mi"])
+        ratio = Estimate(*(float(r[c]) / scale if scale > 0 else np.nan
+                           for c in ("mid_mi", "mid_mi_ci_low", "mid_mi_ci_high")),
+                         f"{_name(r)}: its mid-range MI / the size-matched text's")
+        outcomes.append(within_tolerance(ratio, factor, tolerance))
+    return every(outcomes, rule="within_tolerance")
+
+
 def _under_capture(rows: pd.DataFrame) -> Outcome:
     """Every depth-1 char Transformer: less short-range MI than its size-matched text, and a
     longer ξ than the text's (the 'spurious long correlation length' of Figure 10(a))."""
@@ -448,6 +468,8 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
         "gpt2_mi_larger_than_wikitext2": _gpt2_magnitude(table),
         "lstm_mi_decays_to_constant": _long_range_constant(table[table["arch"] == "lstm"], s),
         "lstm_depth_no_gain_text": _lstm_depth(table, s),
+        "word_lstm_2048_overestimates": _overestimate(
+            word_lstm1[word_lstm1["width"] == 2048], 2.0, 0.5, "the word LSTM 2048 x 1"),
         "char_lstm_short_range_fine_m32": _close(
             char_lstm1[char_lstm1["width"] >= 32], "short_distance",
             "a depth-1 char LSTM of width >= 32"),
