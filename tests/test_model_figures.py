@@ -391,6 +391,10 @@ def test_model_summary_writes_models_and_trend_checks(tables, tmp_path):
     assert statuses["xi_rnn_w32_below_lstm_w4"] == NOT_MEASURED  # no RNN of width 32
     row = checks.set_index("claim").loc["xi_rnn_below_lstm_same_width"]
     assert "rnn w8d1 40 [" in row["evidence"] and row["lean"]
+    # a comparison between trained models says that the seed spread is not in its intervals
+    assert "seed spread not measured" in row["evidence"]
+    assert "seed spread" not in checks.set_index("claim").loc["training_xi_about_420",
+                                                              "evidence"]
     # both tables say which settings made them
     assert LogLagRefit.from_table(table, "binary_models.csv") == LogLagRefit(lags=60)
     assert list(table.columns[-2:]) == ["log_lags_requested", "log_lags_selection"]

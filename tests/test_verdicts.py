@@ -14,7 +14,7 @@ from miscaling.calibration import (
     rule_rates,
 )
 from miscaling.claims import EXACT_RULES, SOURCES
-from miscaling.paper_claims import CLAIMS, claim, claims_of
+from miscaling.paper_claims import BETWEEN_MODELS, CLAIMS, claim, claims_of
 from miscaling.verdicts import (
     FAILS,
     HOLDS,
@@ -228,6 +228,9 @@ def test_the_registry_is_consistent():
     assert {"word_transformer_deep_tail_to_500", "xi_rnn_w32_below_lstm_w4",
             "training_xi_about_420", "gpt2_117m_algebraic"} <= set(ids)
     assert len(claims_of("binary_trends")) >= 15
+    assert BETWEEN_MODELS <= set(ids)
+    assert claim("xi_rnn_below_lstm_same_width").between_models
+    assert not claim("training_xi_about_420").between_models
 
 
 def test_the_corpora_claim_a_power_law_in_every_training_set(tmp_path):

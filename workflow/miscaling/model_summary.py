@@ -30,9 +30,10 @@ import pandas as pd
 from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import read_table, require_columns
 from miscaling.mi.sizes import sample_size
-from miscaling.paper_claims import claim, claims_of
+from miscaling.paper_claims import SEED_NOTE, claim, claims_of
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 from miscaling.verdicts import (
+    NOT_MEASURED,
     Estimate,
     Outcome,
     every,
@@ -237,7 +238,10 @@ def outcome_row(claim_id: str, outcome: Outcome) -> dict:
     if outcome.rule and registered.rule and outcome.rule != registered.rule:
         raise ValueError(f"claim {claim_id!r} is registered with rule {registered.rule!r}, "
                          f"decided with {outcome.rule!r}")
-    return {"claim": claim_id, **outcome.as_dict(), "rule": registered.rule}
+    row = {"claim": claim_id, **outcome.as_dict(), "rule": registered.rule}
+    if registered.between_models and outcome.status != NOT_MEASURED:
+        row["evidence"] = f"{row['evidence']} ({SEED_NOTE})"
+    return row
 
 
 def sample_verdicts(rows: pd.DataFrame, columns=(("verdict", "delta_aicc"),)) -> list:

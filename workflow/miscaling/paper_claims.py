@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLAIMS", "Claim", "claim", "claims_of"]
+__all__ = ["BETWEEN_MODELS", "CLAIMS", "SEED_NOTE", "Claim", "claim", "claims_of"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class Claim:
     note: str = ""  # why a claim without a rule is not decided
 
     @property
+    def between_models(self) -> bool:
+        """Whether the claim compares trained models with each other (then the spread
+        between training seeds matters, see :data:`SEED_NOTE`)."""
+        return self.id in BETWEEN_MODELS
+
+    @property
     def decided(self) -> bool:
         return bool(self.rule)
 
@@ -41,6 +47,24 @@ def _c(id, section, figure, statement, scope, quantity, expected, rule, source,
 
 
 B, T, C = "binary_trends", "text_trends", "size_matched_control"
+
+#: The claims that compare trained models with each other.
+BETWEEN_MODELS = frozenset({
+    "xi_rnn_grows_with_width",
+    "xi_rnn_grows_with_depth",
+    "xi_lstm_grows_with_width",
+    "xi_rnn_below_lstm_same_width",
+    "xi_rnn_w32_below_lstm_w4",
+    "lstm_depth_beyond_two_no_gain",
+    "transformer_mi_matches_data",
+    "lstm_depth_no_gain_text",
+    "char_transformer_captures_mid_range",
+    "deeper_char_transformers_closer_to_data",
+    "deeper_word_transformers_closer_to_data",
+})
+#: What such a claim's evidence says while the seed spread is not measured.
+SEED_NOTE = ("seed spread not measured: each model is one sample set of its best restart, so "
+             "the intervals hold the estimator's noise only")
 
 #: In the paper's order: data and estimator, theory, binary models, language models.
 CLAIMS: tuple[Claim, ...] = (
