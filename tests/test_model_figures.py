@@ -357,6 +357,7 @@ def test_a_model_without_xi_is_named_in_its_panel(tables):
 
 
 BINARY_CLAIMS = [c.id for c in claims_of("binary_trends") if c.decided]
+WINDOW = ["verdict_window", "delta_aic_window", "verdict_window_log", "delta_aic_window_log"]
 
 
 def _status(trends, claim_id):
@@ -428,12 +429,13 @@ def test_trend_checks_fail_when_the_claims_do_not_hold(tables):
     rnn, lstm = swapped.arch == "rnn", swapped.arch == "lstm"
     swapped.loc[rnn, "arch"], swapped.loc[lstm, "arch"] = "lstm", "rnn"  # LSTM now the shorter
     transformer = swapped.arch == "transformer"
-    swapped.loc[transformer, ["verdict_window", "delta_aic_window"]] = ["exponential", -50.0]
+    swapped.loc[transformer, WINDOW] = ["exponential", -50.0] * 2
     checks = trend_checks(swapped)
     assert _status(checks, "xi_rnn_below_lstm_same_width") == FAILS
     assert _status(checks, "transformer_samples_algebraic") == FAILS
     algebraic_rnn = table.copy()
-    algebraic_rnn.loc[algebraic_rnn.arch == "rnn", "verdict_window"] = "algebraic"
+    algebraic_rnn.loc[algebraic_rnn.arch == "rnn", ["verdict_window", "verdict_window_log"]] = \
+        "algebraic"
     assert _status(trend_checks(algebraic_rnn), "rnn_samples_exponential") == FAILS
 
 
@@ -464,10 +466,15 @@ def test_a_failure_is_clear_only_when_the_evidence_against_the_claim_is(tables):
     # a Transformer clearly exponential refutes "every one is algebraic"; weakly, it does not
     contrary = table.copy()
     first = contrary.index[contrary.arch == "transformer"][0]
-    contrary.loc[first, ["verdict_window", "delta_aic_window"]] = ["exponential", -25.0]
+    contrary.loc[first, WINDOW] = ["exponential", -25.0] * 2
     assert _status(trend_checks(contrary), "transformer_samples_algebraic") == FAILS
     contrary.loc[first, "delta_aic_window"] = -4.0
     assert _status(trend_checks(contrary), "transformer_samples_algebraic") == INCONCLUSIVE
+    # every lag and log-spaced lags disagreeing: neither shape fits, never clear
+    contrary.loc[first, WINDOW] = ["exponential", -25.0, "algebraic", 30.0]
+    checks = trend_checks(contrary).set_index("claim")
+    assert checks.loc["transformer_samples_algebraic", "status"] == INCONCLUSIVE
+    assert "neither shape" in checks.loc["transformer_samples_algebraic", "settle"]
 
 
 def test_trend_checks_name_missing_models(tables):

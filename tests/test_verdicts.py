@@ -199,10 +199,11 @@ def test_calibrate_cli(tmp_path, capsys):
     curve.to_csv(path, index=False)
     out = tmp_path / "calibration.csv"
     assert run_cli("calibrate", "--curves", path, "--windows", "10:100", "1:max",
-                   "--replicates", 20, "--scale", "smoke", "--out", out) == 0
+                   "--log-lags", 20, "--replicates", 20, "--scale", "smoke", "--out", out) == 0
     table = pd.read_csv(out)
     assert (table["scale"] == "smoke").all()
     assert table["case"].str.contains("lags 1..1000").any()
+    assert table["profile"].str.endswith("(log-spaced lags)").any()
     assert run_cli("calibrate", "--windows", "100:10", "--out", tmp_path / "x.csv") == 2
     assert "must be LOW:HIGH" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()

@@ -33,6 +33,7 @@ from miscaling.mi.sizes import sample_size
 from miscaling.paper_claims import SEED_NOTE, claim, claims_of
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 from miscaling.verdicts import (
+    MIXED,
     NOT_MEASURED,
     Estimate,
     Outcome,
@@ -143,10 +144,15 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
         if curves is not None:
             curve = _curve(curves, key, keys)
             row.update(_log_lag_verdict(group, curve, refit))
-            decay = window_decay(curve, 1, float(curve["lag"].max()))
+            # the window rule on every lag (weighing the tail, where most lags lie) and on
+            # log-spaced lags (weighing every scale alike): a verdict on both is robust
+            last = float(curve["lag"].max())
+            decay = window_decay(curve, 1, last)
+            logs = window_decay(curve[curve["lag"].isin(log_spaced(last, refit.lags))], 1, last)
             # an exponential fit to an algebraic decay measures no correlation length
             row.update(verdict_window=decay.verdict, delta_aic_window=decay.delta_aic,
-                       n_above_window=decay.n_above,
+                       n_above_window=decay.n_above, verdict_window_log=logs.verdict,
+                       delta_aic_window_log=logs.delta_aic,
                        xi_is_correlation_length=decay.verdict != "algebraic")
             row.update(floor_counts(curve))
             size = sample_size(curve)  # what the curve rests on, from its pair counts
@@ -154,6 +160,11 @@ def model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None,
         rows.append(row)
     table = pd.DataFrame(rows)
     return table if curves is None else refit.as_columns(table)
+
+
+def log_spaced(last: float, count: int) -> np.ndarray:
+    """``count`` log-spaced lags from 1 to ``last``, rounded (fewer where rounding repeats)."""
+    return np.unique(np.geomspace(1, last, count).round())
 
 
 def _curve(curves: pd.DataFrame, key: tuple, keys=MODEL_KEYS) -> pd.DataFrame:
@@ -245,8 +256,9 @@ def outcome_row(claim_id: str, outcome: Outcome) -> dict:
 
 
 def sample_verdicts(rows: pd.DataFrame, columns=(("verdict", "delta_aicc"),)) -> list:
-    """(model, verdict, ΔAICc) per model; a model whose verdict differs between the
-    ``columns`` pairs (all lags, log-spaced lags) is "mixed", its ΔAICc the weakest."""
+    """(model, verdict, ΔAIC) per model; a model whose verdict differs between the
+    ``columns`` pairs (all lags, log-spaced lags) is :data:`~miscaling.verdicts.MIXED`, else
+    its ΔAIC is the weakest of the pairs."""
     out = []
     for _, row in rows.iterrows():
         pairs = [(row[v], float(row[d])) for v, d in columns if v in row]
@@ -255,7 +267,8 @@ def sample_verdicts(rows: pd.DataFrame, columns=(("verdict", "delta_aicc"),)) ->
             delta = min((d for _, d in pairs), key=abs)
             out.append((_label(row), pairs[0][0], delta))
         else:
-            out.append((_label(row), "mixed", float("nan")))
+            out.append((_label(row) + " (" + ", ".join(f"{v} {d:+.1f}" for v, d in pairs)
+                        + ")", MIXED, float("nan")))
     return out
 
 
@@ -265,8 +278,10 @@ def _decay(rows: pd.DataFrame, expected: str, clear: float, missing: str) -> Out
         return not_measured(missing, "every_decay")
     if "verdict_window" not in rows:
         return not_measured("the models' I(tau) curves", "every_decay")
-    return every_decay(sample_verdicts(rows, [("verdict_window", "delta_aic_window")]),
-                       expected, clear=clear)
+    columns = [("verdict_window", "delta_aic_window")]
+    if "verdict_window_log" in rows:
+        columns.append(("verdict_window_log", "delta_aic_window_log"))
+    return every_decay(sample_verdicts(rows, columns), expected, clear=clear)
 
 
 def _sweep(rows: pd.DataFrame, by: str, missing: str) -> Outcome:

@@ -18,7 +18,7 @@ import pandas as pd
 
 __all__ = [
     "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
-    "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
+    "MIXED", "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
     "decay_in_window_batch", "every", "every_decay", "grows", "no_gain", "not_measured",
     "ordered",
     "placed_among", "window_decay", "window_sigma", "within_tolerance",
@@ -141,6 +141,9 @@ def _profile(lags: np.ndarray, y: np.ndarray, w: np.ndarray, shapes: np.ndarray)
 
 #: The verdict of a window in which no lag's excess exceeds twice its sd.
 NO_SIGNAL = "no signal"
+#: A model whose verdict on every lag and on log-spaced lags differ: neither decay describes
+#: its whole curve.
+MIXED = "mixed"
 
 #: The grids of the two decay models' shape parameter: ξ (lags) and γ.
 XI_GRID = np.geomspace(0.05, 1.0e5, 500)
@@ -260,8 +263,9 @@ def every_decay(verdicts: list[tuple[str, str, float]], expected: str, *,
     lean = all(v == expected or (no_signal_meets and v == NO_SIGNAL) for _, v, _ in verdicts)
     held = all(meets(v, d) for _, v, d in verdicts)
     refuted = any(v == CONTRARY[expected] and abs(d) >= clear for _, v, d in verdicts)
-    undetermined = [name for name, v, _ in verdicts
-                    if v not in CONTRARY and not (no_signal_meets and v == NO_SIGNAL)]
+    mixed = [name for name, v, _ in verdicts if v == MIXED]
+    undetermined = [name for name, v, _ in verdicts if v not in CONTRARY and v != MIXED
+                    and not (no_signal_meets and v == NO_SIGNAL)]
     if refuted:
         status = FAILS
     elif held and resolvable is not False:
@@ -273,6 +277,10 @@ def every_decay(verdicts: list[tuple[str, str, float]], expected: str, *,
     elif status == FAILS:
         settle = ("refuted clearly at this run's scale: only larger or longer-trained models "
                   "could reopen it.")
+    elif mixed:
+        settle = (f"the decay of {', '.join(mixed)} differs between every lag and log-spaced "
+                  f"lags: neither shape describes the whole curve; better-trained models or a "
+                  f"window that isolates the scale the claim is about.")
     elif undetermined:
         settle = (f"more sample symbols, so that I(tau) of {', '.join(undetermined)} stays "
                   f"above its floor on enough lags of the window to compare the decays.")

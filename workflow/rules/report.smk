@@ -99,7 +99,7 @@ rule calibrate:
     resources:
         **step_resources("calibrate"),
     params:
-        flags=lambda wc, input: cli_flags({"curves": list(input.curves)}),
+        flags=lambda wc, input: cli_flags({"curves": list(input.curves), "log_lags": 60}),
     shell:
         "{MISCALING} calibrate {params.flags} --out {output} > {log} 2>&1"
 

@@ -55,6 +55,9 @@ def register(commands) -> None:
                            help="lag windows of the window rule ('max': a curve's last lag; "
                                 "default: 1:max 10:100 50:500); a window with fewer than 4 "
                                 "lags of a curve is left out for it")
+    calibrate.add_argument("--log-lags", type=int, default=0, metavar="N",
+                           help="also simulate each curve thinned to N log-spaced lags (the "
+                                "binary claims' second reading of every window); 0: not")
     calibrate.add_argument("--replicates", type=int, default=200,
                            help="simulated replicates per case (default 200)")
     calibrate.add_argument("--seed", type=int, default=0)
@@ -163,12 +166,17 @@ def _windows(items: list[str]) -> list[tuple[str, str]]:
 
 
 def run_calibrate(args: argparse.Namespace) -> None:
-    from miscaling.calibration import calibrate, noise_profile, rule_rates
+    import numpy as np
+
+    from miscaling.calibration import NoiseProfile, calibrate, noise_profile, rule_rates
     from miscaling.io import read_table, write_table
+    from miscaling.model_summary import log_spaced
 
     require_suffix(args.out, ".csv", flag="--out")
     if args.replicates < 10:
         raise InputError(f"--replicates must be >= 10, got {args.replicates}")
+    if args.log_lags < 0 or args.log_lags == 1:
+        raise InputError(f"--log-lags must be 0 or >= 2, got {args.log_lags}")
     windows = _windows(args.windows)
     profiles, per_profile = [], []
     for path in args.curves:
@@ -180,9 +188,14 @@ def run_calibrate(args: argparse.Namespace) -> None:
         except ValueError as err:
             raise InputError(f"--curves {path!r}: {err}") from None
         last = float(profile.lags.max())
+        spans = [(float(low), last if high == "max" else float(high)) for low, high in windows]
         profiles.append(profile)
-        per_profile.append([(float(low), last if high == "max" else float(high))
-                            for low, high in windows])
+        per_profile.append(spans)
+        if args.log_lags:
+            keep = np.isin(profile.lags, log_spaced(last, args.log_lags))
+            profiles.append(NoiseProfile(f"{name} (log-spaced lags)", profile.lags[keep],
+                                         profile.sigma[keep]))
+            per_profile.append(spans)
     import pandas as pd
 
     parts = [calibrate([profile], spans, replicates=args.replicates, seed=args.seed + i,
