@@ -57,6 +57,7 @@ def test_snapshot_cli_copies_the_tables_and_rewrites_the_blocks(tmp_path):
            "measured** (a test run" in text
     assert "- *holds* (1): `a`" in text and "STALE" not in text
     assert "| rnn | 8 | 1 | 70 [65, 80] | undetermined | exponential, -40.0 |" in text
+    assert "| decay, every lag (dAIC) |" in text and "log-spaced" not in text
     assert (tmp_path / "snap" / "claims.csv").is_file()
     assert not (tmp_path / "snap" / "text_models.csv").exists()
 

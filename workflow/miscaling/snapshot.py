@@ -95,22 +95,27 @@ def _calibration(snapshot: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _models(name: str, keys: list[str]) -> Callable[[Path], str]:
+def _models(name: str, keys: list[str],
+            decays: dict[str, tuple[str, str]]) -> Callable[[Path], str]:
+    """A table's models: ξ and γ with their intervals and the window rule's ``decays``
+    (header -> (verdict column, ΔAIC column))."""
     def render(snapshot: Path) -> str:
         table = _read(snapshot, name)
         if table is None:
             return f"(no {name} in the snapshot)\n"
-        verdict = "verdict_window" if "verdict_window" in table else "verdict_mid"
-        delta = "delta_aic_window" if verdict == "verdict_window" else "delta_aicc_mid"
-        lines = [f"| {' | '.join(keys)} | xi [95% CI] | gamma [95% CI] | decay ({verdict}, "
-                 f"dAIC) |", "|" + "---|" * (len(keys) + 3)]
+        shown = {h: cols for h, cols in decays.items() if cols[0] in table}
+        lines = [f"| {' | '.join(keys)} | xi [95% CI] | gamma [95% CI] | "
+                 + " | ".join(shown) + " |", "|" + "---|" * (len(keys) + 2 + len(shown))]
         for _, row in table.iterrows():
             cells = [str(row[k]) for k in keys]
             xi, gamma = Estimate.from_row(row, "xi"), Estimate.from_row(row, "gamma")
-            decay = str(row.get(verdict, ""))
-            if pd.notna(row.get(delta)):
-                decay += f", {float(row[delta]):+.1f}"
-            lines.append(f"| {' | '.join(cells)} | {xi.text()} | {gamma.text()} | {decay} |")
+            for verdict, delta in shown.values():
+                value = row.get(delta)
+                cells_decay = str(row.get(verdict, "")) + \
+                    (f", {float(value):+.1f}" if pd.notna(value) else "")
+                cells.append(cells_decay)
+            lines.append(f"| {' | '.join(cells[:len(keys)])} | {xi.text()} | {gamma.text()} | "
+                         f"{' | '.join(cells[len(keys):])} |")
         return "\n".join(lines) + "\n"
     return render
 
@@ -119,8 +124,12 @@ def _models(name: str, keys: list[str]) -> Callable[[Path], str]:
 BLOCKS: dict[str, Callable[[Path], str]] = {
     "claims-summary": _claims_summary,
     "calibration": _calibration,
-    "binary-models": _models("binary_models.csv", ["arch", "width", "depth"]),
-    "text-models": _models("text_models.csv", ["level", "arch", "width", "depth"]),
+    "binary-models": _models("binary_models.csv", ["arch", "width", "depth"], {
+        "decay, every lag (dAIC)": ("verdict_window", "delta_aic_window"),
+        "decay, log-spaced lags (dAIC)": ("verdict_window_log", "delta_aic_window_log")}),
+    "text-models": _models("text_models.csv", ["level", "arch", "width", "depth"], {
+        "decay, lags 10..100 (dAIC)": ("verdict_mid", "delta_aicc_mid"),
+        "decay, lags 50..500 (dAIC)": ("verdict_long", "delta_aicc_long")}),
 }
 
 
