@@ -82,3 +82,6 @@ def test_bench_calibration_prints_both_rules_per_case():
     rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
     assert len(rows) == 10 and {row[3] for row in rows} == {"before", "after"}
     assert all(re.fullmatch(r"\d+%", field) for row in rows for field in row[4:])
+    out = run_benchmark("bench_calibration.py", "--rule", "control", "--replicates", "5")
+    rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
+    assert len(rows) == 20 and {row[-4] for row in rows} == {"before", "after"}

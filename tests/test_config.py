@@ -47,7 +47,7 @@ def test_smoke_preset_is_self_contained_and_tiny(tmp_path):
     corpus_rules = {"download_corpus", "split_text8", "prepare_corpus", "prepare_gpt2",
                     "uniformity_data", "fig6", "words_to_chars", "text_reference", "appendix_f",
                     "text_figure", "text_model_summary", "size_matched_chunks",
-                    "size_matched_control"}
+                    "size_matched_control", "corpus_summary"}
     assert set(counts) - {"all"} == rules - corpus_rules
 
 
