@@ -120,6 +120,9 @@ def assert_same_results(old: Path, new: Path, allow_new_columns: bool = False
             assert read_json(a) == read_json(b), rel
         elif suffix == ".pt":
             assert_same_checkpoint(a, b)
+        elif suffix in (".txt", ".tokens"):
+            # text: samples, Appendix F, the corpora's raw files
+            assert a.read_bytes() == b.read_bytes(), rel
         elif suffix in (".pdf", ".png", ".html"):
             # rendered files carry dates (the report embeds the figures): compare the tables
             assert b.stat().st_size > 0, rel
