@@ -86,6 +86,8 @@ def test_every_step_without_snakemake_runs_as_documented(tmp_path):
     assert {"lstm", "data"} <= set(models["arch"])
     assert (tmp_path / "runs/lstm_w8_d1/selection.json").is_file()
     assert (tmp_path / "fig1.pdf").stat().st_size > 0
+    assert set(pd.read_csv(tmp_path / "calibration.csv")["rule"]) >= {"decay_in_window",
+                                                                       "ordered"}
     assert pd.read_csv(tmp_path / "k.csv")["passed"].all()
     if mirror:
         assert (tmp_path / "data/wikitext2_char/train.npy").is_file()
