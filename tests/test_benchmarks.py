@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -85,3 +87,23 @@ def test_bench_calibration_prints_both_rules_per_case():
     out = run_benchmark("bench_calibration.py", "--rule", "control", "--replicates", "5")
     rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
     assert len(rows) == 20 and {row[-4] for row in rows} == {"before", "after"}
+
+
+def test_bench_seed_spread_measures_every_restart(tmp_path):
+    models, data = tmp_path / "models" / "binary", tmp_path / "data" / "binary"
+    data.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, n in (("train", 64), ("valid", 16)):
+        np.save(data / f"{name}.npy", rng.integers(0, 2, (n, 32), dtype=np.uint8))
+    for seed in (0, 1):
+        run = models / "rnn_w2_d1" / f"seed{seed}"
+        subprocess.run([sys.executable, "-m", "miscaling", "train", "--arch", "rnn", "--width",
+                        "2", "--depth", "1", "--embedding-dim", "2", "--max-epochs", "1",
+                        "--train", str(data / "train.npy"), "--valid", str(data / "valid.npy"),
+                        "--seed", str(seed), "--out-dir", str(run)],
+                       check=True, capture_output=True, timeout=300)
+    out = run_benchmark("bench_seed_spread.py", str(models), "--n-sequences", "40",
+                        "--length", "32", "--min-mi", "0")
+    row = next(line.split() for line in out.splitlines() if line.startswith("rnn_w2_d1"))
+    assert len(row) == 5  # the model, two restarts' xi, the seed spread, the CI half-width
+    assert "median seed sd/mean over 1 models" in out
