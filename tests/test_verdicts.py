@@ -31,6 +31,7 @@ from miscaling.verdicts import (
     ordered,
     placed_among,
     window_decay,
+    with_seed_spread,
     within_tolerance,
 )
 
@@ -137,6 +138,19 @@ def test_placement_is_direction_aware():
     assert placed_among(place(0.6, 0.5, 0.7), "within").status == FAILS
     with pytest.raises(ValueError, match="above, below or within"):
         placed_among(place(0.3, 0.2, 0.4), "sideways")
+
+
+def test_a_models_xi_interval_carries_the_seed_spread():
+    estimate = Estimate(100.0, 95.0, 106.0, "m")
+    wide = with_seed_spread(estimate, 0.15)
+    assert wide.value == 100.0 and wide.name == "m"
+    assert wide.ci_low == pytest.approx(100 - np.hypot(5, 29.4))
+    assert wide.ci_high == pytest.approx(100 + np.hypot(6, 29.4))
+    # two models 30% apart: clear on the estimator's intervals, not beside the seed spread
+    other = Estimate(130.0, 124.0, 137.0, "n")
+    assert ordered(estimate, other).status == HOLDS
+    assert ordered(wide, with_seed_spread(other, 0.15)).status == INCONCLUSIVE
+    assert with_seed_spread(Estimate(np.nan)).text() == "undetermined"
 
 
 def test_every_combines_per_model_outcomes():

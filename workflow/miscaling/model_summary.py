@@ -44,6 +44,7 @@ from miscaling.verdicts import (
     not_measured,
     ordered,
     window_decay,
+    with_seed_spread,
     within_tolerance,
 )
 
@@ -239,8 +240,11 @@ def _label(row: pd.Series) -> str:
 
 
 def xi_of(row: pd.Series, name: str | None = None) -> Estimate:
-    """A model row's ξ with its interval, named after the model."""
-    return Estimate.from_row(row, "xi", name or _label(row))
+    """A row's ξ with its interval, named after the model; a trained model's interval widened
+    by the spread between training seeds (:func:`~miscaling.verdicts.with_seed_spread`), the
+    training data's not."""
+    estimate = Estimate.from_row(row, "xi", name or _label(row))
+    return estimate if row.get("arch") == "data" else with_seed_spread(estimate)
 
 
 def outcome_row(claim_id: str, outcome: Outcome) -> dict:

@@ -63,8 +63,9 @@ BETWEEN_MODELS = frozenset({
     "deeper_word_transformers_closer_to_data",
 })
 #: What such a claim's evidence says while the seed spread is not measured.
-SEED_NOTE = ("seed spread not measured: each model is one sample set of its best restart, so "
-             "the intervals hold the estimator's noise only")
+SEED_NOTE = ("each model is one sample set of its best restart: xi intervals are widened by the "
+             "seed spread measured on the binary models' restarts (sd 15% of xi); other "
+             "quantities' intervals hold the estimator's noise only")
 
 #: In the paper's order: data and estimator, theory, binary models, language models.
 CLAIMS: tuple[Claim, ...] = (

@@ -50,6 +50,7 @@ from miscaling.verdicts import (
     not_measured,
     ordered,
     window_decay,
+    with_seed_spread,
     within_tolerance,
 )
 from miscaling.window_metrics import data_distance, mid_range_mi
@@ -283,7 +284,11 @@ def _window_claim(rows: pd.DataFrame, window: str, expected: str, s: TextSetting
 
 
 def _xi(row: pd.Series, prefix: str = "", name: str | None = None) -> Estimate:
-    return Estimate.from_row(row, f"{prefix}xi", name or _name(row))
+    """A model's ξ (its interval widened by the seed spread) or, with ``prefix``
+    ``reference_``, its size-matched text's (as measured)."""
+    estimate = Estimate.from_row(row, f"{prefix}xi", name or _name(row))
+    return estimate if prefix or row.get("arch") in ("data", "gpt2") else \
+        with_seed_spread(estimate)
 
 
 def _xi_against_reference(rows: pd.DataFrame, missing: str, rule: str, *,

@@ -19,9 +19,9 @@ import pandas as pd
 __all__ = [
     "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
     "MIXED", "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
-    "decay_in_window_batch", "every", "every_decay", "grows", "no_gain", "not_measured",
-    "ordered",
-    "placed_among", "window_decay", "window_sigma", "within_tolerance",
+    "SEED_SPREAD_XI", "decay_in_window_batch", "every", "every_decay", "grows", "no_gain",
+    "not_measured", "ordered",
+    "placed_among", "window_decay", "window_sigma", "with_seed_spread", "within_tolerance",
 ]
 
 HOLDS, FAILS, INCONCLUSIVE, NOT_MEASURED = "holds", "does not hold", "inconclusive", "not measured"
@@ -68,6 +68,25 @@ class Estimate:
             except (TypeError, ValueError):
                 return math.nan
         return cls(cell(column), cell(f"{column}_ci_low"), cell(f"{column}_ci_high"), name)
+
+
+#: The spread of ξ between training seeds, relative sd: the median over the two restarts of
+#: the default run's 14 binary RNN/LSTM models, 2026-12-04 (0.01-0.80 per model;
+#: ``benchmarks/bench_seed_spread.py``, ``benchmarks/RESULTS.md``).  A trained model's ξ is one
+#: sample set of one restart, so its interval is widened by this much (:func:`with_seed_spread`).
+SEED_SPREAD_XI = 0.15
+
+
+def with_seed_spread(estimate: Estimate, relative_sd: float = SEED_SPREAD_XI) -> Estimate:
+    """``estimate`` with each side of its 95% interval widened in quadrature by
+    1.96 · ``relative_sd`` · value: the spread between training seeds beside the estimator's."""
+    if not (estimate.finite and estimate.has_interval):
+        return estimate
+    seed = 1.96 * relative_sd * abs(estimate.value)
+    low = estimate.value - math.hypot(estimate.value - estimate.ci_low, seed)
+    high = estimate.value + math.hypot(estimate.ci_high - estimate.value, seed) \
+        if math.isfinite(estimate.ci_high) else math.inf
+    return Estimate(estimate.value, low, high, estimate.name)
 
 
 @dataclass(frozen=True)
