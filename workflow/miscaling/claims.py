@@ -16,7 +16,7 @@ which), or this version has no rule for the claim yet (the row says so).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +57,7 @@ class Source:
 
     key: str
     missing: str
-    outcomes: object  # Callable[[pd.DataFrame, str], dict[str, list[tuple[str, Outcome]]]]
+    outcomes: Callable[[pd.DataFrame, str], dict[str, list[tuple[str, Outcome]]]]
 
 
 def _trend_outcomes(table: pd.DataFrame, key: str) -> dict:

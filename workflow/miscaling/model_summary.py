@@ -242,9 +242,13 @@ def _label(row: pd.Series) -> str:
 def xi_of(row: pd.Series, name: str | None = None) -> Estimate:
     """A row's ξ with its interval, named after the model; a trained model's interval widened
     by the spread between training seeds (:func:`~miscaling.verdicts.with_seed_spread`), the
-    training data's not."""
+    data's and GPT-2's (no training seed of ours) not."""
     estimate = Estimate.from_row(row, "xi", name or _label(row))
-    return estimate if row.get("arch") == "data" else with_seed_spread(estimate)
+    return estimate if row.get("arch") in UNTRAINED else with_seed_spread(estimate)
+
+
+#: The rows of the model tables that no training seed of this run made.
+UNTRAINED = ("data", "gpt2")
 
 
 def outcome_row(claim_id: str, outcome: Outcome) -> dict:
@@ -423,7 +427,7 @@ def compare_with_data(table: pd.DataFrame, curves: pd.DataFrame, data_curve: pd.
     """``table`` with, per model and for the data row, the mean short-range I(τ) − floor
     (``short_mi`` with its interval, lags :data:`SHORT_LAGS`) and, per model, the distance of
     its I(τ) − floor to the data's over every lag both have (``data_distance``)."""
-    from miscaling.window_metrics import data_distance, mid_range_mi
+    from miscaling.window_metrics import data_distance, interval_columns, mid_range_mi
 
     rows = []
     for _, row in table.iterrows():
@@ -433,10 +437,8 @@ def compare_with_data(table: pd.DataFrame, curves: pd.DataFrame, data_curve: pd.
         short = mid_range_mi(curve, *SHORT_LAGS)
         distance = (np.nan,) * 3 if is_data else \
             data_distance(curve, data_curve, 1, float(curve["lag"].max()))
-        rows.append({**dict(zip(keys, key)),
-                     **dict(zip(("short_mi", "short_mi_ci_low", "short_mi_ci_high"), short)),
-                     **dict(zip(("data_distance", "data_distance_ci_low",
-                                 "data_distance_ci_high"), distance))})
+        rows.append({**dict(zip(keys, key)), **interval_columns("short_mi", short),
+                     **interval_columns("data_distance", distance)})
     merged = table.merge(pd.DataFrame(rows), on=keys, how="left")
     recorded = [c for c in LogLagRefit.column_names().values() if c in merged]  # settings last
     return merged[[c for c in merged if c not in recorded] + recorded]

@@ -108,14 +108,11 @@ def _models(name: str, keys: list[str],
                  + " | ".join(shown) + " |", "|" + "---|" * (len(keys) + 2 + len(shown))]
         for _, row in table.iterrows():
             cells = [str(row[k]) for k in keys]
-            xi, gamma = Estimate.from_row(row, "xi"), Estimate.from_row(row, "gamma")
-            for verdict, delta in shown.values():
-                value = row.get(delta)
-                cells_decay = str(row.get(verdict, "")) + \
-                    (f", {float(value):+.1f}" if pd.notna(value) else "")
-                cells.append(cells_decay)
-            lines.append(f"| {' | '.join(cells[:len(keys)])} | {xi.text()} | {gamma.text()} | "
-                         f"{' | '.join(cells[len(keys):])} |")
+            cells += [Estimate.from_row(row, "xi").text(), Estimate.from_row(row, "gamma").text()]
+            cells += [str(row[verdict]) + (f", {float(row[delta]):+.1f}"
+                                           if pd.notna(row.get(delta)) else "")
+                      for verdict, delta in shown.values()]
+            lines.append(f"| {' | '.join(cells)} |")
         return "\n".join(lines) + "\n"
     return render
 

@@ -38,6 +38,7 @@ from miscaling.model_summary import (
     depth_no_gain,
     model_table,
     outcome_row,
+    xi_of,
 )
 from miscaling.paper_claims import claims_of
 from miscaling.settings import Settings, check_int, problems_error
@@ -50,10 +51,9 @@ from miscaling.verdicts import (
     not_measured,
     ordered,
     window_decay,
-    with_seed_spread,
     within_tolerance,
 )
-from miscaling.window_metrics import data_distance, mid_range_mi
+from miscaling.window_metrics import data_distance, interval_columns, mid_range_mi
 
 #: The labels of the training data's and of GPT-2's rows in ``text_models.csv``.
 TEXT_DATA_LABEL = {"level": "char", "arch": "data", "width": 0, "depth": 0}
@@ -123,10 +123,6 @@ def window_verdict(curve: pd.DataFrame, low: float, high: float,
             "n_above": decay.n_above}
 
 
-def _interval(name: str, values: tuple[float, float, float]) -> dict:
-    return dict(zip((name, f"{name}_ci_low", f"{name}_ci_high"), values))
-
-
 def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
                   data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per model (``keys``): the window verdicts (``verdict_<window>``, ``delta_aicc_*``,
@@ -144,17 +140,17 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
         for name, (low, high) in s.windows().items():
             verdict = window_verdict(curve, low, high, s.floor_sds)
             row.update({f"{k}_{name}": v for k, v in verdict.items()})
-        windows = {"short": (1, s.short_lag_max), "mid": (s.mid_lag_min, s.mid_lag_max),
-                   "long": (s.long_lag_min, s.long_lag_max)}
-        for name, (low, high) in windows.items():
-            row.update(_interval(f"{name}_mi", mid_range_mi(curve, low, high)))
+        windows = s.windows()
+        for name in ("short", "mid", "long"):
+            row.update(interval_columns(f"{name}_mi", mid_range_mi(curve, *windows[name])))
         if data is not None:
             ref = _curve(data, key, keys) if set(keys) <= set(data) else data
-            row.update(_interval("data_distance", data_distance(curve, ref, *windows["mid"])))
-            row.update(_interval("short_distance",
-                                 data_distance(curve, ref, *windows["short"])))
-            row.update(_interval("reference_short_mi", mid_range_mi(ref, *windows["short"])))
-            row.update(_interval("reference_mid_mi", mid_range_mi(ref, *windows["mid"])))
+            for name, (low, high) in (("data_distance", windows["mid"]),
+                                      ("short_distance", windows["short"])):
+                row.update(interval_columns(name, data_distance(curve, ref, low, high)))
+            for name in ("short", "mid"):
+                row.update(interval_columns(f"reference_{name}_mi",
+                                            mid_range_mi(ref, *windows[name])))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -284,11 +280,11 @@ def _window_claim(rows: pd.DataFrame, window: str, expected: str, s: TextSetting
 
 
 def _xi(row: pd.Series, prefix: str = "", name: str | None = None) -> Estimate:
-    """A model's ξ (its interval widened by the seed spread) or, with ``prefix``
+    """A model's ξ (:func:`~miscaling.model_summary.xi_of`) or, with ``prefix``
     ``reference_``, its size-matched text's (as measured)."""
-    estimate = Estimate.from_row(row, f"{prefix}xi", name or _name(row))
-    return estimate if prefix or row.get("arch") in ("data", "gpt2") else \
-        with_seed_spread(estimate)
+    if prefix:
+        return Estimate.from_row(row, f"{prefix}xi", name or _name(row))
+    return xi_of(row, name or _name(row))
 
 
 def _xi_against_reference(rows: pd.DataFrame, missing: str, rule: str, *,

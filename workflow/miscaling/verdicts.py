@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from miscaling.window_metrics import excess_window
+
 __all__ = [
     "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
     "MIXED", "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
@@ -223,10 +225,16 @@ def decay_in_window(lags, excess, sigma, *, min_lags: int = 4,
     if n_above == 0:
         return WindowDecay(NO_SIGNAL, math.nan, int(lags.size), n_above)
     chi_e, chi_p, xi, gamma = _fit_chi2(lags, excess, 1.0 / sigma ** 2)
-    dispersion = float(min(chi_e, chi_p) / max(lags.size - 2, 1))
-    delta = float(chi_e - chi_p) / max(dispersion, 1.0)
-    return WindowDecay("exponential" if delta < 0 else "algebraic", delta, int(lags.size),
-                       n_above, float(xi), float(gamma), dispersion)
+    delta, dispersion = _delta_aic(chi_e, chi_p, lags.size)
+    return WindowDecay("exponential" if delta < 0 else "algebraic", float(delta),
+                       int(lags.size), n_above, float(xi), float(gamma), float(dispersion))
+
+
+def _delta_aic(chi_e, chi_p, n_lags: int):
+    """ΔAIC = χ²_exp − χ²_pow over the better model's overdispersion (where above 1), and that
+    overdispersion; elementwise for replicate arrays."""
+    dispersion = np.minimum(chi_e, chi_p) / max(n_lags - 2, 1)
+    return (chi_e - chi_p) / np.maximum(dispersion, 1.0), dispersion
 
 
 def decay_in_window_batch(lags, excess, sigma) -> np.ndarray:
@@ -234,8 +242,7 @@ def decay_in_window_batch(lags, excess, sigma) -> np.ndarray:
     [reps, lags]; NaN where a replicate has no lag above twice its sd).  For calibration."""
     lags, excess, sigma = (np.asarray(a, dtype=float) for a in (lags, excess, sigma))
     chi_e, chi_p, _, _ = _fit_chi2(lags, excess, 1.0 / sigma ** 2)
-    dispersion = np.minimum(chi_e, chi_p) / max(lags.size - 2, 1)
-    delta = (chi_e - chi_p) / np.maximum(dispersion, 1.0)
+    delta, _ = _delta_aic(chi_e, chi_p, lags.size)
     signal = (excess > 2 * sigma[None, :]).any(-1)
     return np.where(signal, delta, np.nan)
 
@@ -244,9 +251,8 @@ def window_decay(curve: pd.DataFrame, low: float, high: float,
                  signal_sds: float = 2.0) -> WindowDecay:
     """:func:`decay_in_window` on the lags ``low``…``high`` of an I(τ) table (``baseline``
     subtracted; a table without one is taken as floor-free)."""
-    window = curve[(curve["lag"] >= low) & (curve["lag"] <= high)].sort_values("lag")
-    floor = window["baseline"].to_numpy(float) if "baseline" in window else 0.0
-    excess = window["mi"].to_numpy(float) - np.nan_to_num(floor)
+    window = excess_window(curve, low, high)
+    excess = window["excess"].to_numpy(float)
     sigma = window_sigma(window)
     if not np.isfinite(sigma).any():  # no floor and no interval: unit weights
         sigma = np.ones(len(window))

@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["data_distance", "excess_window", "mid_range_mi"]
+__all__ = ["data_distance", "excess_window", "interval_columns", "mid_range_mi"]
+
+
+def interval_columns(name: str, values: tuple[float, float, float]) -> dict:
+    """``name``, ``name_ci_low``, ``name_ci_high`` -> a (value, low, high) triple."""
+    return dict(zip((name, f"{name}_ci_low", f"{name}_ci_high"), values))
 
 
 def excess_window(curve: pd.DataFrame, low: float, high: float) -> pd.DataFrame:
