@@ -38,7 +38,8 @@ def test_smoke_preset_is_self_contained_and_tiny(tmp_path):
     counts = job_counts(outputs[merged])
     # one model per architecture plus the LSTM depth sweep; two restarts but the Transformer's
     assert counts["train_model"] == 7 and counts["select_model"] == 4, counts
-    assert sum(counts.values()) <= 55, counts
+    # and every restart of the models with two sampled and measured (seed_spread)
+    assert counts["sample_restart"] == 6 and sum(counts.values()) <= 75, counts
     # every rule of the workflow but the corpus ones runs at smoke scale (the language models
     # need a corpus: presets/smoke_text.yaml, tests/test_text_workflow.py)
     rules = {line.split()[1].rstrip(":")
@@ -48,7 +49,7 @@ def test_smoke_preset_is_self_contained_and_tiny(tmp_path):
                     "uniformity_data", "fig6", "words_to_chars", "text_reference", "appendix_f",
                     "text_figure", "text_model_summary", "size_matched_chunks",
                     "size_matched_control", "corpus_summary"}
-    assert set(counts) - {"all"} == rules - corpus_rules
+    assert set(counts) - {"all"} == (rules | {"sample_restart"}) - corpus_rules  # + a use rule
 
 
 def test_misspelled_key_is_one_line_naming_it_and_the_closest_key(tmp_path):

@@ -10,7 +10,8 @@ import yaml
 from test_workflow import ROOT, snakemake, write_config
 
 #: Steps that run on CUDA when torch sees a GPU (the language models' are the same rules).
-GPU_RULES = {"train_model", "sample_model", "train_text_model", "sample_text_model"}
+GPU_RULES = {"train_model", "sample_model", "train_text_model", "sample_text_model",
+             "sample_restart", "sample_text_restart"}
 
 
 def rule_blocks() -> dict[str, str]:

@@ -71,3 +71,23 @@ def test_snapshot_refuses_a_folder_without_a_run(tmp_path, capsys):
         "is " + str(tmp_path / "nothing") + " the", "is it the")
     with pytest.raises(ValueError, match="has no renderer"):
         update_readme("<!-- snapshot:nope -->\n<!-- /snapshot:nope -->", {})
+
+
+def test_the_readme_quotes_no_measured_number_outside_its_snapshot_blocks():
+    """A run's numbers reach the README only through the snapshot blocks: outside them (and the
+    code examples) no interval, ΔAIC, wall time, test count or GPU-hours is typed by hand."""
+    import re
+
+    text = re.sub(r"<!-- snapshot:([\w-]+) -->.*?<!-- /snapshot:\1 -->", "",
+                  (ROOT / "README.md").read_text(), flags=re.S)
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    measured = {
+        "a 95% interval": r"\d\s*\[\s*[−-]?\d[\d.,e−-]*\s*,\s*[−-]?\d",
+        "a dAIC value": r"ΔAICc?\s*[+−-]\s*\d",
+        "a wall time": r"\d+\s*min\s+\d+\s*s\b",
+        "a test count": r"\d+\s+passed",
+        "GPU-hours": r"\d+\s*GPU-hours",
+    }
+    for what, pattern in measured.items():
+        found = re.findall(rf".{{0,40}}{pattern}.{{0,20}}", text)
+        assert not found, f"the README types {what} by hand outside the snapshot: {found}"

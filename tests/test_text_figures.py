@@ -14,6 +14,7 @@ from miscaling.fit import fit_decay
 from miscaling.paper_claims import claims_of
 from miscaling.plots import text
 from miscaling.plots.common import WITHIN_FLOOR_PART
+from miscaling.seed_spread import SeedSpread
 from miscaling.text_summary import (
     TextSettings,
     summarize_text,
@@ -371,3 +372,28 @@ def test_a_sample_size_that_cannot_resolve_the_data_makes_no_claim_clear(tables)
     row = checks.loc["char_lstm_samples_exponential_mid"]
     assert row["status"] == INCONCLUSIVE and row["lean"]
     assert "even the data" in row["settle"]
+
+
+def test_each_level_pools_its_own_restarts_and_borrows_a_stand_in_without(tables):
+    """Character-level restarts given (ξ ±5%): those models record the measured pooled spread;
+    the word level has none and records the binary models' spread as a stand-in."""
+    fits = read_all(tables["fits"])
+    char = fits[fits.level == "char"]
+    xi = (char.model == "exponential") & (char.parameter == "xi")
+    restarts = []
+    for restart, factor in enumerate((0.95, 1.05)):
+        moved = char.copy()
+        moved.loc[xi, ["value", "ci_low", "ci_high"]] *= factor
+        restarts.append(moved.assign(restart=restart))
+    binary = SeedSpread(0.12, 14, 14, "this run's binary models", measured=True).standing_in()
+    models, trends = _summary(tables, restart_fits=pd.concat(restarts), fallback=binary)
+    trained = models[~models.arch.isin(["data", "gpt2"])]
+    by_level = trained.groupby("level")
+    assert by_level["xi_seed_sd"].unique().to_dict() == {
+        "char": [pytest.approx(0.05 * np.sqrt(2))], "word": [0.12]}
+    assert by_level["xi_seed_sd_measured"].unique().to_dict() == {"char": [True],
+                                                                  "word": [False]}
+    assert models.loc[models.arch.isin(["data", "gpt2"]), "xi_seed_sd"].isna().all()
+    evidence = trends.set_index("claim").loc["lstm_depth_no_gain_text", "evidence"]
+    assert "of this run's char-level models" in evidence
+    assert "sd 12% of xi pooled over 14 models' restarts of this run's binary" in evidence

@@ -127,6 +127,9 @@ def test_paper_text_grid(tmp_path):
     assert all(" --mixed-precision" not in c and "--train-symbols" not in c for c in train)
     assert not any("--lr" in c or "--batch-size" in c or "--max-epochs" in c for c in train)
     assert job_counts(output)["sample_text_model"] == 11 + 10 + 10 + 10
+    # seed_spread: every restart sampled and measured too
+    assert job_counts(output)["sample_text_restart"] == 11 * 5 + 10 * 3 * 3
+    assert job_counts(output)["words_to_chars_restart"] == 10 * 3 * 2
 
 
 def _placeholder(path: Path) -> None:
@@ -170,6 +173,30 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
         "text_figure": 2, "text_model_summary": 1, "report": 1,
     }
     assert "results/models/wikitext2_char/lstm_w16_d1/seed0" in dry.stdout + dry.stderr
+
+
+def test_every_restart_of_a_text_model_is_measured_with_seed_spread(tmp_path):
+    """Two restarts per model and seed_spread: each restart's samples (words turned into
+    characters) are measured, and the summary pools them; the binary models' table is read for
+    the level that has none."""
+    config = yaml.safe_load((ROOT / "presets/smoke_text.yaml").read_text())
+    config["text_models"].update(restarts=2, seed_spread=True)
+    path = tmp_path / "restarts.yaml"
+    path.write_text(yaml.safe_dump(config))
+    output = dry_run(tmp_path, SMOKE_TEXT[0], path)
+    counts = job_counts(output)
+    assert counts["sample_text_restart"] == 8 and counts["words_to_chars_restart"] == 4
+    (summary,) = commands(output, "text_model_summary")
+    fits = re.findall(r"results/fits/data/wikitext2_(?:char|word)_samples/\w+_seed[01]\.csv",
+                      summary)
+    assert len(fits) == 8 and "--restart-fits" in summary
+    assert "--binary-models results/figures/binary_models.csv" in summary
+    assert "--restarts-out results/figures/text_restarts.csv" in summary
+    mi = [c for c in commands(output, "mi_data") if "_samples/transformer_w8_d1_seed1" in c
+          and "wikitext2_word" in c]
+    assert len(mi) == 1 and "--label restart=1" in mi[0] and ".npz" in mi[0]
+    # without seed_spread (the smoke preset's default) no restart is sampled
+    assert "sample_text_restart" not in job_counts(dry_run(tmp_path / "off", *SMOKE_TEXT))
 
 
 def test_text_models_need_their_corpus(tmp_path):

@@ -150,7 +150,7 @@ def test_a_models_xi_interval_carries_the_seed_spread():
     other = Estimate(130.0, 124.0, 137.0, "n")
     assert ordered(estimate, other).status == HOLDS
     assert ordered(wide, with_seed_spread(other, 0.15)).status == INCONCLUSIVE
-    assert with_seed_spread(Estimate(np.nan)).text() == "undetermined"
+    assert with_seed_spread(Estimate(np.nan), 0.15).text() == "undetermined"
 
 
 def test_every_combines_per_model_outcomes():
@@ -197,6 +197,17 @@ def test_the_window_rule_calls_strong_signals_right(calibration):
                     window["case"].str.contains("lags 1..1000") &
                     ~window["case"].str.contains("xi=0.5,")]
     assert (strong["correct_clear"] >= 0.9).all(), strong[["case", "correct_clear"]]
+
+
+def test_the_window_rules_rates_depend_on_the_noise_shape_not_its_level():
+    """The paper scale (more sequences, a lower floor) scales every lag's sd alike, and the
+    cases are set in units of that sd: the rates, hence the calibration, carry over unchanged
+    to any run with the same lags and the same shape of noise across them."""
+    profile = NoiseProfile("synthetic", LAGS, SIGMA)
+    rows = [calibrate([p], [(10, 100)], replicates=50, seed=5, others=False)
+            for p in (profile, profile.scaled(0.1, "synthetic"))]
+    columns = ["correct_clear", "wrong_clear", "inconclusive"]
+    assert np.allclose(rows[0][columns], rows[1][columns])
 
 
 def test_a_noise_profile_needs_a_floor_or_an_interval():

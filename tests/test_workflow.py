@@ -4,6 +4,7 @@ minor versions; the command line is the stable interface)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -154,8 +155,19 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     assert list((results / "benchmarks").rglob("*.tsv"))
 
     # every configured model was trained (2 restarts), selected, sampled and measured
-    samples = sorted(p.stem for p in (results / "data/binary_samples").glob("*.npy"))
+    stems = sorted(p.stem for p in (results / "data/binary_samples").glob("*.npy"))
+    samples = [stem for stem in stems if "_seed" not in stem]
     assert samples == ["lstm_w4_d1", "lstm_w4_d2", "rnn_w2_d1", "transformer_w8_d1"]
+    # seed_spread: every restart of the models with two sampled too, with the same seed, so
+    # that the selected restart's samples are the model's own
+    assert [stem for stem in stems if "_seed" in stem] == [
+        f"{name}_seed{seed}" for name in samples[:3] for seed in (0, 1)]
+    best = json.loads((results / "models/binary/rnn_w2_d1/selection.json").read_text())
+    assert np.array_equal(
+        np.load(results / f"data/binary_samples/rnn_w2_d1_{Path(best['best_dir']).name}.npy"),
+        np.load(results / "data/binary_samples/rnn_w2_d1.npy"))
+    restarts = pd.read_csv(results / "figures/binary_restarts.csv")
+    assert len(restarts) == 6 and set(restarts["restart"]) == {0, 1}
     assert np.load(results / "data/binary_samples/lstm_w4_d2.npy").shape == (100, 64)
     # 2 restarts each, 1 for the Transformer
     assert len(list((results / "models/binary").glob("*/seed*/result.json"))) == 7
@@ -199,8 +211,9 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
                          binary_models__architectures__rnn__widths=[2, 4])
     dry = snakemake("-n", "--configfile", str(wider), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
-        "train_model": 2, "select_model": 1, "sample_model": 1, "mi_data": 1, "fit_data": 1,
-        "model_figure": 4, "model_summary": 1, "report": 1, "all": 1,
+        "train_model": 2, "select_model": 1, "sample_model": 1, "sample_restart": 2,
+        "mi_data": 3, "fit_data": 3, "model_figure": 4, "model_summary": 1, "report": 1,
+        "all": 1,
     }
 
     # a changed estimator setting reruns every I(tau) table, but generates no data again
@@ -210,7 +223,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     dry = snakemake("-n", "--configfile", str(reestimated), workdir=smoke_run)
     counts = job_counts(dry.stdout + dry.stderr)
     assert "synth_binary" not in counts and "synth_estimator_benchmark" not in counts
-    assert counts["mi_data"] == 9 and "train_model" not in counts
+    assert counts["mi_data"] == 15 and "train_model" not in counts  # 6 of them restarts
 
 
 def test_every_rule_declares_log_and_benchmark():

@@ -30,7 +30,8 @@ import pandas as pd
 from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import read_table, require_columns
 from miscaling.mi.sizes import sample_size
-from miscaling.paper_claims import SEED_NOTE, claim, claims_of
+from miscaling.paper_claims import claim, claims_of
+from miscaling.seed_spread import FALLBACK, SeedSpread, pooled_spread, restart_xi
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 from miscaling.verdicts import (
     MIXED,
@@ -241,25 +242,67 @@ def _label(row: pd.Series) -> str:
 
 def xi_of(row: pd.Series, name: str | None = None) -> Estimate:
     """A row's ξ with its interval, named after the model; a trained model's interval widened
-    by the spread between training seeds (:func:`~miscaling.verdicts.with_seed_spread`), the
-    data's and GPT-2's (no training seed of ours) not."""
+    by the spread between training seeds its row records (:func:`with_seed_spread`,
+    :class:`~miscaling.seed_spread.SeedSpread`), the data's and GPT-2's (no seed of ours) not."""
     estimate = Estimate.from_row(row, "xi", name or _label(row))
-    return estimate if row.get("arch") in UNTRAINED else with_seed_spread(estimate)
+    if row.get("arch") in UNTRAINED:
+        return estimate
+    return with_seed_spread(estimate, SeedSpread.from_row(row).relative_sd)
+
+
+def seed_note(table: pd.DataFrame) -> str:
+    """What the claims comparing ``table``'s trained models say about the seed spread."""
+    trained = table[~table["arch"].isin(UNTRAINED)] if "arch" in table else table
+    spreads = {SeedSpread.from_row(row) for _, row in trained.iterrows()} or {FALLBACK}
+    return "; ".join(spread.note() for spread in sorted(
+        spreads, key=lambda s: (not s.measured, s.relative_sd)))
+
+
+def with_spread(table: pd.DataFrame, spread: SeedSpread) -> pd.DataFrame:
+    """``table`` with the columns that record the seed spread of its trained rows."""
+    trained = ~table["arch"].isin(UNTRAINED)
+    out = table.copy()
+    for column, value in spread.as_columns().items():
+        out[column] = pd.Series(value, index=out.index).where(trained)
+    return out
+
+
+def stand_in_spread(binary_models: pd.DataFrame | None) -> SeedSpread:
+    """The spread that stands in for models whose restarts were not measured: the one a
+    binary model table measured in this run, else :data:`~miscaling.seed_spread.FALLBACK`."""
+    if binary_models is None or "xi_seed_sd" not in binary_models:
+        return FALLBACK
+    for _, row in binary_models.iterrows():
+        spread = SeedSpread.from_row(row)
+        if spread.measured:
+            return spread.standing_in()
+    return FALLBACK
+
+
+def measured_spread(restart_fits: pd.DataFrame | None, keys, source: str,
+                    fallback: SeedSpread = FALLBACK) -> SeedSpread:
+    """The pooled seed spread of the restarts' fits (:mod:`miscaling.seed_spread`), or
+    ``fallback`` where no model has two restarts measured."""
+    if restart_fits is None or restart_fits.empty:
+        return fallback
+    pooled = pooled_spread(restart_xi(restart_fits, list(keys)), list(keys), source)
+    return pooled or fallback.standing_in("no model's restarts gave two fitted xi")
 
 
 #: The rows of the model tables that no training seed of this run made.
 UNTRAINED = ("data", "gpt2")
 
 
-def outcome_row(claim_id: str, outcome: Outcome) -> dict:
-    """One row of a trends table: the registered claim and what its rule decided."""
+def outcome_row(claim_id: str, outcome: Outcome, note: str = "") -> dict:
+    """One row of a trends table: the registered claim and what its rule decided; a claim
+    between models carries ``note`` (:func:`seed_note`)."""
     registered = claim(claim_id)
     if outcome.rule and registered.rule and outcome.rule != registered.rule:
         raise ValueError(f"claim {claim_id!r} is registered with rule {registered.rule!r}, "
                          f"decided with {outcome.rule!r}")
     row = {"claim": claim_id, **outcome.as_dict(), "rule": registered.rule}
-    if registered.between_models and outcome.status != NOT_MEASURED:
-        row["evidence"] = f"{row['evidence']} ({SEED_NOTE})"
+    if registered.between_models and outcome.status != NOT_MEASURED and note:
+        row["evidence"] = f"{row['evidence']} ({note})"
     return row
 
 
@@ -402,7 +445,8 @@ def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
         "rnn_8x2_overestimates_short_range": _short_range(data, _model(table, "rnn", 8, 2)),
         "transformer_mi_matches_data": _closer_than_lstm(table),
     }
-    rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("binary_trends")
+    note = seed_note(table)
+    rows = [outcome_row(c.id, outcomes[c.id], note) for c in claims_of("binary_trends")
             if c.id in outcomes]
     return s.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
 
@@ -447,10 +491,14 @@ def compare_with_data(table: pd.DataFrame, curves: pd.DataFrame, data_curve: pd.
 def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame | None = None,
               reference_curve: pd.DataFrame | None = None,
               settings: TrendSettings | None = None,
-              refit: LogLagRefit | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              refit: LogLagRefit | None = None,
+              restart_fits: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-model table (every model, then the training data as arch ``"data"``, the row
-    every model is compared with) and the trend checks on the models."""
-    table = model_table(fits, curves, refit)
+    every model is compared with) and the trend checks on the models.  ``restart_fits``: the
+    fit tables of every restart's samples (labelled ``restart``), whose pooled spread widens
+    the models' ξ (else :data:`~miscaling.seed_spread.FALLBACK`)."""
+    spread = measured_spread(restart_fits, MODEL_KEYS, "this run's binary models")
+    table = with_spread(model_table(fits, curves, refit), spread)
     data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
     data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
     if curves is not None and reference_curve is not None:

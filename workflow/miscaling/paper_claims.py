@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BETWEEN_MODELS", "CLAIMS", "SEED_NOTE", "Claim", "claim", "claims_of"]
+__all__ = ["BETWEEN_MODELS", "CLAIMS", "Claim", "claim", "claims_of"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Claim:
     @property
     def between_models(self) -> bool:
         """Whether the claim compares trained models with each other (then the spread
-        between training seeds matters, see :data:`SEED_NOTE`)."""
+        between training seeds matters, :mod:`miscaling.seed_spread`)."""
         return self.id in BETWEEN_MODELS
 
     @property
@@ -62,10 +62,6 @@ BETWEEN_MODELS = frozenset({
     "deeper_char_transformers_closer_to_data",
     "deeper_word_transformers_closer_to_data",
 })
-#: What such a claim's evidence says while the seed spread is not measured.
-SEED_NOTE = ("each model is one sample set of its best restart: xi intervals are widened by the "
-             "seed spread measured on the binary models' restarts (sd 15% of xi); other "
-             "quantities' intervals hold the estimator's noise only")
 
 #: In the paper's order: data and estimator, theory, binary models, language models.
 CLAIMS: tuple[Claim, ...] = (

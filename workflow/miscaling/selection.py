@@ -72,12 +72,15 @@ def select_best(result_dirs: Iterable[str | os.PathLike]) -> dict[str, Any]:
 
 
 def resolve_run_dir(model: str | os.PathLike) -> Path:
-    """The run folder that ``model`` names: a selection file's ``best_dir``, or the folder itself.
+    """The run folder that ``model`` names: a selection file's ``best_dir``, a run's own
+    ``result.json`` (one restart, e.g. to measure the spread between seeds), or the folder.
 
     A selection file is a file written from :func:`select_best`'s result; anything else is taken
     as a run folder, which must exist.
     """
     path = Path(model)
+    if path.is_file() and path.name == RESULT_NAME:
+        return path.parent
     if path.is_file():
         try:
             return Path(json.loads(path.read_text())["best_dir"])

@@ -31,17 +31,44 @@ SNAPSHOT_TABLES = {
     "claims.csv": "claims.csv",
     "calibration.csv": "calibration.csv",
     "binary_models.csv": "figures/binary_models.csv",
+    "binary_restarts.csv": "figures/binary_restarts.csv",
     "text_models.csv": "figures/text_models.csv",
+    "fig6_uniformity.csv": "figures/fig6_uniformity.csv",
 }
 META = "snapshot.json"
+#: Per rule of the run: its jobs and their summed wall and CPU seconds (Snakemake benchmarks).
+STEPS = "steps.csv"
+#: How the run-time block groups the rules.
+STEP_GROUPS = (("training", ("train_",)), ("sampling", ("sample_",)), ("I(tau)", ("mi_",)),
+               ("fits", ("fit_",)))
 
 _BLOCK = re.compile(r"(<!-- snapshot:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /snapshot:"
                     r"(?P=name) -->)", re.S)
 
 
-def take_snapshot(results: str | Path, snapshot: str | Path, *, note: str) -> list[str]:
-    """Copy :data:`SNAPSHOT_TABLES` from ``results`` into ``snapshot`` (those the run made) and
-    write ``snapshot.json`` with ``note`` (when, which command, which machine)."""
+def step_times(benchmarks: Path) -> pd.DataFrame:
+    """Per rule: jobs, summed wall seconds and CPU seconds of a run's benchmark files
+    (``results/benchmarks/<rule>/**.tsv``, one per job)."""
+    rows = []
+    for folder in sorted(p for p in benchmarks.iterdir() if p.is_dir()) \
+            if benchmarks.is_dir() else []:
+        files = sorted(folder.rglob("*.tsv"))
+        tables = [pd.read_csv(f, sep="\t") for f in files]
+        tables = [t for t in tables if len(t)]
+        if not tables:
+            continue
+        rows.append({"rule": folder.name, "jobs": len(tables),
+                     "wall_seconds": round(sum(float(t["s"].iloc[-1]) for t in tables), 1),
+                     "cpu_seconds": round(sum(float(t["cpu_time"].iloc[-1]) for t in tables
+                                              if "cpu_time" in t), 1)})
+    return pd.DataFrame(rows, columns=["rule", "jobs", "wall_seconds", "cpu_seconds"])
+
+
+def take_snapshot(results: str | Path, snapshot: str | Path, *, note: str,
+                  wall_seconds: float | None = None, cores: int | None = None) -> list[str]:
+    """Copy :data:`SNAPSHOT_TABLES` from ``results`` into ``snapshot`` (those the run made),
+    sum its benchmark files per rule into :data:`STEPS` and write ``snapshot.json`` with
+    ``note`` (when, which command, which machine) and the run's measured wall time."""
     results, snapshot = Path(results), Path(snapshot)
     if not (results / "claims.csv").is_file():
         raise FileNotFoundError(f"{results / 'claims.csv'} does not exist: is {results} the "
@@ -55,7 +82,9 @@ def take_snapshot(results: str | Path, snapshot: str | Path, *, note: str) -> li
             copied.append(name)
         elif (snapshot / name).exists():
             (snapshot / name).unlink()
-    (snapshot / META).write_text(json.dumps({"note": note, "tables": copied}, indent=1) + "\n")
+    step_times(results / "benchmarks").to_csv(snapshot / STEPS, index=False)
+    meta = {"note": note, "tables": copied, "wall_seconds": wall_seconds, "cores": cores}
+    (snapshot / META).write_text(json.dumps(meta, indent=1) + "\n")
     return copied
 
 
@@ -117,10 +146,65 @@ def _models(name: str, keys: list[str],
     return render
 
 
+def _run_time(snapshot: Path) -> str:
+    meta = json.loads((snapshot / META).read_text())
+    steps = _read(snapshot, STEPS)
+    if steps is None or steps.empty:
+        return "(no benchmark files in the snapshot)\n"
+    wall = meta.get("wall_seconds")
+    head = (f"The run took **{int(wall // 60)} min {int(wall % 60)} s** of wall time on "
+            f"{meta.get('cores')} cores" if wall is not None else
+            "The snapshot does not record the run's wall time")
+    groups = []
+    left = steps
+    for title, prefixes in STEP_GROUPS:
+        pick = left["rule"].str.startswith(prefixes)
+        groups.append(f"{title} {left.loc[pick, 'wall_seconds'].sum() / 60:.1f}")
+        left = left[~pick]
+    groups.append(f"everything else {left['wall_seconds'].sum() / 60:.1f}")
+    return (f"{head}; its {int(steps['jobs'].sum())} jobs' wall times add up to "
+            f"{steps['wall_seconds'].sum() / 60:.1f} min ({', '.join(groups)}; CPU time "
+            f"{steps['cpu_seconds'].sum() / 60:.1f} min; `docs/snapshot/{STEPS}`).\n")
+
+
+def _seed_spread(snapshot: Path) -> str:
+    restarts, models = _read(snapshot, "binary_restarts.csv"), _read(snapshot, "binary_models.csv")
+    if restarts is None or restarts.empty or models is None or "xi_seed_sd" not in models:
+        return "(the snapshot's run sampled one restart per model)\n"
+    lines = ["| arch | width | depth | xi of each restart | sd / mean |", "|---|---|---|---|---|"]
+    for (arch, width, depth), group in restarts.groupby(["arch", "width", "depth"], sort=True):
+        xi = group["xi"].to_numpy(float)
+        spread = f"{xi.std(ddof=1) / xi.mean():.2f}" if len(xi) > 1 and all(xi > 0) else "–"
+        shown = ", ".join(f"{v:.3g}" if v == v else "undetermined" for v in xi)
+        lines.append(f"| {arch} | {width} | {depth} | {shown} | {spread} |")
+    spread = models.dropna(subset=["xi_seed_sd"]).iloc[0]
+    measured = str(spread["xi_seed_sd_measured"]) == "True"
+    lines += ["", f"Pooled (root mean square of sd / mean): **{float(spread['xi_seed_sd']):.2f}**"
+                  f" over {int(spread['xi_seed_sd_models'])} models"
+                  f" ({'measured in this run' if measured else 'not measured: a stand-in'})."]
+    return "\n".join(lines) + "\n"
+
+
+def _corpora(snapshot: Path) -> str:
+    table = _read(snapshot, "fig6_uniformity.csv")
+    if table is None:
+        return "(no corpus in the snapshot's run)\n"
+    lines = ["| corpus | split | characters | long-range I - floor [95% CI] | gamma of I "
+             "[95% CI] | gamma of I - floor [95% CI] |", "|---|---|---|---|---|---|"]
+    for _, row in table.iterrows():
+        cells = [str(row["corpus"]), str(row["split"]), f"{int(row['n_chars']):,}"]
+        cells += [Estimate.from_row(row, c).text() for c in ("excess", "gamma", "gamma_excess")]
+        lines.append(f"| {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
 #: README block name -> how it is rendered from the snapshot folder.
 BLOCKS: dict[str, Callable[[Path], str]] = {
     "claims-summary": _claims_summary,
     "calibration": _calibration,
+    "run-time": _run_time,
+    "seed-spread": _seed_spread,
+    "corpora": _corpora,
     "binary-models": _models("binary_models.csv", ["arch", "width", "depth"], {
         "decay, every lag (dAIC)": ("verdict_window", "delta_aic_window"),
         "decay, log-spaced lags (dAIC)": ("verdict_window_log", "delta_aic_window_log")}),

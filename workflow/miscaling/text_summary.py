@@ -36,11 +36,15 @@ from miscaling.model_summary import (
     LogLagRefit,
     _curve,
     depth_no_gain,
+    measured_spread,
     model_table,
     outcome_row,
+    seed_note,
+    with_spread,
     xi_of,
 )
 from miscaling.paper_claims import claims_of
+from miscaling.seed_spread import FALLBACK, SeedSpread
 from miscaling.settings import Settings, check_int, problems_error
 from miscaling.verdicts import (
     NOT_MEASURED,
@@ -482,7 +486,8 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
         "shallow_char_transformers_under_capture_short_range": _under_capture(
             _pick(table, "char", "transformer").query("depth == 1")),
     }
-    rows = [outcome_row(c.id, outcomes[c.id]) for c in claims_of("text_trends")
+    note = seed_note(table)
+    rows = [outcome_row(c.id, outcomes[c.id], note) for c in claims_of("text_trends")
             if c.id in outcomes]
     return s.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
 
@@ -496,16 +501,25 @@ def summarize_text(fits: pd.DataFrame, reference: pd.DataFrame,
                    gpt2_curve: pd.DataFrame | None = None,
                    training: pd.DataFrame | None = None,
                    settings: TextSettings | None = None,
-                   refit: LogLagRefit | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   refit: LogLagRefit | None = None,
+                   restart_fits: pd.DataFrame | None = None,
+                   fallback: SeedSpread = FALLBACK) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``text_models.csv`` (every model, then the training data as arch ``"data"`` and GPT-2 as
     arch ``"gpt2"``) and ``text_trends.csv``.  ``references``: the size-matched references'
-    I(tau) (the training data curve stands in where they are not given)."""
+    I(tau) (the training data curve stands in where they are not given).  ``restart_fits``:
+    the fit tables of every restart's samples (labelled ``restart``), whose spread, pooled per
+    level, widens the models' ξ; a level without them takes ``fallback``."""
     settings = settings or TextSettings()
     if curves is not None and references is None:
         references = reference_curve
     table = text_model_table(fits, curves, references=references,
                              reference_fits=reference_fits, training=training,
                              settings=settings, refit=refit)
+    table = pd.concat([with_spread(part, measured_spread(
+        None if restart_fits is None else restart_fits[restart_fits["level"] == level],
+        TEXT_KEYS, f"this run's {level}-level models", fallback))
+        for level, part in table.groupby("level", sort=False)], ignore_index=True) \
+        if len(table) else table
     extra = [(reference, reference_curve, TEXT_DATA_LABEL), (gpt2_fits, gpt2_curve, GPT2_LABEL)]
     parts = [table]
     for part_fits, part_curve, label in extra:

@@ -21,7 +21,7 @@ from miscaling.window_metrics import excess_window
 __all__ = [
     "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
     "MIXED", "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
-    "SEED_SPREAD_XI", "decay_in_window_batch", "every", "every_decay", "grows", "no_gain",
+    "decay_in_window_batch", "every", "every_decay", "grows", "no_gain",
     "not_measured", "ordered",
     "placed_among", "window_decay", "window_sigma", "with_seed_spread", "within_tolerance",
 ]
@@ -72,16 +72,10 @@ class Estimate:
         return cls(cell(column), cell(f"{column}_ci_low"), cell(f"{column}_ci_high"), name)
 
 
-#: The spread of ξ between training seeds, relative sd: the median over the two restarts of
-#: the default run's 14 binary RNN/LSTM models, 2026-12-04 (0.01-0.80 per model;
-#: ``benchmarks/bench_seed_spread.py``, ``benchmarks/RESULTS.md``).  A trained model's ξ is one
-#: sample set of one restart, so its interval is widened by this much (:func:`with_seed_spread`).
-SEED_SPREAD_XI = 0.15
-
-
-def with_seed_spread(estimate: Estimate, relative_sd: float = SEED_SPREAD_XI) -> Estimate:
+def with_seed_spread(estimate: Estimate, relative_sd: float) -> Estimate:
     """``estimate`` with each side of its 95% interval widened in quadrature by
-    1.96 · ``relative_sd`` · value: the spread between training seeds beside the estimator's."""
+    1.96 · ``relative_sd`` · value: the spread between training seeds beside the estimator's
+    (a trained model's ξ is one sample set of one restart; :mod:`miscaling.seed_spread`)."""
     if not (estimate.finite and estimate.has_interval):
         return estimate
     seed = 1.96 * relative_sd * abs(estimate.value)

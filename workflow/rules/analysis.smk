@@ -22,8 +22,7 @@ def dataset_labels(wildcards):
         gamma = wildcards.name.removeprefix("gamma")
         return [f"gamma={gamma}", f"amplitude={config['estimator_benchmark']['amplitude']}"]
     if wildcards.dataset == "binary_samples":
-        arch, width, depth = parse_model_name(wildcards.name)
-        return [f"arch={arch}", f"width={width}", f"depth={depth}"]
+        return [f"{key}={value}" for key, value in parse_sample_name(wildcards.name).items()]
     if is_text_sample_dataset(wildcards.dataset):
         return text_sample_labels(wildcards.dataset, wildcards.name)
     if is_text_dataset(wildcards.dataset):

@@ -119,6 +119,11 @@ rule model_figure:
         " --out {output.pdf} > {log} 2>&1"
 
 
+def restart_fits(family):
+    """The fit tables of every restart's samples of a family (none without seed_spread)."""
+    return [fit_table(sample_dataset(family), name) for name in restart_sample_names(family)]
+
+
 rule model_summary:
     """Every binary model's xi, gamma and AICc verdict, and the checks of the paper's claims."""
     input:
@@ -126,6 +131,7 @@ rule model_summary:
         curves=lambda wc: model_inputs(wc)["curves"],
         reference=f"{RESULTS}/fits/data/binary/train.csv",
         reference_curve=f"{RESULTS}/mi/data/binary/train.csv",
+        restart_fits=lambda wc: restart_fits("binary"),
     output:
         models=report(
             f"{RESULTS}/figures/binary_models.csv",
@@ -137,6 +143,7 @@ rule model_summary:
             caption="../report/model_summary.rst",
             category="Sequence models",
         ),
+        restarts=f"{RESULTS}/figures/binary_restarts.csv",
     log:
         log_path("model_summary", "binary"),
     benchmark:
@@ -144,10 +151,13 @@ rule model_summary:
     threads: 1
     resources:
         **step_resources("model_summary"),
+    params:
+        restarts=lambda wc, input: cli_flags({"restart_fits": list(input.restart_fits) or None}),
     shell:
         "{MISCALING} model-summary --fits {input.fits} --curves {input.curves}"
         " --reference {input.reference} --reference-curve {input.reference_curve}"
-        " --models-out {output.models} --trends-out {output.trends} > {log} 2>&1"
+        " {params.restarts} --models-out {output.models} --trends-out {output.trends}"
+        " --restarts-out {output.restarts} > {log} 2>&1"
 
 
 # The language models: Figures 2, 3(b-d), 8, 10 and their per-model table, from the same sample
@@ -274,6 +284,9 @@ def text_summary_inputs(wildcards):
             if e["level"] == "word"
         ],
     }
+    inputs["restart_fits"] = [fit for family in text_families() for fit in restart_fits(family)]
+    # the binary models' measured seed spread stands in for a level without its own
+    inputs["binary_models"] = f"{RESULTS}/figures/binary_models.csv"
     if config["corpora"]["gpt2"]:
         inputs["gpt2_fits"] = f"{RESULTS}/fits/data/gpt2_char/samples.csv"
         inputs["gpt2_curve"] = gpt2_curves()[0]
@@ -305,6 +318,7 @@ rule text_model_summary:
             caption="../report/text_models.rst",
             category="Language models",
         ),
+        restarts=f"{RESULTS}/figures/text_restarts.csv",
     log:
         log_path("text_model_summary", "text"),
     benchmark:
@@ -316,4 +330,4 @@ rule text_model_summary:
         flags=text_summary_flags,
     shell:
         "{MISCALING} text-model-summary {params.flags} --models-out {output.models}"
-        " --trends-out {output.trends} > {log} 2>&1"
+        " --trends-out {output.trends} --restarts-out {output.restarts} > {log} 2>&1"

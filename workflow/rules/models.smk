@@ -56,6 +56,35 @@ def parse_model_name(name):
     return re.fullmatch(pattern, name).groups()
 
 
+#: The samples of one restart (lstm_w8_d1_seed1), beside the selected restart's (lstm_w8_d1).
+RESTART = MODEL + "_seed{seed}"
+
+
+def parse_sample_name(name):
+    """A sample set's labels: arch, width, depth, and restart for one restart's samples."""
+    model, _, seed = name.partition("_seed")
+    labels = dict(zip(("arch", "width", "depth"), parse_model_name(model)))
+    return {**labels, "restart": seed} if seed else labels
+
+
+def seed_spread_enabled(family):
+    section = config["binary_models"] if family == "binary" else config["text_models"]
+    return section["seed_spread"]
+
+
+def restart_sample_names(family):
+    """Every restart's sample set where the family measures the spread between training seeds
+    (seed_spread) and a model has two or more restarts: lstm_w8_d1_seed0, ..._seed1, ..."""
+    if not seed_spread_enabled(family):
+        return []
+    return [
+        f"{model_name(arch, width, depth)}_seed{seed}"
+        for arch, width, depth in family_models(family)
+        if model_restarts(arch, family) >= 2
+        for seed in range(model_restarts(arch, family))
+    ]
+
+
 def family_model_dir(family, name):
     return f"{RESULTS}/models/{family}/{name}"
 
@@ -185,6 +214,19 @@ rule sample_model:
         "{MISCALING} sample {input.selection} --n-sequences {params.n} --length {params.length}"
         " --first-symbols {input.train} --seed {params.seed} --threads {threads}"
         " --out {output} > {log} 2>&1"
+
+
+use rule sample_model as sample_restart with:
+    input:
+        # one restart's own run, to measure how far xi moves between training seeds
+        selection=f"{MODELS}/{MODEL}/seed{{seed}}/result.json",
+        train=f"{RESULTS}/data/binary/train.npy",
+    output:
+        f"{RESULTS}/data/binary_samples/{RESTART}.npy",
+    log:
+        log_path("sample_restart", RESTART),
+    benchmark:
+        benchmark_path("sample_restart", RESTART)
 
 
 # The language models: the same three rules with the family in their paths, and the steps

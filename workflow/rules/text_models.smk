@@ -208,9 +208,8 @@ def text_sample_labels(dataset, name):
     else:
         corpus, level = dataset.removesuffix("_samples").rsplit("_", 1)
         model, extra = name, []
-    arch, width, depth = parse_model_name(model)
-    labels = [f"corpus={corpus}", f"level={level}", f"arch={arch}", f"width={width}"]
-    return labels + [f"depth={depth}"] + extra
+    labels = [f"{key}={value}" for key, value in parse_sample_name(model).items()]
+    return [f"corpus={corpus}", f"level={level}"] + labels + extra
 
 
 def text_data_path(dataset, name):
@@ -270,6 +269,18 @@ use rule sample_model as sample_text_model with:
         benchmark_path("sample_text_model", f"{{family}}/{MODEL}")
 
 
+use rule sample_model as sample_text_restart with:
+    input:
+        selection=f"{RESULTS}/models/{{family}}/{MODEL}/seed{{seed}}/result.json",
+        train=f"{RESULTS}/data/{{family}}/train.npy",
+    output:
+        f"{RESULTS}/data/{{family}}_samples/{RESTART}.npy",
+    log:
+        log_path("sample_text_restart", f"{{family}}/{RESTART}"),
+    benchmark:
+        benchmark_path("sample_text_restart", f"{{family}}/{RESTART}")
+
+
 rule words_to_chars:
     """Word samples -> text as in wiki.*.tokens -> the training text's character ids."""
     input:
@@ -290,6 +301,20 @@ rule words_to_chars:
         "{MISCALING} text words-to-chars {input.samples} --word-vocab {input.word_vocab}"
         " --char-vocab {input.char_vocab} --out {output.chars} --text-out {output.text}"
         " > {log} 2>&1"
+
+
+use rule words_to_chars as words_to_chars_restart with:
+    input:
+        samples=f"{RESULTS}/data/{{corpus}}_word_samples/{RESTART}.npy",
+        word_vocab=f"{RESULTS}/data/{{corpus}}_word/vocab.json",
+        char_vocab=f"{RESULTS}/data/{{corpus}}_char/vocab.json",
+    output:
+        chars=f"{RESULTS}/data/{{corpus}}_word_samples/{RESTART}.npz",
+        text=f"{RESULTS}/data/{{corpus}}_word_samples/{RESTART}.txt",
+    log:
+        log_path("words_to_chars", f"{{corpus}}_word_samples/{RESTART}"),
+    benchmark:
+        benchmark_path("words_to_chars", f"{{corpus}}_word_samples/{RESTART}")
 
 
 rule text_reference:

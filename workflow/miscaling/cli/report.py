@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from miscaling.cli.common import InputError, log, require_suffix
+from miscaling.cli.common import InputError, log, non_negative_number, positive_int, require_suffix
 
 
 def register(commands) -> None:
@@ -75,6 +75,9 @@ def register(commands) -> None:
     snapshot.add_argument("--readme", default="README.md")
     snapshot.add_argument("--note", required=True,
                           help="what run this is, e.g. 'default run, 2 idle cores, 2026-12-04'")
+    snapshot.add_argument("--wall-seconds", type=non_negative_number,
+                          help="the run's measured wall time (e.g. from /usr/bin/time)")
+    snapshot.add_argument("--cores", type=positive_int, help="the cores the run was given")
     snapshot.set_defaults(func=run_snapshot)
 
 
@@ -217,7 +220,8 @@ def run_snapshot(args: argparse.Namespace) -> None:
     if not Path(args.readme).is_file():
         raise InputError(f"--readme {args.readme!r} does not exist")
     try:
-        copied = take_snapshot(args.results, args.snapshot, note=args.note)
+        copied = take_snapshot(args.results, args.snapshot, note=args.note,
+                               wall_seconds=args.wall_seconds, cores=args.cores)
     except FileNotFoundError as err:
         raise InputError(str(err)) from None
     text = update_readme(Path(args.readme).read_text(), render_blocks(args.snapshot))

@@ -21,6 +21,7 @@ def register(commands) -> None:
     summary.add_argument("--reference-curve", help="I(tau) table of the training data")
     summary.add_argument("--width", type=positive_int, default=8,
                          help="width of the RNN/LSTM comparison and the largest 'small' width")
+    _add_restart_flags(summary, "arch, width, depth")
     summary.add_argument("--models-out", required=True,
                          help="per-model table (.csv/.parquet), training data as arch 'data'")
     summary.add_argument("--trends-out", required=True, help="checks table (.csv/.parquet)")
@@ -72,36 +73,76 @@ def _register_text(commands) -> None:
                       help="width of the character-level depth sweep (default: 128)")
     text.add_argument("--word-width", type=positive_int, default=512,
                       help="width of the word-level depth sweep (default: 512)")
+    _add_restart_flags(text, "corpus, level, arch, width, depth")
+    text.add_argument("--binary-models", metavar="TABLE",
+                      help="binary_models table of this run: its measured seed spread stands in "
+                           "for a level whose restarts were not sampled")
     text.add_argument("--models-out", required=True,
                       help="text_models table (.csv/.parquet); training text as arch 'data'")
     text.add_argument("--trends-out", required=True, help="text_trends table (.csv/.parquet)")
     text.set_defaults(func=run_text_model_summary)
 
 
+def _add_restart_flags(parser: argparse.ArgumentParser, labels: str) -> None:
+    parser.add_argument("--restart-fits", nargs="+", action="extend",
+                        help=f"fit tables of every restart's samples, labelled {labels}, "
+                             f"restart: their pooled spread widens the models' xi")
+    parser.add_argument("--restarts-out",
+                        help="per model and restart: xi with its interval (.csv/.parquet; "
+                             "empty without --restart-fits)")
+
+
+def _check_restarts(args: argparse.Namespace) -> None:
+    from miscaling.io import check_table_suffix
+
+    if args.restarts_out is not None:
+        check_table_suffix(args.restarts_out)
+
+
+def _write_restarts(args: argparse.Namespace, keys: list[str]) -> None:
+    import pandas as pd
+
+    from miscaling.io import write_table
+    from miscaling.model_summary import read_tables
+    from miscaling.seed_spread import RESTART_COLUMNS, restart_xi
+
+    if args.restarts_out is None:
+        return
+    if not args.restart_fits:  # no model sampled more than one restart: the table is empty
+        write_table(pd.DataFrame(columns=[*keys, *RESTART_COLUMNS]), args.restarts_out)
+        return
+    fits = read_tables(args.restart_fits)
+    write_table(restart_xi(fits, [k for k in ("corpus", *keys) if k in fits]), args.restarts_out)
+
+
 def run_model_summary(args: argparse.Namespace) -> None:
     from miscaling.io import check_table_suffix, read_table, write_table
-    from miscaling.model_summary import TrendSettings, read_tables, summarize
+    from miscaling.model_summary import MODEL_KEYS, TrendSettings, read_tables, summarize
 
     for path in (args.models_out, args.trends_out):
         check_table_suffix(path)
+    _check_restarts(args)
     models, trends = summarize(
         read_tables(args.fits), read_table(args.reference),
         curves=read_tables(args.curves) if args.curves else None,
         reference_curve=read_table(args.reference_curve) if args.reference_curve else None,
-        settings=TrendSettings(width=args.width))
+        settings=TrendSettings(width=args.width),
+        restart_fits=read_tables(args.restart_fits) if args.restart_fits else None)
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)
+    _write_restarts(args, MODEL_KEYS)
 
 
 def run_text_model_summary(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from miscaling.io import check_table_suffix, read_table, write_table
-    from miscaling.model_summary import read_tables
+    from miscaling.model_summary import TEXT_KEYS, read_tables, stand_in_spread
     from miscaling.text_summary import TextSettings, summarize_text, training_from_selection
 
     for path in (args.models_out, args.trends_out):
         check_table_suffix(path)
+    _check_restarts(args)
     settings = TextSettings(
         mid_lag_min=args.mid_lags[0], mid_lag_max=args.mid_lags[1],
         long_lag_min=args.long_lags[0], long_lag_max=args.long_lags[1],
@@ -120,9 +161,12 @@ def run_text_model_summary(args: argparse.Namespace) -> None:
         references=read_tables(args.size_matched_curves) if args.size_matched_curves else None,
         reference_fits=read_tables(args.size_matched_fits) if args.size_matched_fits else None,
         gpt2_fits=optional(args.gpt2_fits), gpt2_curve=optional(args.gpt2_curve),
-        training=pd.DataFrame(runs) if runs else None, settings=settings)
+        training=pd.DataFrame(runs) if runs else None, settings=settings,
+        restart_fits=read_tables(args.restart_fits) if args.restart_fits else None,
+        fallback=stand_in_spread(optional(args.binary_models)))
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)
+    _write_restarts(args, TEXT_KEYS)
 
 
 def run_corpus_summary(args: argparse.Namespace) -> None:
