@@ -6,7 +6,8 @@ on a run's restarts: for each model folder with two or more ``seed*`` runs it sa
 restart as the pipeline does (``--n-sequences`` × ``--length``, the first symbols from the
 training set, seed 0), measures I(τ) on every lag and fits ξ on the points above ``--min-mi``
 (the pipeline's binary fit), then prints per model the ξ of each restart, their relative
-spread (sd / mean) and ξ's own 95% interval half-width relative to ξ (the estimator's share).
+spread (sd / mean) and ξ's own 95% interval half-width relative to ξ (the estimator's share), and
+the spread pooled as the pipeline pools it (``miscaling.seed_spread.pooled_spread``).
 
     python benchmarks/bench_seed_spread.py results/models/binary --models lstm_w8_d1 rnn_w8_d1
 """
@@ -57,7 +58,7 @@ def main() -> None:
     folders = [args.models / name for name in args.names] if args.names else \
         sorted(p for p in args.models.iterdir() if p.is_dir())
     print(f"{'model':<22}{'xi per restart':<34}{'seed sd/mean':>13}{'CI half/xi':>11}")
-    spreads = []
+    spreads, rows = [], []
     for folder in folders:
         runs = sorted(p for p in folder.glob("seed*") if (p / "best.pt").is_file())
         if len(runs) < 2:
@@ -69,10 +70,17 @@ def main() -> None:
         spread = float(np.std(values, ddof=1) / np.mean(values))
         half = float(np.mean([(hi - lo) / 2 / v for v, lo, hi in xis]))
         spreads.append(spread)
+        rows += [{"model": folder.name, "xi": v} for v in values]
         text = ", ".join(f"{v:.3g}" for v in values)
         print(f"{folder.name:<22}{text:<34}{spread:>13.2f}{half:>11.2f}")
     if spreads:
+        from miscaling.seed_spread import pooled_spread
+
+        pooled = pooled_spread(pd.DataFrame(rows), ["model"], "this run")
         print(f"median seed sd/mean over {len(spreads)} models: {np.median(spreads):.2f}")
+        print(f"pooled seed sd/mean (root mean square, what the pipeline uses): "
+              f"{pooled.relative_sd:.2f} over {pooled.models} models, {pooled.degrees} degrees "
+              f"of freedom")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Used by the Slurm test (a Slurm run must equal a local run) and by hand to check that a change of
 code changes no number::
 
-    python tests/compare_results.py OLD/results NEW/results [--allow-new-columns]
+    python tests/compare_results.py OLD/results NEW/results [--allow-new-columns] [--common]
 
 ``--allow-new-columns`` accepts tables of the new tree that gained columns (every old column must
 still be there with equal values); the added columns are listed.  Logs, benchmark timings and the
@@ -93,13 +93,17 @@ def compared_files(results: Path) -> set[Path]:
             if p.is_file() and p.relative_to(results).parts[0] not in ("logs", "benchmarks")}
 
 
-def assert_same_results(old: Path, new: Path, allow_new_columns: bool = False
-                        ) -> tuple[int, dict[str, list[str]]]:
-    """(number of files compared, {table: columns added in ``new``})."""
-    files = compared_files(old)
-    assert files == compared_files(new), (
-        f"only in {old}: {sorted(map(str, files - compared_files(new)))}; "
-        f"only in {new}: {sorted(map(str, compared_files(new) - files))}")
+def assert_same_results(old: Path, new: Path, allow_new_columns: bool = False,
+                        common: bool = False) -> tuple[int, dict[str, list[str]]]:
+    """(number of files compared, {table: columns added in ``new``}); ``common``: compare the
+    files both trees hold (a run of other targets, or of new steps) instead of requiring the
+    same files."""
+    files, theirs = compared_files(old), compared_files(new)
+    if common:
+        files &= theirs
+    else:
+        assert files == theirs, (f"only in {old}: {sorted(map(str, files - theirs))}; "
+                                 f"only in {new}: {sorted(map(str, theirs - files))}")
     compared, added = 0, {}
     for rel in sorted(files):
         a, b, suffix = old / rel, new / rel, rel.suffix
@@ -138,8 +142,11 @@ def main() -> int:
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)
     parser.add_argument("--allow-new-columns", action="store_true")
+    parser.add_argument("--common", action="store_true",
+                        help="compare only the files both trees hold")
     args = parser.parse_args()
-    compared, added = assert_same_results(args.old, args.new, args.allow_new_columns)
+    compared, added = assert_same_results(args.old, args.new, args.allow_new_columns,
+                                          args.common)
     print(f"{compared} files equal")
     columns = sorted({tuple(cols) for cols in added.values()})
     for cols in columns:

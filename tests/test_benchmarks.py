@@ -107,3 +107,4 @@ def test_bench_seed_spread_measures_every_restart(tmp_path):
     row = next(line.split() for line in out.splitlines() if line.startswith("rnn_w2_d1"))
     assert len(row) == 5  # the model, two restarts' xi, the seed spread, the CI half-width
     assert "median seed sd/mean over 1 models" in out
+    assert "pooled seed sd/mean (root mean square, what the pipeline uses)" in out

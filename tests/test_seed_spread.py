@@ -143,3 +143,33 @@ def test_restarts_without_two_fitted_xi_fall_back_and_say_why():
     spread = measured_spread(fits, MODEL_KEYS, "this run's binary models")
     assert spread.relative_sd == FALLBACK.relative_sd and not spread.measured
     assert spread.note().startswith("no model's restarts gave two fitted xi")
+
+
+def test_a_model_table_read_back_from_csv_keeps_its_spread(tmp_path):
+    measured = SeedSpread(0.07, 10, 10, "this run's binary models", measured=True)
+    for spread in (measured, FALLBACK):
+        path = tmp_path / "models.csv"
+        models_table(spread).to_csv(path, index=False)
+        row = pd.read_csv(path).iloc[0]
+        back = SeedSpread.from_row(row)
+        assert (back.relative_sd, back.measured, back.source) == (
+            spread.relative_sd, spread.measured, spread.source)
+
+
+def test_a_model_with_one_restart_borrows_its_familys_measured_spread():
+    """The RNN's restarts were sampled, the LSTM had one: the RNN records the measured spread,
+    the LSTM the same value as a stand-in, and the claims' note says both."""
+    fits = pd.concat([fit_rows("rnn", 8, 1, r, xi) for r, xi in enumerate((95.0, 105.0))]
+                     + [fit_rows("lstm", 8, 1, 0, 130.0)], ignore_index=True)
+    from miscaling.model_summary import measured_spread, sampled_models
+
+    spread = measured_spread(fits, MODEL_KEYS, "this run's binary models")
+    assert sampled_models(fits, MODEL_KEYS) == {("rnn", "8", "1")}
+    table = with_spread(models_table(), spread, MODEL_KEYS, sampled_models(fits, MODEL_KEYS))
+    assert table["xi_seed_sd"].tolist()[:2] == [spread.relative_sd] * 2
+    assert table["xi_seed_sd_measured"].tolist()[:2] == [True, False]
+    assert table.loc[1, "xi_seed_sd_unknown"] == "one restart sampled"
+    note = seed_note(table)
+    # one note per spread, naming the models it widened
+    assert note.startswith("every rnn: xi intervals widened by the spread between training")
+    assert "; every lstm: one restart sampled, so the spread" in note

@@ -226,6 +226,30 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     assert counts["mi_data"] == 15 and "train_model" not in counts  # 6 of them restarts
 
 
+def test_a_failed_training_is_rescheduled_by_the_next_run(smoke_run, tmp_path):
+    """A restart trained again that fails loses its result.json (Snakemake removes a failed
+    job's outputs); the model's selection, made from the old result, must not keep the next run
+    from training it again."""
+    import shutil
+
+    config = str(ROOT / "presets/smoke.yaml")
+    work = tmp_path / "copy"
+    shutil.copytree(smoke_run, work, ignore=shutil.ignore_patterns(".snakemake"))
+    model = work / "results/models/binary/rnn_w2_d1"
+    # a corrupt checkpoint: the resumed training fails at once
+    (model / "seed1/checkpoint.pt").write_bytes(b"not a checkpoint")
+    failed = snakemake("--cores", "1", "--configfile", config, "--forcerun",
+                       "results/models/binary/rnn_w2_d1/seed1/result.json",
+                       "--", "results/models/binary/rnn_w2_d1/seed1/result.json",
+                       workdir=work, check=False)
+    assert failed.returncode != 0
+    assert not (model / "seed1/result.json").exists()
+    assert not (model / "selection.json").exists()
+    dry = snakemake("-n", "--configfile", config, workdir=work)
+    counts = job_counts(dry.stdout + dry.stderr)
+    assert counts["train_model"] == 1 and counts["select_model"] == 1, counts
+
+
 def test_every_rule_declares_log_and_benchmark():
     rules_dir = ROOT / "workflow/rules"
     text = "\n".join(p.read_text() for p in rules_dir.glob("*.smk"))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda")
+from miscaling.choices import DEVICES
+
+__all__ = ["DEVICES", "resolve_device"]
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:

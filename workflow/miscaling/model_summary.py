@@ -251,20 +251,69 @@ def xi_of(row: pd.Series, name: str | None = None) -> Estimate:
 
 
 def seed_note(table: pd.DataFrame) -> str:
-    """What the claims comparing ``table``'s trained models say about the seed spread."""
+    """What the claims on ``table``'s trained models say about the seed spread behind their
+    ξ intervals: one note, or one per spread naming the models it widened."""
     trained = table[~table["arch"].isin(UNTRAINED)] if "arch" in table else table
-    spreads = {SeedSpread.from_row(row) for _, row in trained.iterrows()} or {FALLBACK}
-    return "; ".join(spread.note() for spread in sorted(
-        spreads, key=lambda s: (not s.measured, s.relative_sd)))
+    spreads = [SeedSpread.from_row(row) for _, row in trained.iterrows()]
+    if len(set(spreads)) <= 1:
+        return (spreads[0] if spreads else FALLBACK).note()
+    kinds = [_kind(row) for _, row in trained.iterrows()]
+    groups: dict[SeedSpread, list[str]] = {}
+    for kind in dict.fromkeys(kinds):  # a kind (level and arch) whose models share a spread
+        members = [i for i, k in enumerate(kinds) if k == kind]
+        if len({spreads[i] for i in members}) == 1:
+            groups.setdefault(spreads[members[0]], []).append(f"every {kind}")
+        else:
+            for i in members:
+                groups.setdefault(spreads[i], []).append(_model_name(trained.iloc[i]))
+    ordered_groups = sorted(groups.items(), key=lambda g: (not g[0].measured, g[0].relative_sd))
+    return "; ".join(f"{', '.join(names)}: {spread.note()}" for spread, names in ordered_groups)
 
 
-def with_spread(table: pd.DataFrame, spread: SeedSpread) -> pd.DataFrame:
-    """``table`` with the columns that record the seed spread of its trained rows."""
-    trained = ~table["arch"].isin(UNTRAINED)
+def _kind(row: pd.Series) -> str:
+    level = f"{row['level']} " if "level" in row and isinstance(row["level"], str) else ""
+    return f"{level}{row['arch']}"
+
+
+def _model_name(row: pd.Series) -> str:
+    level = f"{row['level']} " if "level" in row and isinstance(row["level"], str) else ""
+    return f"{level}{_label(row)}"
+
+
+def with_spread(table: pd.DataFrame, spread: SeedSpread, keys=None,
+                measured_models: set | None = None) -> pd.DataFrame:
+    """``table`` with the columns that record the seed spread of its trained rows: ``spread``
+    for the models in ``measured_models`` (tuples of their ``keys``: those whose restarts
+    gave it; None: every model), its stand-in for the others (one restart sampled)."""
     out = table.copy()
-    for column, value in spread.as_columns().items():
-        out[column] = pd.Series(value, index=out.index).where(trained)
+    rows = []
+    for _, row in table.iterrows():
+        if row["arch"] in UNTRAINED:
+            rows.append({})
+            continue
+        own = measured_models is None or _key(row, keys) in measured_models
+        chosen = spread if own or not spread.measured else \
+            spread.standing_in("one restart sampled")
+        rows.append(chosen.as_columns())
+    columns = pd.DataFrame(rows, index=table.index, columns=list(FALLBACK.as_columns()))
+    for column in columns:
+        out[column] = columns[column]
     return out
+
+
+def _key(row, keys) -> tuple[str, ...]:
+    return tuple(str(row[k]) for k in keys)
+
+
+def sampled_models(restart_fits: pd.DataFrame | None, keys) -> set[tuple[str, ...]]:
+    """The models (tuples of ``keys``, as text) with two or more restarts whose ξ was fitted."""
+    if restart_fits is None or restart_fits.empty:
+        return set()
+    restarts = restart_xi(restart_fits, list(keys))
+    fitted = restarts[np.isfinite(restarts["xi"].to_numpy(float))]
+    counts = fitted.groupby(list(keys)).size()
+    return {tuple(str(v) for v in (k if isinstance(k, tuple) else (k,)))
+            for k, n in counts.items() if n >= 2}
 
 
 def stand_in_spread(binary_models: pd.DataFrame | None) -> SeedSpread:
@@ -301,7 +350,7 @@ def outcome_row(claim_id: str, outcome: Outcome, note: str = "") -> dict:
         raise ValueError(f"claim {claim_id!r} is registered with rule {registered.rule!r}, "
                          f"decided with {outcome.rule!r}")
     row = {"claim": claim_id, **outcome.as_dict(), "rule": registered.rule}
-    if registered.between_models and outcome.status != NOT_MEASURED and note:
+    if registered.seed_spread_matters and outcome.status != NOT_MEASURED and note:
         row["evidence"] = f"{row['evidence']} ({note})"
     return row
 
@@ -498,7 +547,8 @@ def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame 
     fit tables of every restart's samples (labelled ``restart``), whose pooled spread widens
     the models' ξ (else :data:`~miscaling.seed_spread.FALLBACK`)."""
     spread = measured_spread(restart_fits, MODEL_KEYS, "this run's binary models")
-    table = with_spread(model_table(fits, curves, refit), spread)
+    table = with_spread(model_table(fits, curves, refit), spread, MODEL_KEYS,
+                        sampled_models(restart_fits, MODEL_KEYS))
     data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
     data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
     if curves is not None and reference_curve is not None:

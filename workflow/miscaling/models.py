@@ -59,6 +59,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .choices import ARCHS  # re-exported: the torch-free names
 from .compat import compact_dict, optional_defaults
 from .settings import Settings, check_int, problems_error
 
@@ -75,7 +76,6 @@ __all__ = [
     "sinusoidal_encoding",
 ]
 
-ARCHS = ("rnn", "lstm", "transformer")
 INITS = ("keras", "word_language_model")
 EMBEDDING_INITS = ("keras", "orthogonal")
 KERAS_EMBEDDING_BOUND = 0.05  # keras.layers.Embedding default: RandomUniform(-0.05, 0.05)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BETWEEN_MODELS", "CLAIMS", "Claim", "claim", "claims_of"]
+__all__ = ["BETWEEN_MODELS", "CLAIMS", "TRAINED_XI", "Claim", "claim", "claims_of"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,11 @@ class Claim:
         return self.id in BETWEEN_MODELS
 
     @property
+    def seed_spread_matters(self) -> bool:
+        """Whether a trained model's ξ, widened by the seed spread, decides the claim."""
+        return self.between_models or self.id in TRAINED_XI
+
+    @property
     def decided(self) -> bool:
         return bool(self.rule)
 
@@ -48,6 +53,15 @@ def _c(id, section, figure, statement, scope, quantity, expected, rule, source,
 
 B, T, C = "binary_trends", "text_trends", "size_matched_control"
 
+#: The claims that set a trained model's ξ against the data's or a number of the paper.
+TRAINED_XI = frozenset({
+    "transformer_16x1_overestimates_xi",
+    "best_lstm_xi_below_350",
+    "xi_rnn_saturates_near_100",
+    "char_lstm_xi_below_data_below_2048",
+    "word_lstm_captures_intermediate",
+    "shallow_char_transformers_under_capture_short_range",
+})
 #: The claims that compare trained models with each other.
 BETWEEN_MODELS = frozenset({
     "xi_rnn_grows_with_width",

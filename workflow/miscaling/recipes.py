@@ -35,9 +35,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from miscaling.choices import ARCHS as ARCHITECTURES
+from miscaling.choices import DEVICES
 from miscaling.compat import compact_dict, optional_defaults
-from miscaling.device import DEVICES
-from miscaling.models import ARCHS as ARCHITECTURES
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 
 __all__ = [

@@ -51,7 +51,8 @@ class SeedSpread:
         """The model-table columns that record which spread widened a row's ξ."""
         return {"xi_seed_sd": self.relative_sd, "xi_seed_sd_models": self.models,
                 "xi_seed_sd_degrees": self.degrees, "xi_seed_sd_source": self.source,
-                "xi_seed_sd_measured": self.measured}
+                "xi_seed_sd_measured": self.measured,
+                "xi_seed_sd_unknown": "" if self.measured else self.unknown}
 
     def standing_in(self, unknown: str = "one restart per model sampled") -> SeedSpread:
         """This spread as the stand-in for models whose own spread is ``unknown``."""
@@ -64,10 +65,12 @@ class SeedSpread:
         value = row.get("xi_seed_sd")
         if value is None or not np.isfinite(float(value)):
             return FALLBACK
+        unknown = row.get("xi_seed_sd_unknown")
         return cls(float(value), int(row.get("xi_seed_sd_models", 0)),
                    int(row.get("xi_seed_sd_degrees", 0)),
                    str(row.get("xi_seed_sd_source", "")),
-                   bool(row.get("xi_seed_sd_measured", False)))
+                   str(row.get("xi_seed_sd_measured")) == "True",  # bool, or its CSV text
+                   unknown if isinstance(unknown, str) and unknown else FALLBACK.unknown)
 
 
 #: The binary RNN/LSTM models of the default run of 2026-12-04, 2 restarts each

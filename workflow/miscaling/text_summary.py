@@ -39,6 +39,7 @@ from miscaling.model_summary import (
     measured_spread,
     model_table,
     outcome_row,
+    sampled_models,
     seed_note,
     with_spread,
     xi_of,
@@ -515,11 +516,15 @@ def summarize_text(fits: pd.DataFrame, reference: pd.DataFrame,
     table = text_model_table(fits, curves, references=references,
                              reference_fits=reference_fits, training=training,
                              settings=settings, refit=refit)
-    table = pd.concat([with_spread(part, measured_spread(
-        None if restart_fits is None else restart_fits[restart_fits["level"] == level],
-        TEXT_KEYS, f"this run's {level}-level models", fallback))
-        for level, part in table.groupby("level", sort=False)], ignore_index=True) \
-        if len(table) else table
+    parts = []
+    for level, part in table.groupby("level", sort=False):
+        fits_of_level = None if restart_fits is None else \
+            restart_fits[restart_fits["level"] == level]
+        spread = measured_spread(fits_of_level, TEXT_KEYS, f"this run's {level}-level models",
+                                 fallback)
+        parts.append(with_spread(part, spread, TEXT_KEYS,
+                                 sampled_models(fits_of_level, TEXT_KEYS)))
+    table = pd.concat(parts, ignore_index=True) if parts else table
     extra = [(reference, reference_curve, TEXT_DATA_LABEL), (gpt2_fits, gpt2_curve, GPT2_LABEL)]
     parts = [table]
     for part_fits, part_curve, label in extra:

@@ -162,12 +162,17 @@ rule train_model:
     params:
         flags=train_flags,
         out_dir=lambda wc: f"{model_dir(wc)}/seed{wc.seed}",
+        selection=lambda wc: f"{model_dir(wc)}/selection.json",
     # --replace-other-run: a job rerun because its settings changed finds the old run's
     # checkpoint in its folder; it starts over instead of refusing (a killed run of the same
-    # settings still resumes)
+    # settings still resumes).  The model's selection goes first: a restart that trains again
+    # makes it stale, and were the training to fail, a selection left behind would keep the
+    # next run from scheduling it again (Snakemake does not rerun a job whose output exists
+    # for an input that went missing).
     shell:
-        "{MISCALING} train {params.flags} --train {input.train} --valid {input.valid}"
-        " --threads {threads} --out-dir {params.out_dir} --replace-other-run > {log} 2>&1"
+        "rm -f {params.selection} && {MISCALING} train {params.flags} --train {input.train}"
+        " --valid {input.valid} --threads {threads} --out-dir {params.out_dir}"
+        " --replace-other-run > {log} 2>&1"
 
 
 rule select_model:

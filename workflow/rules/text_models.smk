@@ -19,23 +19,9 @@
 
 import math
 
-#: The recipes' window lengths and batch sizes (miscaling.recipes.paper_config(arch, level)
-#: .bptt / .batch_size; tests/test_text_workflow.py checks that they agree).  A Transformer's
-#: window is its context: its samples are sequences of context + 1 symbols.
-RECIPE_BPTT = {
-    ("lstm", "char"): 100,
-    ("transformer", "char"): 512,
-    ("lstm", "word"): 50,
-    ("transformer", "word"): 128,
-}
-RECIPE_BATCH = {
-    ("lstm", "char"): 128,
-    ("transformer", "char"): 64,
-    ("lstm", "word"): 20,
-    ("transformer", "word"): 32,
-}
-#: Heads of the text Transformers (paper: 8; miscaling.recipes.paper_model_options).
-RECIPE_HEADS = 8
+# The recipes (Appendix E) come from the library itself: miscaling.recipes is torch-free.
+from miscaling.recipes import paper_config
+
 TEXT_LEVELS = ("char", "word")
 TEXT_CORPORA = "ptb|wikitext2|wikitext103|text8"
 
@@ -83,11 +69,14 @@ def text_restarts(family, arch):
 
 def text_bptt(family, arch):
     """Window length: truncated BPTT of an LSTM, the context of a Transformer."""
-    return text_setting(family, arch, "bptt") or RECIPE_BPTT[arch, family_level(family)]
+    return text_setting(family, arch, "bptt") or paper_config(arch, family_level(family)).bptt
 
 
 def text_batch(family, arch):
-    return text_setting(family, arch, "batch_size") or RECIPE_BATCH[arch, family_level(family)]
+    return (
+        text_setting(family, arch, "batch_size")
+        or paper_config(arch, family_level(family)).batch_size
+    )
 
 
 def text_sample_shape(family, arch):
