@@ -78,9 +78,9 @@ def main() -> None:
 
         pooled = pooled_spread(pd.DataFrame(rows), ["model"], "this run")
         print(f"median seed sd/mean over {len(spreads)} models: {np.median(spreads):.2f}")
-        print(f"pooled seed sd/mean (root mean square, what the pipeline uses): "
-              f"{pooled.relative_sd:.2f} over {pooled.models} models, {pooled.degrees} degrees "
-              f"of freedom")
+        print("pooled seed sd/mean (root mean square, what the pipeline uses): " + (
+            f"{pooled.relative_sd:.2f} over {pooled.models} models, {pooled.degrees} degrees "
+            f"of freedom" if pooled else "undetermined (no model has two fitted xi)"))
 
 
 if __name__ == "__main__":

@@ -72,5 +72,6 @@ def test_language_model_dag_on_the_mirror(tmp_path):
     }
     assert counts["words_to_chars"] == 2 and counts["appendix_f"] == 1
     # binary data, samples and Figure 5 (9), WikiText-2's splits, the text samples, references
-    assert counts["mi_data"] == counts["fit_data"] == 9 + 3 + 4 + 4
+    # (and the 6 restart sample sets of the binary models, seed_spread)
+    assert counts["mi_data"] == counts["fit_data"] == 9 + 6 + 3 + 4 + 4
     assert f"download wikitext2 --dest results/raw/wikitext2 --mirror {MIRROR}" in result.stdout

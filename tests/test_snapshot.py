@@ -91,3 +91,53 @@ def test_the_readme_quotes_no_measured_number_outside_its_snapshot_blocks():
     for what, pattern in measured.items():
         found = re.findall(rf".{{0,40}}{pattern}.{{0,20}}", text)
         assert not found, f"the README types {what} by hand outside the snapshot: {found}"
+
+
+def test_the_run_time_corpora_and_seed_spread_blocks_come_from_the_run(tmp_path):
+    results = _results(tmp_path / "results")
+    for rule, job, seconds in (("train_model", "a", 60.0), ("train_model", "b", 30.0),
+                               ("mi_data", "a", 12.0), ("report", "r", 3.0)):
+        folder = results / "benchmarks" / rule
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{job}.tsv").write_text(f"s\th:m:s\tcpu_time\n{seconds}\t0:00:01\t{seconds}\n")
+    pd.DataFrame({"corpus": ["ptb"], "split": ["valid"], "mi_mean": [5.8e-4],
+                  "baseline_mean": [4.5e-4], "excess": [1.3e-4], "excess_ci_low": [-1e-5],
+                  "excess_ci_high": [2.7e-4], "gamma": [0.107], "gamma_ci_low": [0.04],
+                  "gamma_ci_high": [0.23], "gamma_excess": [float("nan")],
+                  "gamma_excess_ci_low": [float("nan")], "gamma_excess_ci_high": [float("nan")]}
+                 ).to_csv(results / "figures" / "fig6_uniformity.csv", index=False)
+    pd.DataFrame({"arch": "rnn", "width": 8, "depth": 1, "restart": [0, 1],
+                  "xi": [60.0, 80.0], "xi_ci_low": [55.0, 70.0], "xi_ci_high": [65.0, 90.0]}
+                 ).to_csv(results / "figures" / "binary_restarts.csv", index=False)
+    models = pd.read_csv(results / "figures" / "binary_models.csv").assign(
+        xi_seed_sd=0.2, xi_seed_sd_models=1, xi_seed_sd_measured=True)
+    models.to_csv(results / "figures" / "binary_models.csv", index=False)
+    readme = tmp_path / "README.md"
+    readme.write_text("".join(f"<!-- snapshot:{n} -->\n<!-- /snapshot:{n} -->\n"
+                              for n in ("run-time", "corpora", "seed-spread")))
+    assert run_cli("snapshot", "--results", results, "--snapshot", tmp_path / "snap",
+                   "--readme", readme, "--note", "n", "--wall-seconds", "125", "--cores",
+                   "2") == 0
+    text = readme.read_text()
+    assert "The run took **2 min 5 s** of wall time on 2 cores; its 4 jobs' wall times add " \
+           "up to 1.8 min (training 1.5, sampling 0.0, I(tau) 0.2, fits 0.0, everything " \
+           "else 0.1" in text
+    assert "| ptb | valid | 0.00058 | 0.00045 | 0.00013 [-1e-05, 0.00027] | 0.107 [0.04, " \
+           "0.23] | undetermined |" in text
+    assert "| rnn | 8 | 1 | 60, 80 | 0.20 |" in text and "**0.20** over 1 models" in text
+
+
+def test_a_snapshot_that_cannot_be_rendered_changes_nothing(tmp_path, capsys):
+    results = _results(tmp_path / "results")
+    pd.DataFrame({"corpus": ["ptb"]}).to_csv(results / "figures" / "fig6_uniformity.csv",
+                                             index=False)  # no columns to render
+    snapshot, readme = tmp_path / "snap", tmp_path / "README.md"
+    snapshot.mkdir()
+    (snapshot / "claims.csv").write_text("old\n")
+    readme.write_text("<!-- snapshot:corpora -->\nOLD\n<!-- /snapshot:corpora -->\n")
+    assert run_cli("snapshot", "--results", results, "--snapshot", snapshot, "--readme", readme,
+                   "--note", "n") == 2
+    assert "the snapshot's fig6_uniformity.csv lacks the column(s) ['split'" in \
+        capsys.readouterr().err
+    assert (snapshot / "claims.csv").read_text() == "old\n" and "OLD" in readme.read_text()
+    assert sorted(p.name for p in snapshot.iterdir()) == ["claims.csv"]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from miscaling.io import require_columns
 from miscaling.verdicts import STATUSES, Estimate
 
 __all__ = ["BLOCKS", "SNAPSHOT_TABLES", "render_blocks", "take_snapshot", "update_readme"]
@@ -171,6 +172,8 @@ def _seed_spread(snapshot: Path) -> str:
     restarts, models = _read(snapshot, "binary_restarts.csv"), _read(snapshot, "binary_models.csv")
     if restarts is None or restarts.empty or models is None or "xi_seed_sd" not in models:
         return "(the snapshot's run sampled one restart per model)\n"
+    require_columns(restarts, ["arch", "width", "depth", "xi"], "the snapshot's "
+                                                                 "binary_restarts.csv")
     lines = ["| arch | width | depth | xi of each restart | sd / mean |", "|---|---|---|---|---|"]
     for (arch, width, depth), group in restarts.groupby(["arch", "width", "depth"], sort=True):
         xi = group["xi"].to_numpy(float)
@@ -189,10 +192,13 @@ def _corpora(snapshot: Path) -> str:
     table = _read(snapshot, "fig6_uniformity.csv")
     if table is None:
         return "(no corpus in the snapshot's run)\n"
-    lines = ["| corpus | split | characters | long-range I - floor [95% CI] | gamma of I "
-             "[95% CI] | gamma of I - floor [95% CI] |", "|---|---|---|---|---|---|"]
+    require_columns(table, ["corpus", "split", "mi_mean", "baseline_mean", "excess", "gamma",
+                            "gamma_excess"], "the snapshot's fig6_uniformity.csv")
+    lines = ["| corpus | split | mean I | its floor | I - floor [95% CI] | gamma of I [95% CI] "
+             "| gamma of I - floor [95% CI] |", "|---|---|---|---|---|---|---|"]
     for _, row in table.iterrows():
-        cells = [str(row["corpus"]), str(row["split"]), f"{int(row['n_chars']):,}"]
+        cells = [str(row["corpus"]), str(row["split"]), f"{float(row['mi_mean']):.3g}",
+                 f"{float(row['baseline_mean']):.3g}"]
         cells += [Estimate.from_row(row, c).text() for c in ("excess", "gamma", "gamma_excess")]
         lines.append(f"| {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@
 # above it; the training settings are params, so adding a width adds jobs and touches nothing
 # that exists.
 
+from types import SimpleNamespace
+
 MODELS = f"{RESULTS}/models/binary"
 #: A model's name, and the wildcard pattern of every path that holds one (lstm_w8_d1).
 MODEL = "{arch}_w{width}_d{depth}"
@@ -134,6 +136,18 @@ def train_flags(wildcards):
     )
 
 
+def restart_train_flags(wildcards):
+    """The training flags of every restart of a model: select_model's params, so that a model
+    whose settings changed is selected again even when its retraining failed (Snakemake removes
+    a failed job's result.json and does not rerun a job, here the selection, whose output
+    exists because one of its inputs went missing; a changed param it does rerun)."""
+    restarts = model_restarts(wildcards.arch, model_family(wildcards))
+    return [
+        train_flags(SimpleNamespace(**dict(wildcards.items()), seed=seed))
+        for seed in range(restarts)
+    ]
+
+
 def sample_shape(wildcards):
     """(sequences, length) a model samples: binary 2,000 x 512 (paper); text: text_sample_shape."""
     if model_family(wildcards) != "binary":
@@ -162,17 +176,12 @@ rule train_model:
     params:
         flags=train_flags,
         out_dir=lambda wc: f"{model_dir(wc)}/seed{wc.seed}",
-        selection=lambda wc: f"{model_dir(wc)}/selection.json",
     # --replace-other-run: a job rerun because its settings changed finds the old run's
     # checkpoint in its folder; it starts over instead of refusing (a killed run of the same
-    # settings still resumes).  The model's selection goes first: a restart that trains again
-    # makes it stale, and were the training to fail, a selection left behind would keep the
-    # next run from scheduling it again (Snakemake does not rerun a job whose output exists
-    # for an input that went missing).
+    # settings still resumes)
     shell:
-        "rm -f {params.selection} && {MISCALING} train {params.flags} --train {input.train}"
-        " --valid {input.valid} --threads {threads} --out-dir {params.out_dir}"
-        " --replace-other-run > {log} 2>&1"
+        "{MISCALING} train {params.flags} --train {input.train} --valid {input.valid}"
+        " --threads {threads} --out-dir {params.out_dir} --replace-other-run > {log} 2>&1"
 
 
 rule select_model:
@@ -193,6 +202,7 @@ rule select_model:
         **step_resources("select_model"),
     params:
         runs=lambda wc, input: " ".join(os.path.dirname(path) for path in input),
+        trainings=restart_train_flags,
     shell:
         "{MISCALING} select {params.runs} --out {output} > {log} 2>&1"
 

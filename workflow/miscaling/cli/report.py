@@ -214,17 +214,30 @@ def run_calibrate(args: argparse.Namespace) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> None:
+    import shutil
+    import tempfile
+
     from miscaling.io import atomic_path
     from miscaling.snapshot import render_blocks, take_snapshot, update_readme
 
     if not Path(args.readme).is_file():
         raise InputError(f"--readme {args.readme!r} does not exist")
-    try:
-        copied = take_snapshot(args.results, args.snapshot, note=args.note,
-                               wall_seconds=args.wall_seconds, cores=args.cores)
-    except FileNotFoundError as err:
-        raise InputError(str(err)) from None
-    text = update_readme(Path(args.readme).read_text(), render_blocks(args.snapshot))
+    with tempfile.TemporaryDirectory() as staging:
+        # taken and rendered aside first: a table that cannot be rendered leaves the
+        # committed snapshot and the README as they were
+        try:
+            copied = take_snapshot(args.results, staging, note=args.note,
+                                   wall_seconds=args.wall_seconds, cores=args.cores)
+        except FileNotFoundError as err:
+            raise InputError(str(err)) from None
+        text = update_readme(Path(args.readme).read_text(), render_blocks(staging))
+        target = Path(args.snapshot)
+        target.mkdir(parents=True, exist_ok=True)
+        for old in target.iterdir():
+            if old.is_file():
+                old.unlink()
+        for new in Path(staging).iterdir():
+            shutil.copyfile(new, target / new.name)
     with atomic_path(args.readme) as tmp:
         tmp.write_text(text)
     log.info("snapshot of %s -> %s; %s rewritten", ", ".join(copied), args.snapshot,
