@@ -35,7 +35,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,9 +43,7 @@ from torch import nn
 
 from miscaling.device import resolve_device
 from miscaling.io import atomic_path
-
-if TYPE_CHECKING:
-    from miscaling.train import TrainConfig
+from miscaling.recipes import TrainConfig
 
 log = logging.getLogger("miscaling.train")  # its messages are part of training's log
 
