@@ -140,7 +140,7 @@ def test_restarts_without_two_fitted_xi_fall_back_and_say_why():
     from miscaling.model_summary import measured_spread
 
     fits = pd.concat([fit_rows("rnn", 8, 1, r, float("nan")) for r in (0, 1)])
-    spread = measured_spread(fits, MODEL_KEYS, "this run's binary models")
+    spread, _ = measured_spread(fits, MODEL_KEYS, "this run's binary models")
     assert spread.relative_sd == FALLBACK.relative_sd and not spread.measured
     assert spread.note().startswith("no model's restarts gave two fitted xi")
 
@@ -161,11 +161,11 @@ def test_a_model_with_one_restart_borrows_its_familys_measured_spread():
     the LSTM the same value as a stand-in, and the claims' note says both."""
     fits = pd.concat([fit_rows("rnn", 8, 1, r, xi) for r, xi in enumerate((95.0, 105.0))]
                      + [fit_rows("lstm", 8, 1, 0, 130.0)], ignore_index=True)
-    from miscaling.model_summary import measured_spread, sampled_models
+    from miscaling.model_summary import measured_spread
 
-    spread = measured_spread(fits, MODEL_KEYS, "this run's binary models")
-    assert sampled_models(fits, MODEL_KEYS) == {("rnn", "8", "1")}
-    table = with_spread(models_table(), spread, MODEL_KEYS, sampled_models(fits, MODEL_KEYS))
+    spread, measured = measured_spread(fits, MODEL_KEYS, "this run's binary models")
+    assert measured == {("rnn", "8", "1")}
+    table = with_spread(models_table(), spread, MODEL_KEYS, measured)
     assert table["xi_seed_sd"].tolist()[:2] == [spread.relative_sd] * 2
     assert table["xi_seed_sd_measured"].tolist()[:2] == [True, False]
     assert table.loc[1, "xi_seed_sd_unknown"] == "one restart sampled"

@@ -31,7 +31,13 @@ from miscaling.fit import decay_verdict, fit_decay
 from miscaling.io import read_table, require_columns
 from miscaling.mi.sizes import sample_size
 from miscaling.paper_claims import claim, claims_of
-from miscaling.seed_spread import FALLBACK, SeedSpread, pooled_spread, restart_xi
+from miscaling.seed_spread import (
+    FALLBACK,
+    SeedSpread,
+    pooled_models,
+    pooled_spread,
+    restart_xi,
+)
 from miscaling.settings import Settings, check_choice, check_int, problems_error
 from miscaling.verdicts import (
     MIXED,
@@ -270,14 +276,17 @@ def seed_note(table: pd.DataFrame) -> str:
     return "; ".join(f"{', '.join(names)}: {spread.note()}" for spread, names in ordered_groups)
 
 
+def _level(row: pd.Series) -> str:
+    """'char ' / 'word ' for a text model's row, '' for a binary one."""
+    return f"{row['level']} " if isinstance(row.get("level"), str) else ""
+
+
 def _kind(row: pd.Series) -> str:
-    level = f"{row['level']} " if "level" in row and isinstance(row["level"], str) else ""
-    return f"{level}{row['arch']}"
+    return f"{_level(row)}{row['arch']}"
 
 
 def _model_name(row: pd.Series) -> str:
-    level = f"{row['level']} " if "level" in row and isinstance(row["level"], str) else ""
-    return f"{level}{_label(row)}"
+    return f"{_level(row)}{_label(row)}"
 
 
 def with_spread(table: pd.DataFrame, spread: SeedSpread, keys=None,
@@ -305,17 +314,6 @@ def _key(row, keys) -> tuple[str, ...]:
     return tuple(str(row[k]) for k in keys)
 
 
-def sampled_models(restart_fits: pd.DataFrame | None, keys) -> set[tuple[str, ...]]:
-    """The models (tuples of ``keys``, as text) with two or more restarts whose ξ was fitted."""
-    if restart_fits is None or restart_fits.empty:
-        return set()
-    restarts = restart_xi(restart_fits, list(keys))
-    fitted = restarts[np.isfinite(restarts["xi"].to_numpy(float))]
-    counts = fitted.groupby(list(keys)).size()
-    return {tuple(str(v) for v in (k if isinstance(k, tuple) else (k,)))
-            for k, n in counts.items() if n >= 2}
-
-
 def stand_in_spread(binary_models: pd.DataFrame | None) -> SeedSpread:
     """The spread that stands in for models whose restarts were not measured: the one a
     binary model table measured in this run, else :data:`~miscaling.seed_spread.FALLBACK`."""
@@ -329,13 +327,17 @@ def stand_in_spread(binary_models: pd.DataFrame | None) -> SeedSpread:
 
 
 def measured_spread(restart_fits: pd.DataFrame | None, keys, source: str,
-                    fallback: SeedSpread = FALLBACK) -> SeedSpread:
-    """The pooled seed spread of the restarts' fits (:mod:`miscaling.seed_spread`), or
-    ``fallback`` where no model has two restarts measured."""
+                    fallback: SeedSpread = FALLBACK) -> tuple[SeedSpread, set]:
+    """The pooled seed spread of the restarts' fits (:mod:`miscaling.seed_spread`) and the
+    models it was measured on (tuples of their ``keys``, as text); ``fallback`` and no model
+    where none has two restarts measured."""
     if restart_fits is None or restart_fits.empty:
-        return fallback
-    pooled = pooled_spread(restart_xi(restart_fits, list(keys)), list(keys), source)
-    return pooled or fallback.standing_in("no model's restarts gave two fitted xi")
+        return fallback, set()
+    restarts = restart_xi(restart_fits, list(keys))
+    pooled = pooled_spread(restarts, list(keys), source)
+    if pooled is None:
+        return fallback.standing_in("no model's restarts gave two fitted xi"), set()
+    return pooled, set(pooled_models(restarts, list(keys)))
 
 
 #: The rows of the model tables that no training seed of this run made.
@@ -546,9 +548,8 @@ def summarize(fits: pd.DataFrame, reference: pd.DataFrame, curves: pd.DataFrame 
     every model is compared with) and the trend checks on the models.  ``restart_fits``: the
     fit tables of every restart's samples (labelled ``restart``), whose pooled spread widens
     the models' ξ (else :data:`~miscaling.seed_spread.FALLBACK`)."""
-    spread = measured_spread(restart_fits, MODEL_KEYS, "this run's binary models")
-    table = with_spread(model_table(fits, curves, refit), spread, MODEL_KEYS,
-                        sampled_models(restart_fits, MODEL_KEYS))
+    spread, measured = measured_spread(restart_fits, MODEL_KEYS, "this run's binary models")
+    table = with_spread(model_table(fits, curves, refit), spread, MODEL_KEYS, measured)
     data_curve = reference_curve.assign(**DATA_LABEL) if reference_curve is not None else None
     data = model_table(reference.assign(**DATA_LABEL), data_curve, refit)
     if curves is not None and reference_curve is not None:

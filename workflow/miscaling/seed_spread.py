@@ -16,7 +16,8 @@ import pandas as pd
 
 from miscaling.io import require_columns
 
-__all__ = ["FALLBACK", "RESTART_COLUMNS", "SeedSpread", "pooled_spread", "restart_xi"]
+__all__ = ["FALLBACK", "RESTART_COLUMNS", "SeedSpread", "pooled_models", "pooled_spread",
+           "restart_xi"]
 
 #: One row per model and restart: its ξ with the 95% interval of its own samples.
 RESTART_COLUMNS = ["restart", "xi", "xi_ci_low", "xi_ci_high"]
@@ -97,18 +98,26 @@ def restart_xi(fits: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.sort_values([*keys, "restart"]).reset_index(drop=True)
 
 
-def pooled_spread(restarts: pd.DataFrame, keys: list[str], source: str) -> SeedSpread | None:
-    """The pooled relative sd of ξ between restarts: √(Σ (k−1)·s²/x̄² / Σ (k−1)) over the
-    models with k ≥ 2 finite ξ; None when no model has two."""
-    degrees, total, models = 0, 0.0, 0
-    for _, group in restarts.groupby(keys, sort=True):
+def pooled_models(restarts: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], np.ndarray]:
+    """The models (their ``keys`` as text) with two or more restarts of a fitted, positive ξ,
+    and those ξ: what :func:`pooled_spread` pools."""
+    models = {}
+    for key, group in restarts.groupby(keys, sort=True):
         xi = group["xi"].to_numpy(float)
         xi = xi[np.isfinite(xi) & (xi > 0)]
-        if xi.size < 2:
-            continue
-        total += (xi.size - 1) * float(np.var(xi, ddof=1)) / float(np.mean(xi)) ** 2
-        degrees += xi.size - 1
-        models += 1
+        if xi.size >= 2:
+            models[tuple(str(v) for v in (key if isinstance(key, tuple) else (key,)))] = xi
+    return models
+
+
+def pooled_spread(restarts: pd.DataFrame, keys: list[str], source: str) -> SeedSpread | None:
+    """The pooled relative sd of ξ between restarts: √(Σ (k−1)·s²/x̄² / Σ (k−1)) over the
+    models with k ≥ 2 finite ξ (:func:`pooled_models`); None when no model has two."""
+    models = pooled_models(restarts, keys).values()
+    degrees = sum(xi.size - 1 for xi in models)
     if degrees == 0:
         return None
-    return SeedSpread(float(np.sqrt(total / degrees)), models, degrees, source, measured=True)
+    total = sum((xi.size - 1) * float(np.var(xi, ddof=1)) / float(np.mean(xi)) ** 2
+                for xi in models)
+    return SeedSpread(float(np.sqrt(total / degrees)), len(models), degrees, source,
+                      measured=True)

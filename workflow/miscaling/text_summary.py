@@ -39,7 +39,6 @@ from miscaling.model_summary import (
     measured_spread,
     model_table,
     outcome_row,
-    sampled_models,
     seed_note,
     with_spread,
     xi_of,
@@ -520,10 +519,9 @@ def summarize_text(fits: pd.DataFrame, reference: pd.DataFrame,
     for level, part in table.groupby("level", sort=False):
         fits_of_level = None if restart_fits is None else \
             restart_fits[restart_fits["level"] == level]
-        spread = measured_spread(fits_of_level, TEXT_KEYS, f"this run's {level}-level models",
-                                 fallback)
-        parts.append(with_spread(part, spread, TEXT_KEYS,
-                                 sampled_models(fits_of_level, TEXT_KEYS)))
+        spread, measured = measured_spread(fits_of_level, TEXT_KEYS,
+                                           f"this run's {level}-level models", fallback)
+        parts.append(with_spread(part, spread, TEXT_KEYS, measured))
     table = pd.concat(parts, ignore_index=True) if parts else table
     extra = [(reference, reference_curve, TEXT_DATA_LABEL), (gpt2_fits, gpt2_curve, GPT2_LABEL)]
     parts = [table]

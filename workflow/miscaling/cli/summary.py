@@ -99,20 +99,26 @@ def _check_restarts(args: argparse.Namespace) -> None:
         check_table_suffix(args.restarts_out)
 
 
-def _write_restarts(args: argparse.Namespace, keys: list[str]) -> None:
+def _restart_fits(args: argparse.Namespace):
+    from miscaling.model_summary import read_tables
+
+    return read_tables(args.restart_fits) if args.restart_fits else None
+
+
+def _write_restarts(path: str | None, fits, keys: list[str]) -> None:
+    """Per model and restart its ξ (``fits``: the restarts' fit tables, read once; None: no
+    model sampled more than one restart, and the table is empty)."""
     import pandas as pd
 
     from miscaling.io import write_table
-    from miscaling.model_summary import read_tables
     from miscaling.seed_spread import RESTART_COLUMNS, restart_xi
 
-    if args.restarts_out is None:
+    if path is None:
         return
-    if not args.restart_fits:  # no model sampled more than one restart: the table is empty
-        write_table(pd.DataFrame(columns=[*keys, *RESTART_COLUMNS]), args.restarts_out)
+    if fits is None:
+        write_table(pd.DataFrame(columns=[*keys, *RESTART_COLUMNS]), path)
         return
-    fits = read_tables(args.restart_fits)
-    write_table(restart_xi(fits, [k for k in ("corpus", *keys) if k in fits]), args.restarts_out)
+    write_table(restart_xi(fits, [k for k in ("corpus", *keys) if k in fits]), path)
 
 
 def run_model_summary(args: argparse.Namespace) -> None:
@@ -122,15 +128,16 @@ def run_model_summary(args: argparse.Namespace) -> None:
     for path in (args.models_out, args.trends_out):
         check_table_suffix(path)
     _check_restarts(args)
+    restart_fits = _restart_fits(args)
     models, trends = summarize(
         read_tables(args.fits), read_table(args.reference),
         curves=read_tables(args.curves) if args.curves else None,
         reference_curve=read_table(args.reference_curve) if args.reference_curve else None,
         settings=TrendSettings(width=args.width),
-        restart_fits=read_tables(args.restart_fits) if args.restart_fits else None)
+        restart_fits=restart_fits)
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)
-    _write_restarts(args, MODEL_KEYS)
+    _write_restarts(args.restarts_out, restart_fits, MODEL_KEYS)
 
 
 def run_text_model_summary(args: argparse.Namespace) -> None:
@@ -143,6 +150,7 @@ def run_text_model_summary(args: argparse.Namespace) -> None:
     for path in (args.models_out, args.trends_out):
         check_table_suffix(path)
     _check_restarts(args)
+    restart_fits = _restart_fits(args)
     settings = TextSettings(
         mid_lag_min=args.mid_lags[0], mid_lag_max=args.mid_lags[1],
         long_lag_min=args.long_lags[0], long_lag_max=args.long_lags[1],
@@ -162,11 +170,11 @@ def run_text_model_summary(args: argparse.Namespace) -> None:
         reference_fits=read_tables(args.size_matched_fits) if args.size_matched_fits else None,
         gpt2_fits=optional(args.gpt2_fits), gpt2_curve=optional(args.gpt2_curve),
         training=pd.DataFrame(runs) if runs else None, settings=settings,
-        restart_fits=read_tables(args.restart_fits) if args.restart_fits else None,
+        restart_fits=restart_fits,
         fallback=stand_in_spread(optional(args.binary_models)))
     write_table(models, args.models_out)
     write_table(trends, args.trends_out)
-    _write_restarts(args, TEXT_KEYS)
+    _write_restarts(args.restarts_out, restart_fits, TEXT_KEYS)
 
 
 def run_corpus_summary(args: argparse.Namespace) -> None:
