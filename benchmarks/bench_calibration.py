@@ -25,7 +25,7 @@ import argparse
 import math
 
 import numpy as np
-from miscaling.fit import decay_verdict, fit_decay
+from miscaling.fit import FitConfig, decay_verdict, fit_decay
 from miscaling.verdicts import Estimate, Placement, decay_in_window, placed_among
 
 CASES = [("exponential", 10.0, 10, 100), ("exponential", 20.0, 10, 100),
@@ -37,8 +37,8 @@ def rule_before(lags, excess, floor_sd, floor_sds=2.0):
     keep = excess > floor_sds * floor_sd
     if keep.sum() < 3:
         return np.nan
-    fits = fit_decay(lags[keep], excess[keep], ("exponential", "power"), selection="all",
-                     too_few="nan")
+    fits = fit_decay(lags[keep], excess[keep], ("exponential", "power"),
+                     config=FitConfig(selection="all", too_few="nan"))
     if not np.isfinite(fits["aicc"]).all():
         return np.nan
     return decay_verdict(fits)["delta_aicc"]

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 
 import torch
 from miscaling.device import resolve_device
-from miscaling.models import build_model
+from miscaling.models import ModelConfig, build_model
 from miscaling.sample import generate
 
 ARCHS = ("rnn", "lstm", "transformer")
@@ -46,8 +46,8 @@ FLOAT32_BYTES = 4
 def make_model(arch: str, width: int):
     torch.manual_seed(0)
     if arch == "transformer":
-        return build_model(arch, 2, width, 1, heads=4, max_len=512)
-    return build_model(arch, 2, width, 1, embedding_dim=2)
+        return build_model(ModelConfig(arch, 2, width, 1, heads=4, max_len=512))
+    return build_model(ModelConfig(arch, 2, width, 1, embedding_dim=2))
 
 
 @contextmanager

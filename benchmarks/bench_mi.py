@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from miscaling.mi import mutual_information
+from miscaling.mi import EstimatorConfig, mutual_information
 
 ALPHABETS = (283, 33_000)
 
@@ -140,10 +140,11 @@ def time_torch(x, lags, alphabet, device: str, count: int | None) -> Timing | No
     if device == "cuda" and not torch.cuda.is_available():
         return None
     subset = lags if count is None else spread(lags, count)
-    mutual_information(x, subset[:2], backend="torch", device=device)  # warm-up / CUDA init
+    torch_config = EstimatorConfig(backend="torch")
+    mutual_information(x, subset[:2], config=torch_config, device=device)  # warm-up / CUDA init
 
     def run():
-        mutual_information(x, subset, backend="torch", device=device)
+        mutual_information(x, subset, config=torch_config, device=device)
         if device == "cuda":
             torch.cuda.synchronize()
 

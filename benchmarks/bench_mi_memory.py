@@ -48,15 +48,16 @@ def zipf_uint16(n: int, alphabet: int, seed: int, chunk: int = 2**24) -> np.ndar
 
 def child(args: argparse.Namespace) -> None:
     """Measure one configuration in this (fresh) process and print one JSON line."""
-    from miscaling.mi import mutual_information
+    from miscaling.mi import EstimatorConfig, mutual_information
 
     x = zipf_uint16(args.n, args.alphabet, args.seed)
     # Warm imports and the entropy lookup table, so that `start` holds the fixed costs.
-    mutual_information(x[:10_000], [1, 2], shuffles=1, bootstrap=2)
+    mutual_information(x[:10_000], [1, 2], config=EstimatorConfig(shuffles=1, bootstrap=2))
     reset = reset_peak_rss()
     start = proc_status_mib("VmRSS") * 2**20
     t0 = time.perf_counter()
-    df = mutual_information(x, args.lags, shuffles=args.shuffles, bootstrap=args.bootstrap,
+    df = mutual_information(x, args.lags, config=EstimatorConfig(shuffles=args.shuffles,
+                                                                 bootstrap=args.bootstrap),
                             threads=args.threads)
     seconds = time.perf_counter() - t0
     peak = proc_status_mib("VmHWM") * 2**20

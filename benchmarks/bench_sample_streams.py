@@ -39,7 +39,7 @@ import torch
 from bench_generate import sequences_per_second
 from miscaling.cli.common import positive_int
 from miscaling.device import resolve_device
-from miscaling.models import build_model
+from miscaling.models import ModelConfig, build_model
 from miscaling.recipes import paper_model_options
 from miscaling.sample import generate
 
@@ -50,8 +50,8 @@ PIPELINE_CHARS = 2_000_000  # config.yaml text_models.char.sample_symbols
 
 def make_char_model(arch: str, width: int, context: int):
     torch.manual_seed(0)
-    return build_model(arch, CHAR_VOCAB, width, 1, max_len=context,
-                       **paper_model_options(arch, "char"))
+    return build_model(ModelConfig(arch, CHAR_VOCAB, width, 1, max_len=context,
+                                   **paper_model_options(arch, "char")))
 
 
 def chars_per_second(model, n_sequences: int, length: int, repeats: int, **kwargs) -> float:

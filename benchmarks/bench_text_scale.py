@@ -11,7 +11,7 @@ shuffled context windows for the Transformers) on the first ``steps`` batches' w
 WikiText-2, once in fp32 and once with ``mixed_precision`` (bf16 autocast; CUDA only), in the
 same process.  It prints the training tokens/s of each (from the run's log, validation
 excluded), the bf16/fp32 ratio, and the time of one full WikiText-2 epoch at that rate (10.8 M
-characters, 2.09 M words), which is what ``workflow/rules/resources.smk`` needs to size the
+characters, 2.09 M words), which is what ``workflow/miscaling/plan/resources.py`` needs to size the
 paper preset's GPU jobs.
 """
 

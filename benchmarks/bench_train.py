@@ -112,9 +112,9 @@ def time_steps(step, steps: int, repeats: int, device: torch.device) -> float:
 
 
 def time_bare(arch: str, width: int, batches: torch.Tensor, repeats: int, device) -> float:
-    from miscaling.models import build_model
+    from miscaling.models import ModelConfig, build_model
 
-    model = build_model(**model_config(arch, width)).to(device)
+    model = build_model(ModelConfig.from_dict(model_config(arch, width))).to(device)
     optimizer = make_optimizer(model.parameters(), paper_config(arch))
     batch_iterator = itertools.cycle(batches)
 
@@ -186,7 +186,7 @@ def char_text(symbols: int) -> tuple[np.ndarray, int]:
 
 def time_text(steps: int, repeats: int) -> None:
     """Char LSTM (stateful) and char Transformer throughput, train() and a bare loop."""
-    from miscaling.models import build_model
+    from miscaling.models import ModelConfig, build_model
     from miscaling.stateful import make_streams
     from miscaling.train import paper_model_options
 
@@ -204,7 +204,7 @@ def time_text(steps: int, repeats: int) -> None:
             best = max(read_log(f"{out_dir}/log.csv"), key=lambda row: row["tokens_per_s"])
         bare = math.nan
         if config.stateful:
-            network = build_model(**model)
+            network = build_model(ModelConfig.from_dict(model))
             optimizer = make_optimizer(network.parameters(), config)
             streams = torch.from_numpy(make_streams(train_data, batch, "text"))
             state = {"hidden": None, "start": 0}

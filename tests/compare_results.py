@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TIMING_COLUMNS = {"seconds", "tokens_per_s"}
+TIMING_COLUMNS = {"seconds", "tokens_per_s", "train_seconds"}
 TIMING_FIELDS = {"total_seconds", "wall_seconds"}
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
+from matplotlib.legend import Legend
 from miscaling.controls import (
     QUANTITIES,
     SUMMARY_COLUMNS,
@@ -355,3 +357,40 @@ def test_size_matched_control_on_the_mirror(tmp_path):
     assert (summary["n_chunks"] <= 3).all() and summary["criterion"].str.len().min() > 50
     for suffix in (".pdf", ".png", ".csv"):
         assert (results / f"figures/size_matched_control{suffix}").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- the figure
+
+
+def test_the_control_figure_explains_every_mark_and_covers_no_data():
+    from miscaling.plots import controls
+    from test_figure_output import data_under
+
+    uniformity, curves = synthetic_tables({"gamma": (0.05, 0.03, 0.07),
+                                           "excess": (1e-5, -1e-5, 3e-5)}, n_chunks=4)
+    # as PTB's: Î − floor positive over the window for one chunk only, and not for the split
+    unfitted = uniformity["split"].isin([chunk_name("valid", i) for i in (1, 2, 3)])
+    uniformity.loc[unfitted, ["gamma_excess", "gamma_excess_ci_low",
+                              "gamma_excess_ci_high"]] = np.nan
+    table = size_matched_table(uniformity, curves)
+    fig = controls.make_figure(controls.collect_curves([curves]), table,
+                               compare_to_chunks(table))
+    assert fig.get_figwidth() <= 12  # three panels to a row: readable at a report's width
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert not any(ax.get_legend() for ax in panels)  # no legend over any panel's data
+    assert data_under(fig, fig.axes) == []
+    key = [ax for ax in fig.axes if ax.get_visible() and not ax.axison]
+    assert len(key) == 1
+    entries = [text.get_text() for legend in key[0].get_children()
+               if isinstance(legend, Legend) for text in legend.get_texts()]
+    assert any("training chunk's value" in entry for entry in entries)  # the grey points
+    assert any("prediction interval" in entry for entry in entries)
+    by_quantity = {ax.get_ylabel(): ax for ax in panels if ax.get_xscale() == "linear"}
+    excess = by_quantity[controls.QUANTITY_LABELS["gamma_excess"]]
+    fig.canvas.draw()
+    assert [t.get_text() for t in excess.get_xticklabels()] == ["valid\n1 of 4 chunks"]
+    assert [t.get_text() for t in by_quantity[controls.QUANTITY_LABELS["gamma"]]
+            .get_xticklabels()] == ["valid"]  # every chunk has a value: nothing to say
+    missing = [t for t in excess.texts if t.get_gid() == controls.NO_VALUE_GID]
+    assert len(missing) == 1 and "valid: no value (undetermined)" == missing[0].get_text()
+    plt.close(fig)

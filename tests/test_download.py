@@ -587,3 +587,16 @@ def test_text8_and_wikitext103_formats_end_to_end(server, monkeypatch, tmp_path)
     summary = encode_corpus(got, "word", tmp_path / "wikitext103_word")
     assert summary["lengths"]["train"] == 20 * (3 + 1 + 3 + 1)  # 2 lines of 3 words + <eos> each
     assert server.requests == ["text8.zip", "wikitext-103-v1.zip"]
+
+
+def test_a_corpus_missing_from_the_mirror_names_the_way_out(tmp_path, capsys):
+    """A newcomer's mirror without WikiText-103: the error says how the run goes on without it."""
+    from cli_helpers import run_cli
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    code = run_cli("download", "wikitext103", "--dest", tmp_path / "raw", "--mirror", mirror)
+    err = capsys.readouterr().err
+    assert code != 0 and "has no copy of" in err
+    assert "corpora.names" in err and "--config 'corpora={names: [ptb, wikitext2, text8]}'" in err
+    assert not (tmp_path / "raw").exists()

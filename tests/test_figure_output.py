@@ -7,8 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from miscaling.plots import TITLES, fig4, fig5
-from miscaling.plots.common import output_paths, save_figure
+from miscaling.plan.figures import FIGURES
+from miscaling.plots import fig4, fig5
+from miscaling.plots.common import (
+    FLOOR_MARGIN,
+    LOW_QUANTILE,
+    clip_below_floors,
+    floor_axis,
+    floors_key,
+    output_paths,
+    save_figure,
+)
 
 
 def _figure():
@@ -87,6 +96,128 @@ def test_fig5_draws_both_floors_and_keeps_its_axis_on_the_estimates():
 
 
 def test_every_figure_has_a_title():
-    assert list(TITLES) == ["fig1", "fig2", "fig3", "fig3_text", "fig4", "fig5", "fig6", "fig7",
-                            "fig8", "fig9", "fig10", "theory_linear_rnn", "theory_ising"]
-    assert all(title.strip() for title in TITLES.values())
+    assert {entry.name for entry in FIGURES} == {
+        "fig1", "fig2", "fig3", "fig3_text", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9",
+        "fig10", "theory_linear_rnn", "theory_ising", "size_matched_control"}
+    assert all(entry.title.strip() and entry.label.strip() for entry in FIGURES)
+
+
+# --------------------------------------------------------------------------- what a reader sees
+
+
+def _display_points(ax, artist) -> np.ndarray:
+    """Display coordinates of what ``artist`` (a line, or the segments of an error bar's
+    collection) draws inside ``ax``: its vertices and 20 points along each segment between
+    them (a log axis' straight segments are straight on screen)."""
+    from matplotlib.collections import LineCollection
+
+    if isinstance(artist, LineCollection):
+        paths = [np.asarray(s, dtype=float) for s in artist.get_segments()]
+    else:
+        paths = [np.asarray(artist.get_xydata(), dtype=float)]
+    points = []
+    for path in (path.reshape(-1, 2) for path in paths):
+        screen = artist.get_transform().transform(path)
+        ok = np.all(np.isfinite(screen), axis=1)
+        for a, b, both in zip(screen[:-1], screen[1:], ok[:-1] & ok[1:]):
+            if both:
+                points.append(a + np.linspace(0, 1, 20)[:, None] * (b - a))
+        points += [p[None] for p in screen[ok]]
+    points = np.concatenate(points) if points else np.empty((0, 2))
+    box = ax.get_window_extent()  # what the axes clip away is not drawn
+    inside = ((points[:, 0] >= box.x0 - 0.5) & (points[:, 0] <= box.x1 + 0.5)
+              & (points[:, 1] >= box.y0 - 0.5) & (points[:, 1] <= box.y1 + 0.5))
+    return points[inside]
+
+
+def data_under(fig, covers) -> list[str]:
+    """What the legends and insets of the axes ``covers`` (and every figure legend) hide: one
+    line per data line of any axes of ``fig`` with points under one of them (an inset: under
+    it, its own lines apart).  Empty when no legend or inset covers data."""
+    from matplotlib.collections import LineCollection
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(f"legend of {ax.get_title()!r}", ax.get_legend(), None) for ax in covers
+             if ax.get_legend() is not None]
+    boxes += [(f"inset of {ax.get_title()!r}", inset, inset) for ax in covers
+              for inset in ax.child_axes]
+    boxes += [("figure legend", legend, None) for legend in fig.legends]
+    found = []
+    every = [ax for ax in fig.axes if ax.get_visible()]
+    every += [child for ax in every for child in ax.child_axes]
+    for name, cover, own in boxes:
+        box = cover.get_window_extent(renderer).padded(-1)
+        for ax in every:
+            if ax is own:
+                continue
+            artists = [line for line in ax.get_lines() if line.get_visible()]
+            artists += [c for c in ax.collections if isinstance(c, LineCollection)]
+            for artist in artists:
+                points = _display_points(ax, artist)
+                under = ((points[:, 0] > box.x0) & (points[:, 0] < box.x1)
+                         & (points[:, 1] > box.y0) & (points[:, 1] < box.y1))
+                if under.any():
+                    found.append(f"{name} covers {artist.get_label() or artist.get_gid()!r} "
+                                 f"of {ax.get_title()!r}")
+    return found
+
+
+def test_data_under_sees_a_legend_over_a_line():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="diagonal")
+    ax.plot([0, 1], [1, 0.9], label="flat")
+    ax.legend(loc="upper right")
+    assert any("'flat'" in hit for hit in data_under(fig, [ax]))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    assert data_under(fig, [ax]) == []
+    plt.close(fig)
+
+
+def _curve(mi, baseline, **extra):
+    lags = np.arange(1, mi.size + 1)
+    return pd.DataFrame({"lag": lags, "mi": mi, "baseline": baseline, **extra})
+
+
+def test_an_axis_leaves_floors_orders_of_magnitude_below_the_data_below_it():
+    rng = np.random.default_rng(0)
+    mi = 0.1 * np.exp(-np.arange(1, 201) / 20) + 1e-6 * rng.lognormal(0, 0.5, 200)
+    far = _curve(mi, 1e-9 * rng.lognormal(0, 1, 200))  # a million pairs of binary data
+    axis = floor_axis([far])
+    low = np.quantile(mi, LOW_QUANTILE)
+    assert axis.bottom == pytest.approx(FLOOR_MARGIN * low)  # near the data, not 1e-10
+    assert axis.below == {"baseline": pytest.approx(np.median(far["baseline"]))}
+    level = f"(median {np.median(far['baseline']):.0e})"
+    assert floors_key([far], axis=axis) == f"dotted: shuffle floor, mostly below the axis {level}"
+    # a floor near the data (a decade or less below) is shown: the axis ends below it
+    near = far.assign(baseline=1e-6 * rng.lognormal(0, 1, 200))
+    axis = floor_axis([near])
+    assert not axis.below
+    assert axis.bottom == pytest.approx(FLOOR_MARGIN * min(low, np.median(near["baseline"])))
+    assert floors_key([near], axis=axis) == "dotted: shuffle floor"
+    # a far within floor is left below too; one curve's far floor beside near ones: "some"
+    within = far.assign(baseline_within=1e-10)
+    assert set(floor_axis([within]).below) == {"baseline", "baseline_within"}
+    both = floor_axis([near, far])
+    assert both.partly == {"baseline"}
+    assert floors_key([near, far], axis=both) == (
+        f"dotted: shuffle floor, some below the axis {level}")
+    # without any floor the axis keeps its limits; single estimates near zero do not set it
+    assert floor_axis([pd.DataFrame({"lag": [1, 2], "mi": [0.1, 0.01]})]).bottom is None
+    spiky = far.assign(mi=np.where(np.arange(200) == 150, 1e-12, mi))
+    assert floor_axis([spiky]).bottom == pytest.approx(floor_axis([far]).bottom, rel=0.05)
+
+
+def test_clip_below_floors_sets_the_axis_and_says_which_floors_lie_below():
+    fig, ax = plt.subplots()
+    rng = np.random.default_rng(1)
+    curve = _curve(0.1 * np.arange(1, 101) ** -0.5, 1e-9 * rng.lognormal(0, 1, 100))
+    ax.plot(curve.lag, curve.mi)
+    ax.plot(curve.lag, curve.baseline)
+    ax.set(xscale="log", yscale="log")
+    axis = clip_below_floors(ax, [curve], extra=[np.full(100, 0.02)])
+    assert ax.get_ylim()[0] == axis.bottom == pytest.approx(FLOOR_MARGIN * np.quantile(
+        curve.mi, LOW_QUANTILE))
+    assert ax.get_ylim()[1] > curve.mi.max()
+    assert set(axis.below) == {"baseline"}
+    plt.close(fig)

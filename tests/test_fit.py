@@ -130,7 +130,7 @@ def test_ci_width_scales_with_confidence():
     mi = 0.1 * LAGS**-0.4 * np.exp(0.2 * rng.standard_normal(LAGS.size))
     w = {}
     for c in (0.5, 0.95, 0.99):
-        f = fit_decay(LAGS, mi, models=("power",), confidence=c)
+        f = fit_decay(LAGS, mi, config=FitConfig(confidence=c), models=("power",))
         w[c] = param(f, "power", "gamma", "ci_high") - param(f, "power", "gamma", "ci_low")
         assert (f.confidence == c).all()
     assert w[0.5] < w[0.95] < w[0.99]
@@ -157,11 +157,11 @@ def test_min_mi_threshold_and_lag_window():
     mi[::7] = -1e-4  # estimator noise can go negative
     mi[5] = np.nan
     expected = (mi > 2e-2) & ~np.isnan(mi)
-    fits = fit_decay(lags, mi, min_mi=2e-2, selection="all")
+    fits = fit_decay(lags, mi, config=FitConfig(min_mi=2e-2, selection="all"))
     assert (fits.n_points == expected.sum()).all()
     assert (fits.min_mi == 2e-2).all() and set(fits.selection) == {"all"}
     assert fits.lag_max.iloc[0] == lags[expected].max()
-    fits = fit_decay(lags, mi, min_lag=10, max_lag=100, selection="all")
+    fits = fit_decay(lags, mi, config=FitConfig(min_lag=10, max_lag=100, selection="all"))
     sel = (lags >= 10) & (lags <= 100) & (mi > 0)
     assert (fits.n_points == sel.sum()).all()
     assert fits.lag_min.iloc[0] == 10 and fits.lag_max.iloc[0] == 100
@@ -173,31 +173,31 @@ def test_contiguous_selection_stops_at_the_first_point_below_threshold():
     mi = 0.1 * lags**-0.8  # crosses 1e-3 at τ = 100^(1/0.8) ≈ 316
     rng = np.random.default_rng(0)
     noisy = mi + np.where(lags > 316, rng.normal(0, 4e-4, lags.size), 0.0)
-    fits = fit_decay(lags, noisy, "power", min_mi=1e-3)
+    fits = fit_decay(lags, noisy, "power", config=FitConfig(min_mi=1e-3))
     assert set(fits.selection) == {"contiguous"}
     first_low = lags[np.argmax(noisy <= 1e-3)]
     assert 316 < first_low < 400 and fits.lag_max.iloc[0] == first_low - 1
     assert param(fits, "power", "gamma") == pytest.approx(0.8, rel=1e-9)
     # the "all" reading keeps the upward fluctuations of the tail, flattening the curve
-    biased = fit_decay(lags, noisy, "power", min_mi=1e-3, selection="all")
+    biased = fit_decay(lags, noisy, "power", config=FitConfig(min_mi=1e-3, selection="all"))
     assert biased.lag_max.iloc[0] > 600
     assert param(biased, "power", "gamma") < 0.8 - 0.01
     # the window is applied first: a low point before min_lag does not stop anything
     low_start = np.r_[0.0, noisy[1:]]
-    windowed = fit_decay(lags, low_start, "power", min_mi=1e-3, min_lag=2)
+    windowed = fit_decay(lags, low_start, "power", config=FitConfig(min_mi=1e-3, min_lag=2))
     assert windowed.lag_min.iloc[0] == 2 and windowed.lag_max.iloc[0] == fits.lag_max.iloc[0]
     nan_first = np.r_[np.nan, noisy[1:]]
     with pytest.raises(ValueError, match="too few usable points"):
-        fit_decay(lags, nan_first, "power", min_mi=1e-3)
-    with pytest.raises(ValueError, match="unknown selection 'some'"):
-        fit_decay(lags, noisy, "power", selection="some")
+        fit_decay(lags, nan_first, "power", config=FitConfig(min_mi=1e-3))
+    with pytest.raises(ValueError, match="selection must be one of contiguous, all, got 'some'"):
+        fit_decay(lags, noisy, "power", config=FitConfig(selection="some"))
 
 
 def test_max_lag_changes_the_fit():
     # power law at short range, exponential tail: the window decides what is fitted
     lags = np.arange(1, 401, dtype=float)
     mi = 0.1 * lags**-0.5 * np.exp(-lags / 100.0)
-    short = fit_decay(lags, mi, models=("power",), max_lag=5)
+    short = fit_decay(lags, mi, config=FitConfig(max_lag=5), models=("power",))
     long = fit_decay(lags, mi, models=("power",))
     assert param(short, "power", "gamma") < param(long, "power", "gamma")
 
@@ -242,9 +242,9 @@ def test_too_few_points():
     with pytest.raises(ValueError, match=r"for the power model: 4 point\(s\).*at least 5"):
         fit_decay(lags[:4], mi[:4], models=("power",))
     with pytest.raises(ValueError, match=r"3 point\(s\) pass the selection \(mi > 0.06"):
-        fit_decay(lags, mi, models=("power",), min_mi=0.06)
+        fit_decay(lags, mi, config=FitConfig(min_mi=0.06), models=("power",))
     with pytest.raises(ValueError, match=r"lag <= 3"):
-        fit_decay(lags, mi, models=("power",), max_lag=3)
+        fit_decay(lags, mi, config=FitConfig(max_lag=3), models=("power",))
 
 
 def test_zero_or_negative_mi_only():
@@ -275,8 +275,10 @@ def test_zero_or_negative_mi_only():
     ],
 )
 def test_invalid_inputs(args, kwargs, match):
+    settings = dict(kwargs)
+    models = settings.pop("models", MODELS)
     with pytest.raises(ValueError, match=match):
-        fit_decay(*args, **kwargs)
+        fit_decay(*args, models, config=FitConfig(**settings))
 
 
 def test_single_model_name_and_verdict_needs_both():
@@ -302,8 +304,8 @@ def test_fit_table_matches_fit_decay():
     mi = 0.1 * LAGS**-0.4 * np.exp(0.05 * np.cos(LAGS))
     table = pd.DataFrame({"lag": LAGS.astype(int), "mi": mi, "n_pairs": 1000})
     pd.testing.assert_frame_equal(
-        fit_table(table, min_mi=1e-3, max_lag=150),
-        fit_decay(LAGS, mi, MODELS, min_mi=1e-3, max_lag=150),
+        fit_table(table, config=FitConfig(min_mi=1e-3, max_lag=150)),
+        fit_decay(LAGS, mi, MODELS, config=FitConfig(min_mi=1e-3, max_lag=150)),
     )
     with pytest.raises(ValueError, match="'mi'"):
         fit_table(table.drop(columns="mi"))
@@ -389,43 +391,48 @@ def test_too_few_points_can_give_nan_rows():
     lags = np.arange(1, 30, dtype=float)
     mi = 0.1 * np.exp(-lags / 2.0)  # above 6e-3 only up to τ = 5
     with pytest.raises(ValueError, match="too few usable points for the composite model"):
-        fit_decay(lags, mi, min_mi=6e-3)
-    fits = fit_decay(lags, mi, min_mi=6e-3, too_few="nan")  # 5 points: 2-coefficient models fit
+        fit_decay(lags, mi, config=FitConfig(min_mi=6e-3))
+    # 5 points: 2-coefficient models fit
+    fits = fit_decay(lags, mi, config=FitConfig(min_mi=6e-3, too_few="nan"))
     comp = fits[fits.model == "composite"]
     assert comp[["value", "ci_low", "ci_high", "aicc", "akaike_weight"]].isna().all().all()
     ok = fits[fits.model != "composite"].drop_duplicates("model")
     assert ok["akaike_weight"].sum() == pytest.approx(1.0)
     assert param(fits, "exponential", "xi") == pytest.approx(2.0)
-    none = fit_decay(lags, mi, min_mi=1.0, too_few="nan")
+    none = fit_decay(lags, mi, config=FitConfig(min_mi=1.0, too_few="nan"))
     assert none["value"].isna().all() and (none["n_points"] == 0).all()
     with pytest.raises(ValueError, match="too_few must be"):
-        fit_decay(lags, mi, too_few="skip")
+        fit_decay(lags, mi, config=FitConfig(too_few="skip"))
 
 
 # ------------------------------------------------------------------------------------------
 # FitConfig: the point-selection and interval settings as one record
 # ------------------------------------------------------------------------------------------
-def test_fit_config_equals_the_keywords():
+def test_fit_settings_are_the_config_and_only_the_config():
     mi = 0.1 * LAGS**-0.4 * np.exp(0.05 * np.cos(LAGS))
-    keywords = dict(min_mi=1e-3, min_lag=2, max_lag=150, confidence=0.9, selection="all",
-                    too_few="nan")
-    config = FitConfig(**keywords)
-    pd.testing.assert_frame_equal(fit_decay(LAGS, mi, config=config),
-                                  fit_decay(LAGS, mi, **keywords), check_exact=True)
+    config = FitConfig(min_mi=1e-3, min_lag=2, max_lag=150, confidence=0.9, selection="all",
+                       too_few="nan")
+    fits = fit_decay(LAGS, mi, config=config)
+    assert (fits["lag_min"] >= 2).all() and (fits["confidence"] == 0.9).all()
     table = pd.DataFrame({"lag": LAGS, "mi": mi})
-    pd.testing.assert_frame_equal(fit_table(table, config=config),
-                                  fit_decay(LAGS, mi, **keywords), check_exact=True)
-    with pytest.raises(ValueError, match="either as config= or as keywords.*min_mi"):
-        fit_decay(LAGS, mi, config=config, min_mi=0.5)
+    pd.testing.assert_frame_equal(fit_table(table, config=config), fits, check_exact=True)
+    pd.testing.assert_frame_equal(fit_decay(LAGS, mi), fit_decay(LAGS, mi, config=FitConfig()))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'min_mi'"):
+        fit_decay(LAGS, mi, min_mi=0.5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'min_mi'"):
+        fit_table(table, min_mi=0.5)
+    with pytest.raises(TypeError, match="config must be an instance of FitConfig, got dict"):
+        fit_decay(LAGS, mi, config={"min_mi": 0.5})
 
 
 def test_fit_config_validates_every_field_and_round_trips():
     with pytest.raises(ValueError) as err:
         FitConfig(min_mi=-1, min_lag="2", confidence=1.5, selection="some", too_few="skip")
     for part in ("min_mi must be a finite number >= 0, got -1",
-                 "min_lag must be a real number or None, got '2'",
-                 "confidence must lie strictly between 0 and 1, got 1.5",
-                 "unknown selection 'some'", "too_few must be 'raise' or 'nan', got 'skip'"):
+                 "min_lag must be None or a finite number, got '2'",
+                 "confidence must be a number in (0, 1), got 1.5",
+                 "selection must be one of contiguous, all, got 'some'",
+                 "too_few must be one of raise, nan, got 'skip'"):
         assert part in str(err.value)
     with pytest.raises(ValueError, match=r"min_lag \(9.0\) must not exceed max_lag \(3.0\)"):
         FitConfig(min_lag=9, max_lag=3)
@@ -433,7 +440,8 @@ def test_fit_config_validates_every_field_and_round_trips():
     assert config.max_lag == 40.0 and type(config.max_lag) is float
     assert FitConfig.from_dict(config.to_dict()) == config
     columns = config.as_columns(pd.DataFrame({"value": [1.0, 2.0]}))
-    assert list(columns)[1:] == [f"fit_{name}" for name in config.to_dict()]
+    assert list(columns)[1:] == [f"fit_{name}" for name in FitConfig.column_names()]
+    assert "floor_sds" not in config.to_dict()  # added later, unused: as before it existed
     assert FitConfig.from_table(columns) == config
     # a CSV reads the value "nan" as an empty cell; too_few is never empty
     assert FitConfig.from_table(columns.assign(fit_too_few=np.nan)) == config
@@ -455,8 +463,8 @@ def _curve_over_a_high_floor(seed=0):
 
 def test_floor_sds_keeps_the_fit_off_the_floor():
     table = _curve_over_a_high_floor()
-    blind = fit_table(table, ("exponential", "power"), min_mi=2e-3)
-    aware = fit_table(table, ("exponential", "power"), min_mi=2e-3, floor_sds=2.0)
+    blind = fit_table(table, ("exponential", "power"), config=FitConfig(min_mi=2e-3))
+    aware = fit_table(table, ("exponential", "power"), config=FitConfig(min_mi=2e-3, floor_sds=2.0))
     # the fixed threshold lets the whole floor in: a near-flat line, a spurious long xi
     assert param(blind, "exponential", "xi") > 50
     assert model_value(blind, "exponential", "n_points") > 40
@@ -471,15 +479,15 @@ def test_floor_sds_keeps_the_fit_off_the_floor():
 def test_floor_sds_is_checked_and_old_tables_read_as_unused():
     table = _curve_over_a_high_floor()
     with pytest.raises(ValueError, match="floor_sds needs the shuffle floor"):
-        fit_decay(table["lag"], table["mi"], floor_sds=2.0)
+        fit_decay(table["lag"], table["mi"], config=FitConfig(floor_sds=2.0))
     with pytest.raises(ValueError, match=r"shuffle floor\) lacks the column\(s\) \[.baseline"):
-        fit_table(table[["lag", "mi"]], floor_sds=2.0)
+        fit_table(table[["lag", "mi"]], config=FitConfig(floor_sds=2.0))
     with pytest.raises(ValueError, match="baseline has missing.*shuffles >= 2"):
-        fit_table(table.assign(baseline=np.nan), floor_sds=2.0)
-    with pytest.raises(ValueError, match="floor_sds must be a finite number >= 0"):
+        fit_table(table.assign(baseline=np.nan), config=FitConfig(floor_sds=2.0))
+    with pytest.raises(ValueError, match="floor_sds must be None or a finite number >= 0"):
         FitConfig(floor_sds=-1.0)
     # without floor_sds the floor columns are ignored, as before
-    pd.testing.assert_frame_equal(fit_table(table, min_mi=2e-3),
-                                  fit_table(table[["lag", "mi"]], min_mi=2e-3))
+    pd.testing.assert_frame_equal(fit_table(table, config=FitConfig(min_mi=2e-3)),
+                                  fit_table(table[["lag", "mi"]], config=FitConfig(min_mi=2e-3)))
     columns = FitConfig(min_mi=1e-3).as_columns(pd.DataFrame({"value": [1.0]}))
     assert FitConfig.from_table(columns.drop(columns="fit_floor_sds")) == FitConfig(min_mi=1e-3)

@@ -94,7 +94,7 @@ def test_matches_reference(estimator, path, shape):
     else:
         seqs = [rng.integers(3, 9, 400)]
     lags = [1, 2, 7, 50]
-    df = mutual_information(seqs, lags, estimator, _path=path)
+    df = mutual_information(seqs, lags, config=EstimatorConfig(estimator=estimator), _path=path)
     assert df.attrs["counting_path"] == path
     for row in df.itertuples():
         want, n_pairs = reference_mi(seqs, row.lag, estimator)
@@ -126,7 +126,7 @@ def test_sklearn_agrees_with_plugin():
     metrics = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(2)
     x = rng.zipf(1.5, 20_000) % 40
-    df = mutual_information(x, [1, 3], "plugin")
+    df = mutual_information(x, [1, 3], config=EstimatorConfig(estimator="plugin"))
     for row in df.itertuples():
         ref = metrics.mutual_info_score(x[: -row.lag], x[row.lag:])
         assert row.mi == pytest.approx(ref, abs=1e-12)
@@ -140,8 +140,9 @@ def test_iid_uniform_bias():
     v, n = 16, 50_000
     x = rng.integers(0, v, n)
     lags = np.arange(1, 31)
-    plug = mutual_information(x, lags, "plugin").mi.to_numpy()
-    grass = mutual_information(x, lags, "grassberger").mi.to_numpy()
+    plug = mutual_information(x, lags, config=EstimatorConfig(estimator="plugin")).mi.to_numpy()
+    grass = mutual_information(x, lags,
+                               config=EstimatorConfig(estimator="grassberger")).mi.to_numpy()
     bias = (v - 1) ** 2 / (2 * n)  # chi-square mean of 2N·I_plugin
     sd = (v - 1) * math.sqrt(2) / (2 * n)
     assert abs(plug.mean() - bias) < 3 * sd
@@ -207,8 +208,8 @@ def test_pairs_never_cross_boundaries(kind):
 
 def test_2d_equals_list_of_rows():
     x = np.random.default_rng(4).integers(0, 7, (30, 200))
-    a = mutual_information(x, "1:50", shuffles=2, bootstrap=20)
-    b = mutual_information(list(x), "1:50", shuffles=2, bootstrap=20)
+    a = mutual_information(x, "1:50", config=EstimatorConfig(shuffles=2, bootstrap=20))
+    b = mutual_information(list(x), "1:50", config=EstimatorConfig(shuffles=2, bootstrap=20))
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -257,8 +258,9 @@ def test_torch_cpu_equals_numpy(estimator, path, kind):
     else:
         data = [rng.zipf(1.2, n) % 100 for n in (20_000, 5_000, 31_000)]
     lags = [1, 2, 30, 400]
-    a = mutual_information(data, lags, estimator, _path=path)
-    b = mutual_information(data, lags, estimator, _path=path, backend="torch", device="cpu")
+    a = mutual_information(data, lags, config=EstimatorConfig(estimator=estimator), _path=path)
+    b = mutual_information(data, lags, config=EstimatorConfig(estimator=estimator, backend="torch"),
+                           _path=path, device="cpu")
     assert np.allclose(a.mi, b.mi, rtol=0, atol=1e-9)
     assert (a.n_pairs == b.n_pairs).all()
     assert b.attrs["backend"] == "torch" and b.attrs["device"] == "cpu"
@@ -278,8 +280,9 @@ def test_torch_counter_beyond_lookup_table():
 
 
 def test_numpy_backend_does_not_import_torch():
-    code = ("import sys, numpy as np; from miscaling.mi import mutual_information; "
-            "mutual_information(np.arange(50) % 3, [1], shuffles=1, bootstrap=5); "
+    code = ("import sys, numpy as np; from miscaling.mi import EstimatorConfig, "
+            "mutual_information; mutual_information(np.arange(50) % 3, [1], "
+            "config=EstimatorConfig(shuffles=1, bootstrap=5)); "
             "assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -287,9 +290,9 @@ def test_numpy_backend_does_not_import_torch():
 def test_threads_do_not_change_results():
     rng = np.random.default_rng(3)
     x = markov_chain(rng, 3, 3000, 0.2)
-    kw = dict(shuffles=3, bootstrap=30, seed=5)
-    a = mutual_information(x, "1:40", **kw)
-    b = mutual_information(x, "1:40", threads=2, **kw)
+    config = EstimatorConfig(shuffles=3, bootstrap=30, seed=5)
+    a = mutual_information(x, "1:40", config=config)
+    b = mutual_information(x, "1:40", config=config, threads=2)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -298,15 +301,15 @@ def test_threads_do_not_change_results():
 
 def test_shuffle_baseline():
     x = markov_chain(np.random.default_rng(0), 20, 2000, 0.1)
-    df = mutual_information(x, [1, 3, 50], shuffles=4, seed=1)
+    df = mutual_information(x, [1, 3, 50], config=EstimatorConfig(shuffles=4, seed=1))
     assert (df.mi[:2] > 0.1).all()  # strong dependence at short lags ...
     assert np.all(np.abs(df.baseline) < 4 * df.baseline_sd + 1e-3)
     assert np.all(np.abs(df.baseline) < 2e-3)  # ... and none left once shuffled
-    again = mutual_information(x, [1, 3, 50], shuffles=4, seed=1)
-    other = mutual_information(x, [1, 3, 50], shuffles=4, seed=2)
+    again = mutual_information(x, [1, 3, 50], config=EstimatorConfig(shuffles=4, seed=1))
+    other = mutual_information(x, [1, 3, 50], config=EstimatorConfig(shuffles=4, seed=2))
     pd.testing.assert_frame_equal(df, again)
     assert not np.allclose(df.baseline, other.baseline)
-    one = mutual_information(x, [1], shuffles=1)
+    one = mutual_information(x, [1], config=EstimatorConfig(shuffles=1))
     assert np.isfinite(one.baseline[0]) and np.isnan(one.baseline_sd[0])
 
 
@@ -333,15 +336,15 @@ def test_shuffle_scopes_separate_composition_from_dependence():
     p_y1_x1 = (0.5 * 0.1**2 + 0.5 * 0.9**2) / 0.5
     h = lambda p: -(p * np.log(p) + (1 - p) * np.log(1 - p))  # noqa: E731
     exact = np.log(2) - h(p_y1_x1)
-    kw = dict(shuffles=3, seed=0)
-    glob = mutual_information(x, [1, 10, 100], shuffle_scope="global", **kw)
-    within = mutual_information(x, [1, 10, 100], shuffle_scope="within", **kw)
+    config = EstimatorConfig(shuffles=3, seed=0)
+    glob = mutual_information(x, [1, 10, 100], config=config.replace(shuffle_scope="global"))
+    within = mutual_information(x, [1, 10, 100], config=config.replace(shuffle_scope="within"))
     assert np.allclose(glob.mi, exact, atol=0.01)
     assert np.allclose(within.baseline, exact, atol=0.01)
     assert np.all(np.abs(glob.baseline) < 1e-3)
     assert glob.attrs["shuffle_scope"] == "global"
-    with pytest.raises(ValueError, match="unknown shuffle_scope 'rows'"):
-        mutual_information(x, [1], shuffles=1, shuffle_scope="rows")
+    with pytest.raises(ValueError, match="shuffle_scope must be one of global, within, got 'r"):
+        mutual_information(x, [1], config=EstimatorConfig(shuffles=1, shuffle_scope="rows"))
 
 
 def composition_mixture(rng, p_ones, n_seq=200, length=400):
@@ -354,9 +357,12 @@ def test_within_floor_leaves_every_other_number_unchanged():
     """The within shuffles draw from a third stream: the global baseline and the interval of
     a seed are the numbers they were before the within floor existed."""
     data = regression_data("padded")
-    kw = dict(shuffles=2, bootstrap=10, seed=4, return_replicates=True)
-    before, reps_before = mutual_information(data, [1, 3, 17], **kw)
-    after, reps_after = mutual_information(data, [1, 3, 17], within_shuffles=2, **kw)
+    config = EstimatorConfig(shuffles=2, bootstrap=10, seed=4)
+    before, reps_before = mutual_information(data, [1, 3, 17], config=config,
+                                             return_replicates=True)
+    after, reps_after = mutual_information(data, [1, 3, 17],
+                                           config=config.replace(within_shuffles=2),
+                                           return_replicates=True)
     same = ["mi", "ci_low", "ci_high", "baseline", "baseline_sd", "n_pairs"]
     pd.testing.assert_frame_equal(after[same], before[same], check_exact=True)
     pd.testing.assert_frame_equal(reps_after, reps_before, check_exact=True)
@@ -371,13 +377,13 @@ def test_within_floor_separates_composition_from_the_global_floor():
     With one common composition the two floors agree."""
     rng = np.random.default_rng(5)
     lags = [1, 10, 100, 200]
-    kw = dict(shuffles=2, within_shuffles=2, seed=0)
-    mixed = mutual_information(composition_mixture(rng, [0.8, 0.2]), lags, **kw)
+    config = EstimatorConfig(shuffles=2, within_shuffles=2, seed=0)
+    mixed = mutual_information(composition_mixture(rng, [0.8, 0.2]), lags, config=config)
     assert (mixed.mi > 0.05).all()  # exact: ln 2 − h(0.68) = 0.066
     assert np.allclose(mixed.baseline_within, mixed.mi, atol=5e-3)
     assert np.all(np.abs(mixed.baseline) < 1e-3)
     assert (mixed.baseline_within > mixed.baseline + 0.05).all()
-    common = mutual_information(composition_mixture(rng, [0.3]), lags, **kw)
+    common = mutual_information(composition_mixture(rng, [0.3]), lags, config=config)
     assert np.all(np.abs(common.baseline) < 1e-3)
     assert np.all(np.abs(common.baseline_within) < 1e-3)
     assert np.allclose(common.baseline_within, common.baseline, atol=5e-4)
@@ -387,7 +393,8 @@ def test_within_floor_is_the_mean_and_sd_of_within_shuffled_curves():
     data = [seq.astype(np.uint8) for seq in ragged(np.random.default_rng(2), 7, 50, 300, 4)]
     flat, lengths = np.concatenate(data), np.array([len(seq) for seq in data])
     lags = [1, 4, 20]
-    df = mutual_information(data, lags, shuffles=3, within_shuffles=3, seed=9)
+    df = mutual_information(data, lags,
+                            config=EstimatorConfig(shuffles=3, within_shuffles=3, seed=9))
     rng = np.random.default_rng(np.random.SeedSequence(9).spawn(3)[2])  # the third stream
     curves = [mutual_information(np.split(resample.shuffle_within(flat, lengths, rng),
                                           np.cumsum(lengths)[:-1]), lags).mi
@@ -400,12 +407,13 @@ def test_within_floor_is_the_mean_and_sd_of_within_shuffled_curves():
 def test_within_floor_of_one_sequence_is_the_global_floor():
     x = markov_chain(np.random.default_rng(4), 1, 3000, 0.2)  # one row: one sequence
     for data in (x, x[0]):
-        df = mutual_information(data, [1, 5], shuffles=3, within_shuffles=2, seed=1)
+        df = mutual_information(data, [1, 5],
+                                config=EstimatorConfig(shuffles=3, within_shuffles=2, seed=1))
         np.testing.assert_array_equal(df.baseline_within, df.baseline)
         np.testing.assert_array_equal(df.baseline_within_sd, df.baseline_sd)
         assert df.attrs["within_floor"] == "same as global (one sequence)"
     # without a global baseline to copy, the within shuffles are counted
-    alone = mutual_information(x, [1, 5], within_shuffles=2, seed=1)
+    alone = mutual_information(x, [1, 5], config=EstimatorConfig(within_shuffles=2, seed=1))
     assert alone.attrs["within_floor"] == "measured" and alone.baseline.isna().all()
     assert np.all(np.abs(alone.baseline_within) < 2e-3)
 
@@ -421,9 +429,10 @@ def _torch_devices():
 @pytest.mark.parametrize("device", _torch_devices())
 def test_within_floor_torch_equals_numpy(device):
     data = composition_mixture(np.random.default_rng(6), [0.7, 0.4], n_seq=20, length=300)
-    kw = dict(shuffles=2, within_shuffles=2, seed=3)
-    a = mutual_information(data, [1, 7, 50], **kw)
-    b = mutual_information(data, [1, 7, 50], backend="torch", device=device, **kw)
+    config = EstimatorConfig(shuffles=2, within_shuffles=2, seed=3)
+    a = mutual_information(data, [1, 7, 50], config=config)
+    b = mutual_information(data, [1, 7, 50], config=config.replace(backend="torch"),
+                           device=device)
     assert b.attrs["device"].startswith(device)
     for column in ("mi", "baseline", "baseline_within", "baseline_within_sd"):
         np.testing.assert_allclose(b[column], a[column], rtol=0, atol=1e-9)
@@ -439,7 +448,8 @@ def test_bootstrap_unit_weights_reproduce_estimate(path, shape):
     seqs = (list(rng.integers(0, 5, (12, 300))) if shape == "rect"
             else [rng.integers(0, 5, n) for n in (50, 900, 20)])
     lags = np.array([1, 4, 19])
-    df = mutual_information(seqs, lags, "miller_madow", _path=path)
+    df = mutual_information(seqs, lags, config=EstimatorConfig(estimator="miller_madow"),
+                            _path=path)
     flat, lengths = symbols_mod.collect(seqs)
     ids, alphabet = symbols_mod.compact_ids(flat)
     symbols = symbols_mod.Symbols(ids, lengths, alphabet)
@@ -457,28 +467,30 @@ def test_bootstrap_unit_weights_reproduce_estimate(path, shape):
 def test_bootstrap_ci_covers_markov_truth_sequence_units():
     x = markov_chain(np.random.default_rng(21), 200, 1000, 0.2)
     lags = [1, 3, 6]
-    df = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3)
+    df = mutual_information(x, lags, config=EstimatorConfig(bootstrap=200, confidence=0.99, seed=3))
     assert df.attrs["bootstrap_unit"] == "sequence" and df.attrs["block_length"] is None
     truth = np.array([markov_mi(0.2, t) for t in lags])
     assert np.all((df.ci_low < truth) & (truth < df.ci_high))
     width = df.ci_high - df.ci_low
     assert np.all(width > 0) and np.all(width < 0.02)
-    again = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3)
+    again = mutual_information(x, lags,
+                               config=EstimatorConfig(bootstrap=200, confidence=0.99, seed=3))
     pd.testing.assert_frame_equal(df, again)
-    other = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=4)
+    other = mutual_information(x, lags,
+                               config=EstimatorConfig(bootstrap=200, confidence=0.99, seed=4))
     assert not np.allclose(df.ci_low, other.ci_low)
 
 
 def test_block_bootstrap_for_single_long_sequence():
     x = markov_chain(np.random.default_rng(23), 1, 100_000, 0.2)[0]
     lags = [1, 2, 4]
-    df = mutual_information(x, lags, bootstrap=200, confidence=0.99)
+    df = mutual_information(x, lags, config=EstimatorConfig(bootstrap=200, confidence=0.99))
     assert df.attrs["bootstrap_unit"] == "block"
     assert df.attrs["block_length"] == max(2 * 4, 100_000 // 100)
     assert df.attrs["bootstrap_units"] == 100
     truth = np.array([markov_mi(0.2, t) for t in lags])
     assert np.all((df.ci_low < truth) & (truth < df.ci_high))
-    small = mutual_information(x, lags, bootstrap=10, block_length=500)
+    small = mutual_information(x, lags, config=EstimatorConfig(bootstrap=10, block_length=500))
     assert small.attrs["block_length"] == 500 and small.attrs["bootstrap_units"] == 200
 
 
@@ -489,8 +501,8 @@ def test_block_bootstrap_spread_matches_sampling_spread():
     estimates = np.stack([mutual_information(markov_chain(rng, 1, 50_000, 0.2)[0], lags).mi
                           for _ in range(40)])
     sampling_sd = estimates.std(axis=0, ddof=1)
-    df = mutual_information(markov_chain(rng, 1, 50_000, 0.2)[0], lags, bootstrap=300,
-                            confidence=0.6827)
+    df = mutual_information(markov_chain(rng, 1, 50_000, 0.2)[0], lags,
+                            config=EstimatorConfig(bootstrap=300, confidence=0.6827))
     ratio = (df.ci_high - df.ci_low) / 2 / sampling_sd
     assert np.all((ratio > 0.6) & (ratio < 1.6)), ratio
 
@@ -508,8 +520,8 @@ def test_replacement_bootstrap_covers_markov_truth():
     """The textbook percentile bootstrap (spec) is fine where the estimator is unbiased."""
     x = markov_chain(np.random.default_rng(21), 200, 1000, 0.2)
     lags = [1, 3, 6]
-    df = mutual_information(x, lags, bootstrap=200, confidence=0.99, seed=3,
-                            resampling="replacement")
+    df = mutual_information(x, lags, config=EstimatorConfig(bootstrap=200, confidence=0.99, seed=3,
+                                                            resampling="replacement"))
     assert df.attrs["resampling"] == "replacement"
     truth = np.array([markov_mi(0.2, t) for t in lags])
     assert np.all((df.ci_low < truth) & (truth < df.ci_high))
@@ -523,17 +535,18 @@ def test_half_sampling_handles_estimator_bias():
     rng = np.random.default_rng(4)
     p = 1.0 / np.arange(1, 284)
     x = rng.choice(283, 100_000, p=p / p.sum())
-    half = mutual_information(x, [1, 7], bootstrap=100)
+    half = mutual_information(x, [1, 7], config=EstimatorConfig(bootstrap=100))
     assert half.attrs["resampling"] == "half"
     assert np.all((half.ci_low < half.mi) & (half.mi < half.ci_high))
     assert np.all(half.ci_high - half.ci_low < 0.02)
-    repl = mutual_information(x, [1, 7], bootstrap=100, resampling="replacement")
+    repl = mutual_information(x, [1, 7],
+                              config=EstimatorConfig(bootstrap=100, resampling="replacement"))
     assert np.all(repl.ci_low > repl.mi + 0.02)
 
 
 def test_single_unit_gives_nan_interval():
     x = np.random.default_rng(0).integers(0, 3, 50)
-    df = mutual_information(x, [1], bootstrap=10, block_length=50)
+    df = mutual_information(x, [1], config=EstimatorConfig(bootstrap=10, block_length=50))
     assert df.attrs["bootstrap_units"] == 1 and df[["ci_low", "ci_high"]].isna().all().all()
 
 
@@ -552,24 +565,25 @@ def test_single_unit_gives_nan_interval():
     (np.arange(10), {"lags": [0, 1]}, "lag 0 must be >= 1"),
     (np.arange(10), {"lags": [-2]}, "lag -2 must be >= 1"),
     (np.arange(10), {"lags": [1.5]}, "lags must be integers"),
-    (np.arange(10), {"estimator": "kraskov"}, "unknown estimator 'kraskov'.*miller_madow"),
-    (np.arange(10), {"backend": "jax"}, "unknown backend 'jax'.*numpy, torch, auto"),
+    (np.arange(10), {"estimator": "kraskov"}, "estimator must be one of .*miller_madow, got 'kra"),
+    (np.arange(10), {"backend": "jax"}, "backend must be one of numpy, torch, auto, got 'jax'"),
     (np.arange(10), {"shuffles": -1}, "shuffles must be an integer >= 0"),
     (np.arange(10), {"within_shuffles": -1}, "within_shuffles must be an integer >= 0"),
     (np.arange(10), {"within_shuffles": 1.0}, "within_shuffles must be an integer >= 0"),
     (np.arange(10), {"shuffles": 2, "shuffle_scope": "within", "within_shuffles": 2},
      "second floor beside the global one.*shuffle_scope='global' or within_shuffles=0"),
     (np.arange(10), {"bootstrap": -5}, "bootstrap must be an integer >= 0"),
-    (np.arange(10), {"confidence": 1.0}, r"confidence must be in \(0, 1\)"),
-    (np.arange(10), {"confidence": 0}, r"confidence must be in \(0, 1\)"),
+    (np.arange(10), {"confidence": 1.0}, r"confidence must be a number in \(0, 1\)"),
+    (np.arange(10), {"confidence": 0}, r"confidence must be a number in \(0, 1\)"),
     (np.arange(10), {"threads": 0}, "threads"),
     (np.arange(10), {"block_length": 0}, "block_length"),
-    (np.arange(10), {"resampling": "jackknife"}, "unknown resampling 'jackknife'.*half"),
+    (np.arange(10), {"resampling": "jackknife"}, "resampling must be one of half, replacement"),
 ])
 def test_bad_input(sequences, kwargs, message):
-    kwargs = {"lags": [1], **kwargs}
+    settings = {"lags": [1], "threads": 1, **kwargs}
+    lags, threads = settings.pop("lags"), settings.pop("threads")
     with pytest.raises(ValueError, match=message):
-        mutual_information(sequences, **kwargs)
+        mutual_information(sequences, lags, config=EstimatorConfig(**settings), threads=threads)
 
 
 def test_lag_checked_against_longest_of_ragged():
@@ -621,7 +635,8 @@ def test_parse_lags_errors(spec, message):
 @pytest.mark.parametrize("resampling", ["half", "replacement"])
 def test_replicate_curves_are_the_interval(resampling):
     x = markov_chain(np.random.default_rng(4), 40, 300, 0.2)
-    df, reps = mutual_information(x, "1:20", bootstrap=50, resampling=resampling, seed=1,
+    df, reps = mutual_information(x, "1:20", config=EstimatorConfig(bootstrap=50,
+                                                                    resampling=resampling, seed=1),
                                   return_replicates=True)
     assert list(reps.columns) == ["replicate", "lag", "mi"]
     assert len(reps) == 50 * 20 and set(reps.replicate) == set(range(50))
@@ -629,7 +644,8 @@ def test_replicate_curves_are_the_interval(resampling):
     low, high = np.quantile(wide.to_numpy(), [0.025, 0.975], axis=1)
     np.testing.assert_allclose(low, df.ci_low)
     np.testing.assert_allclose(high, df.ci_high)
-    plain = mutual_information(x, "1:20", bootstrap=50, resampling=resampling, seed=1)
+    plain = mutual_information(x, "1:20",
+                               config=EstimatorConfig(bootstrap=50, resampling=resampling, seed=1))
     pd.testing.assert_frame_equal(df, plain)
     _, none = mutual_information(x, "1:3", return_replicates=True)
     assert none.empty and list(none.columns) == ["replicate", "lag", "mi"]
@@ -711,9 +727,10 @@ REGRESSION = [
                          REGRESSION)
 def test_regression_against_saved_values(kind, path, estimator, scope, resampling, mi,
                                          baseline, low, high):
-    df = mutual_information(regression_data(kind), [1, 3, 17], estimator, shuffles=2,
-                            bootstrap=20, seed=5, shuffle_scope=scope, resampling=resampling,
-                            _path=path)
+    df = mutual_information(regression_data(kind), [1, 3, 17],
+                            config=EstimatorConfig(estimator=estimator, shuffles=2, bootstrap=20,
+                                                   seed=5, shuffle_scope=scope,
+                                                   resampling=resampling), _path=path)
     got = [df[c].to_numpy() for c in ("mi", "baseline", "ci_low", "ci_high")]
     np.testing.assert_allclose(got, [mi, baseline, low, high], rtol=0, atol=1e-12)
 
@@ -730,9 +747,10 @@ def test_chunked_counting_equals_unchunked(monkeypatch, path, kind):
     """Chunks of a few cells (rows split, units split across chunks, lag batches of one)
     give exactly the numbers of one chunk for everything."""
     data = regression_data("single" if kind == "small-units" else kind)
-    kw = {"shuffles": 2, "bootstrap": 15, "seed": 3, "_path": path, "return_replicates": True}
+    config = EstimatorConfig(shuffles=2, bootstrap=15, seed=3)
     if kind == "small-units":
-        kw["block_length"] = 37  # many units per chunk: the grouped unit counting
+        config = config.replace(block_length=37)  # many units per chunk: grouped unit counting
+    kw = {"config": config, "_path": path, "return_replicates": True}
     monkeypatch.setattr(grid_mod, "COUNT_CHUNK", 2**30)
     whole, whole_reps = mutual_information(data, [1, 2, 9, 20], **kw)
     for chunk in (1, 7, 100):
@@ -762,9 +780,9 @@ def test_compact_ids_use_the_smallest_dtype_and_reuse_compact_input():
 def test_input_array_is_not_modified():
     x = (np.arange(5000) * 7 % 13).astype(np.uint8)
     before = x.copy()
-    mutual_information(x, [1, 5], shuffles=2, bootstrap=5)
-    mutual_information(x.reshape(50, 100), [1, 5], shuffles=2, shuffle_scope="within",
-                       bootstrap=5)
+    mutual_information(x, [1, 5], config=EstimatorConfig(shuffles=2, bootstrap=5))
+    mutual_information(x.reshape(50, 100), [1, 5],
+                       config=EstimatorConfig(shuffles=2, shuffle_scope="within", bootstrap=5))
     assert np.array_equal(x, before)
 
 
@@ -790,29 +808,32 @@ def test_table_records_the_config_that_made_it(tmp_path, suffix):
     from miscaling.io import read_table, write_table
 
     x = markov_chain(np.random.default_rng(6), 1, 3000, 0.2)[0]
-    df = mutual_information(x, "1:6", **SETTINGS)
     want = EstimatorConfig(**SETTINGS)
+    df = mutual_information(x, "1:6", config=want)
     assert EstimatorConfig.from_table(df) == want
     write_table(df, tmp_path / f"mi{suffix}")
     assert EstimatorConfig.from_table(read_table(tmp_path / f"mi{suffix}")) == want
     # defaults, with the None settings (block_length) and a fresh-entropy seed
-    plain = mutual_information(x, [1, 2], seed=None)
+    plain = mutual_information(x, [1, 2], config=EstimatorConfig(seed=None))
     write_table(plain, tmp_path / f"plain{suffix}")
     assert (EstimatorConfig.from_table(read_table(tmp_path / f"plain{suffix}"))
             == EstimatorConfig(seed=None))
 
 
-def test_config_argument_equals_the_keywords():
+def test_settings_are_the_config_and_only_the_config():
     x = markov_chain(np.random.default_rng(7), 12, 300, 0.2)
-    by_keywords = mutual_information(x, "1:5", **SETTINGS)
     by_config = mutual_information(x, "1:5", config=EstimatorConfig(**SETTINGS))
-    pd.testing.assert_frame_equal(by_config, by_keywords, check_exact=True)
+    assert EstimatorConfig.from_table(by_config) == EstimatorConfig(**SETTINGS)
     # execution arguments stay call arguments and change nothing
     threaded = mutual_information(x, "1:5", config=EstimatorConfig(**SETTINGS), threads=2)
-    pd.testing.assert_frame_equal(threaded, by_keywords, check_exact=True)
-    with pytest.raises(ValueError, match="either as config= or as keywords.*shuffles, seed"):
-        mutual_information(x, [1], config=EstimatorConfig(), shuffles=3, seed=4)
-    with pytest.raises(ValueError, match="config must be an instance of EstimatorConfig, got dict"):
+    pd.testing.assert_frame_equal(threaded, by_config, check_exact=True)
+    pd.testing.assert_frame_equal(mutual_information(x, "1:5"),
+                                  mutual_information(x, "1:5", config=EstimatorConfig()))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'shuffles'"):
+        mutual_information(x, [1], shuffles=3)
+    with pytest.raises(TypeError, match="positional"):
+        mutual_information(x, [1], "plugin")
+    with pytest.raises(TypeError, match="config must be an instance of EstimatorConfig, got dict"):
         mutual_information(x, [1], config=dict(SETTINGS))
 
 
@@ -834,10 +855,13 @@ def test_estimator_config_validates_and_round_trips():
     with pytest.raises(ValueError) as err:
         EstimatorConfig(estimator="kraskov", shuffles=True, bootstrap=-1, confidence=2,
                         block_length=0, seed=-1, backend="jax")
-    for part in ("unknown estimator 'kraskov'", "shuffles must be an integer >= 0, got True",
-                 "bootstrap must be an integer >= 0, got -1", r"confidence must be in (0, 1)",
+    for part in ("estimator must be one of grassberger, grassberger2003, plugin, miller_madow, "
+                 "got 'kraskov'", "shuffles must be an integer >= 0, got True",
+                 "bootstrap must be an integer >= 0, got -1",
+                 "confidence must be a number in (0, 1), got 2",
                  "block_length must be None or an integer >= 1, got 0",
-                 "seed must be None or an integer >= 0, got -1", "unknown backend 'jax'"):
+                 "seed must be None or an integer >= 0, got -1",
+                 "backend must be one of numpy, torch, auto, got 'jax'"):
         assert part in str(err.value)
     with pytest.raises(ValueError, match="unknown EstimatorConfig field.*threads"):
         EstimatorConfig.from_dict({"threads": 2})

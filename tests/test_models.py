@@ -12,7 +12,6 @@ from miscaling.models import (
     ModelConfig,
     build_model,
     count_parameters,
-    from_config,
     sinusoidal_encoding,
 )
 
@@ -25,7 +24,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def make(arch, vocab_size=5, width=8, depth=2, **kwargs):
     torch.manual_seed(0)
-    return build_model(arch, vocab_size, width, depth, **{**ARCH_KWARGS[arch], **kwargs})
+    return build_model(ModelConfig(arch, vocab_size, width, depth,
+                                   **{**ARCH_KWARGS[arch], **kwargs}))
 
 
 def tokens(batch=3, length=12, vocab_size=5, seed=1):
@@ -54,7 +54,7 @@ def test_logits_never_see_later_tokens(arch):
 def test_config_is_json_and_rebuilds_the_model(arch):
     model = make(arch, dropout=0.1)
     config = json.loads(json.dumps(model.config))
-    rebuilt = build_model(**config)
+    rebuilt = build_model(ModelConfig.from_dict(config))
     rebuilt.load_state_dict(model.state_dict())
     model.eval(), rebuilt.eval()
     torch.testing.assert_close(rebuilt(tokens()), model(tokens()), rtol=0, atol=0)
@@ -125,8 +125,8 @@ def test_recurrent_models_have_no_length_limit():
 
 def test_parameter_counts_match_the_paper():
     """Appendix E.1.1: 32-unit vanilla RNN 1,190 parameters, 4-unit LSTM 126 (binary data)."""
-    assert count_parameters(build_model("rnn", 2, 32, 1, embedding_dim=2)) == 1190
-    assert count_parameters(build_model("lstm", 2, 4, 1, embedding_dim=2)) == 126
+    assert count_parameters(build_model(ModelConfig("rnn", 2, 32, 1, embedding_dim=2))) == 1190
+    assert count_parameters(build_model(ModelConfig("lstm", 2, 4, 1, embedding_dim=2))) == 126
 
 
 def glorot_bound(weight):
@@ -219,7 +219,7 @@ def test_recurrent_state_shapes():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"arch": "gru"}, "unknown arch"),
+    ({"arch": "gru"}, "arch must be one of rnn, lstm, transformer, got .gru."),
     ({"width": 0}, "width"),
     ({"depth": 0}, "depth"),
     ({"vocab_size": 0}, "vocab_size"),
@@ -239,7 +239,7 @@ def test_recurrent_state_shapes():
 def test_invalid_arguments_raise_clear_errors(kwargs, message):
     arguments = {"arch": "lstm", "vocab_size": 5, "width": 8, "depth": 1, **kwargs}
     with pytest.raises(ValueError, match=message):
-        build_model(**arguments)
+        build_model(ModelConfig.from_dict(arguments))
 
 
 def test_token_tensors_of_the_wrong_rank_are_rejected():
@@ -267,7 +267,7 @@ def test_model_config_is_the_frozen_form_of_model_config_dict(arch):
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.settings.width = 16
     torch.manual_seed(0)
-    rebuilt = from_config(model.settings)
+    rebuilt = build_model(model.settings)
     assert all(torch.equal(a, b) for a, b in zip(rebuilt.state_dict().values(),
                                                  model.state_dict().values()))
 
@@ -280,6 +280,10 @@ def test_model_config_names_every_problem_at_once():
                                "widht": 8})
     config = ModelConfig("lstm", np.int64(5), 8, 1)
     assert type(config.vocab_size) is int and config.embedding_dim == 8
+    with pytest.raises(TypeError, match="build_model takes a ModelConfig, got dict"):
+        build_model(config.to_dict())
+    with pytest.raises(TypeError):
+        build_model("lstm", 5, 8, 1)  # the fields are the ModelConfig's, not build_model's
 
 
 def test_model_config_for_data_takes_defaults_from_the_data():
@@ -295,10 +299,11 @@ def test_model_config_for_data_takes_defaults_from_the_data():
 
 
 def test_text_options_orthogonal_embedding_and_output_dropout():
-    model = build_model("lstm", 283, 16, 1, embedding_dim=200, embedding_init="orthogonal")
+    model = build_model(ModelConfig("lstm", 283, 16, 1, embedding_dim=200,
+                                    embedding_init="orthogonal"))
     weight = model.embedding.weight.detach()  # [283, 200]: orthonormal columns
     torch.testing.assert_close(weight.T @ weight, torch.eye(200), atol=1e-5, rtol=0)
-    keras = build_model("lstm", 283, 16, 1, embedding_dim=200)
+    keras = build_model(ModelConfig("lstm", 283, 16, 1, embedding_dim=200))
     assert keras.embedding.weight.abs().max() <= 0.05
     assert "embedding_init" not in keras.config and model.config["embedding_init"] == "orthogonal"
 
@@ -314,7 +319,7 @@ def test_text_options_orthogonal_embedding_and_output_dropout():
     dropped.eval()
     plain.eval()
     torch.testing.assert_close(dropped(tokens()), plain(tokens()), rtol=0, atol=0)
-    assert build_model(**dropped.config).settings.output_dropout
+    assert build_model(ModelConfig.from_dict(dropped.config)).settings.output_dropout
 
 
 def test_text_options_are_validated_and_old_configs_still_load():
@@ -382,12 +387,13 @@ def test_keras_models_keep_their_initial_weights(arch, data):
     vocab_size, width, depth, fingerprint = KERAS_WEIGHT_FINGERPRINTS[arch, data]
     options = paper_model_options(arch, data)
     torch.manual_seed(0)
-    model = build_model(arch, vocab_size, width, depth, max_len=8, **options)
+    model = build_model(ModelConfig(arch, vocab_size, width, depth, max_len=8, **options))
     # Tolerance for last-bit LAPACK differences in the orthogonal init; a changed init or a
     # changed order of random draws moves the fingerprint by order 1.
     assert weight_fingerprint(model) == pytest.approx(fingerprint, abs=1e-4)
     torch.manual_seed(0)
-    explicit = build_model(arch, vocab_size, width, depth, max_len=8, init="keras", **options)
+    explicit = build_model(ModelConfig(arch, vocab_size, width, depth, max_len=8, init="keras",
+                                       **options))
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, explicit.state_dict()[name]), name
 
@@ -408,5 +414,5 @@ def test_init_is_validated_and_old_configs_load_as_keras():
     assert ModelConfig.from_dict(word).to_dict() == word
     model = make("lstm", init="word_language_model")
     assert model.config["init"] == "word_language_model"
-    assert build_model(**json.loads(json.dumps(model.config))).settings.init == (
-        "word_language_model")
+    stored = json.loads(json.dumps(model.config))
+    assert build_model(ModelConfig.from_dict(stored)).settings.init == "word_language_model"

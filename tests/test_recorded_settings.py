@@ -13,6 +13,7 @@ from miscaling import fit, uniformity
 from miscaling.fit import FitConfig
 from miscaling.io import read_table
 from miscaling.mi import COLUMNS, EstimatorConfig, mutual_information
+from miscaling.mi.sizes import SHAPE_COLUMNS
 from miscaling.uniformity import UniformityConfig
 
 #: Labels the workflow's rules put on tables: no settings column may take one of these names.
@@ -42,7 +43,9 @@ def test_mi_table_rebuilds_its_estimator_config(chain, tmp_path, suffix):
                            block_length=70, seed=11, backend="numpy")
     assert EstimatorConfig.from_table(table, str(out)) == want
     settings = list(EstimatorConfig.column_names().values())
-    assert list(table.columns) == COLUMNS + settings[1:] + ["corpus"]  # labels come last
+    # the input's shape after the settings, labels last
+    assert list(table.columns) == COLUMNS + settings[1:] + list(SHAPE_COLUMNS) + ["corpus"]
+    assert table[list(SHAPE_COLUMNS)].iloc[0].tolist() == [20, 20 * 500, 500, 500]
     # the numbers are those of the function called with the same settings
     direct = mutual_information(np.load(chain), "1:4", config=want)
     np.testing.assert_allclose(table["mi"], direct["mi"], rtol=0, atol=1e-15)

@@ -25,7 +25,13 @@ from miscaling.claims import (
     summary_line,
 )
 from miscaling.paper_claims import CLAIMS
-from miscaling.report import FIGURE_NAMES, build_report, load_captions, sizes_note
+from miscaling.report import (
+    FIGURE_NAMES,
+    build_report,
+    load_captions,
+    render_markdown,
+    sizes_note,
+)
 from miscaling.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_MEASURED
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "workflow" / "report"
@@ -228,6 +234,9 @@ def test_claims_show_each_rules_calibrated_error_rates(tmp_path):
 
 # --------------------------------------------------------------------------- HTML
 
+#: The claims table's id on the page (pandas' Styler writes it: "T_" + its uuid, "claims").
+CLAIMS_TABLE_ID = "T_claims"
+
 
 class _Page(HTMLParser):
     """The page's <img> figures, claims-table rows and the text of the 'not made' notes."""
@@ -243,7 +252,7 @@ class _Page(HTMLParser):
             assert attrs["src"].startswith("data:image/png;base64,")
         if tag == "table":
             self._where.append(attrs.get("id"))
-        if tag == "tbody" and self._where and self._where[-1] == "claims":
+        if tag == "tbody" and self._where and self._where[-1] == CLAIMS_TABLE_ID:
             self._where.append("claims-body")
         if tag == "tr" and self._where and self._where[-1] == "claims-body":
             self.claim_rows += 1
@@ -324,7 +333,7 @@ def test_every_caption_says_the_scale_and_the_sizes_behind_its_curves(tmp_path):
     page = build_report(claims, figures, load_captions(REPORT_DIR, {}))
     notes = re.findall(r'<span class="measured-on">(.*?)</span>', page)
     assert notes == ["Scale: quick. Sequences × length behind the curves (from the I(τ) "
-                     "tables&#x27; pair counts): curves 2,000 × 1,000.", "Scale: quick."]
+                     "tables&#39; pair counts): curves 2,000 × 1,000.", "Scale: quick."]
 
 
 def test_report_rejects_unknown_or_absent_figures(tmp_path):
@@ -333,6 +342,90 @@ def test_report_rejects_unknown_or_absent_figures(tmp_path):
         build_report(claims, {"fig99": tmp_path / "fig99.png"}, {})
     with pytest.raises(FileNotFoundError, match="fig5.png"):
         build_report(claims, {"fig5": tmp_path / "fig5.png"}, {})
+
+
+def test_the_page_is_the_packaged_template_filled_in(tmp_path, monkeypatch):
+    """build_report writes no page HTML of its own: it fills templates/report.html.j2, which
+    ships inside the package (package data in pyproject.toml); a changed template changes the
+    page."""
+    from importlib import resources
+
+    import jinja2
+    from miscaling import report
+
+    template = resources.files("miscaling") / "templates" / report.TEMPLATE
+    assert template.is_file()
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((REPORT_DIR.parents[1] / "pyproject.toml").read_text())
+    assert "templates/*.j2" in pyproject["tool"]["setuptools"]["package-data"]["miscaling"]
+    assert any(d.startswith("markdown") for d in pyproject["project"]["dependencies"])
+    (tmp_path / report.TEMPLATE).write_text(
+        template.read_text().replace("<body>", '<body>\n<p id="marker">a test template</p>'))
+    monkeypatch.setattr(report._PAGES, "loader", jinja2.FileSystemLoader(tmp_path))
+    page = build_report(build_claims({}, "quick"), {}, {})
+    assert '<p id="marker">a test template</p>' in page and 'id="section-claims"' in page
+
+
+def test_every_text_on_the_page_is_escaped(tmp_path):
+    """Claims, captions, notes, tables, samples and the title are text: a < or & in them is
+    shown, never read as markup."""
+    claims = build_claims({}, "quick")
+    claims.loc[0, "claim"] = "I(1) < I(2) & <script>alert(1)</script>"
+    claims.loc[1, "what_would_settle_it"] = 'a "quoted" <em>tag</em>'
+    page = build_report(claims, make_pngs(tmp_path, ["fig5"]),
+                        {"fig5": "Figure 5: a <b>raw</b> tag & I(1) < I(2)"},
+                        formula_differences="Notes with <script>x</script> & a < b.",
+                        uniformity=pd.DataFrame({"corpus": ["<ptb>"], "gamma": [0.3]}),
+                        appendix_f="<eos> & more", title="MI <scaling> & co")
+    assert "<script>" not in page and "<b>" not in page and "<em>tag" not in page
+    assert "I(1) &lt; I(2) &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Figure 5: a &lt;b&gt;raw&lt;/b&gt; tag &amp; I(1) &lt; I(2)" in page
+    assert "Notes with &lt;script&gt;x&lt;/script&gt; &amp; a &lt; b." in page
+    assert "<td>&lt;ptb&gt;</td>" in page and "&lt;eos&gt; &amp; more</pre>" in page
+    assert "<title>MI &lt;scaling&gt; &amp; co</title>" in page
+    # read back by an HTML parser, every cell is the text it was given
+    cells = re.findall(r'<td class="data row(\d+) col(\d+)[^"]*" >(.*?)</td>', page)
+    shown = pd.DataFrame([(int(r), int(c), html.unescape(t)) for r, c, t in cells],
+                         columns=["row", "col", "text"])
+    table = claims[[c for c in CLAIM_COLUMNS if c != "scale"]]
+    assert shown.pivot(index="row", columns="col", values="text").values.tolist() == \
+        table.values.tolist()
+
+
+def test_status_cells_carry_their_status_colour(tmp_path):
+    claims = build_claims(all_tables(tmp_path), "quick")
+    page = build_report(claims, {}, {})
+    statuses = re.findall(r'<td class="data row\d+ col\d+ status ([a-z-]+)" >([^<]*)</td>', page)
+    assert [text for _, text in statuses] == list(claims["status"])
+    assert all(cls == text.replace(" ", "-") for cls, text in statuses)
+    for status in STATUSES:  # each status has its colour in the page's style
+        assert f"td.status.{status.replace(' ', '-')} {{ background:" in page
+
+
+def test_notes_and_captions_are_rendered_as_markdown(tmp_path):
+    notes = ("# Notes\n\nSome *emphasis*, a [link](https://example.org/?a=1&b=2) and "
+             "`code`.\n\n- first item\n- second **bold** item\n\nThen:\n\n1. one\n2. two\n")
+    caption = "Figure 5: *emphasis*, ``literal`` and a [link](https://example.org)."
+    page = build_report(build_claims({}, "quick"), make_pngs(tmp_path, ["fig5"]),
+                        {"fig5": caption}, formula_differences=notes)
+    formulas = page[page.index('id="section-formulas"'):page.index('id="section-claims"')]
+    assert '<h3 id="notes-notes">Notes</h3>' in formulas  # one level below the section's h2
+    assert "<em>emphasis</em>" in formulas and "<code>code</code>" in formulas
+    assert '<a href="https://example.org/?a=1&amp;b=2">link</a>' in formulas
+    assert "<ul>\n<li>first item</li>\n<li>second <strong>bold</strong> item</li>\n</ul>" \
+        in formulas
+    assert "<ol>\n<li>one</li>\n<li>two</li>\n</ol>" in formulas
+    # a caption is inline: no paragraph inside <figcaption>, its reST literal a code span
+    shown = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1)
+    assert shown.startswith('Figure 5: <em>emphasis</em>, <code>literal</code> and a '
+                            '<a href="https://example.org">link</a>.')
+    assert "<p>" not in shown
+    # the pipeline's own notes: every `code` span and **bold** lead becomes markup
+    real = (REPORT_DIR / "formula_differences.md").read_text()
+    shown = render_markdown(real)
+    assert shown.count("<code>") == real.count("`") // 2 > 0
+    assert shown.count("<strong>") == real.count("**") // 2 > 0
+    assert build_report(build_claims({}, "quick"), {}, {}).count("(no notes given)") == 1
 
 
 def test_report_cli_writes_claims_and_page(tmp_path):
@@ -375,7 +468,7 @@ _PROBE = """<script>
 window.addEventListener("load", () => {
   const images = Array.from(document.images).map(img => ({
     figure: img.dataset.figure, complete: img.complete, width: img.naturalWidth}));
-  const rows = document.querySelectorAll("#claims tbody tr").length;
+  const rows = document.querySelectorAll("#T_claims tbody tr").length;
   const probe = document.createElement("pre");
   probe.id = "probe";
   probe.textContent = "PROBE" + JSON.stringify({images, rows}) + "END";

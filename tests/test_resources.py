@@ -27,8 +27,8 @@ def test_every_rule_declares_threads_and_its_own_resources():
         if name == "all":
             continue
         assert re.search(r"^    threads:", block, re.M), f"rule {name} declares no threads"
-        assert f'**step_resources("{name}")' in block, \
-            f'rule {name} does not take its resources from step_resources("{name}")'
+        assert f'**RESOURCES.step("{name}")' in block, \
+            f'rule {name} does not take its resources from RESOURCES.step("{name}")'
 
 
 def job_resources(output: str) -> list[tuple[str, dict[str, str], dict[str, str]]]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from miscaling.models import build_model
+from miscaling.models import ModelConfig, build_model
 from miscaling.sample import first_symbol_distribution, generate, symbol_frequencies
 
 ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def make(arch, vocab_size=3, width=8, depth=2, **kwargs):
     torch.manual_seed(0)
-    return build_model(arch, vocab_size, width, depth, **{**ARCH_KWARGS[arch], **kwargs})
+    return build_model(ModelConfig(arch, vocab_size, width, depth,
+                                   **{**ARCH_KWARGS[arch], **kwargs}))
 
 
 def always_predicts(symbol: int, vocab_size: int = 2):
@@ -145,7 +146,7 @@ def test_cuda_generation_is_reproducible():
 
 def test_lstm_trained_on_alternating_sequences_generates_alternation():
     torch.manual_seed(0)
-    model = build_model("lstm", 2, 8, 1, embedding_dim=2)
+    model = build_model(ModelConfig("lstm", 2, 8, 1, embedding_dim=2))
     optimiser = torch.optim.Adam(model.parameters(), lr=0.02)
     pattern = torch.arange(33) % 2
     for _ in range(400):

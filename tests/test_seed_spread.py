@@ -5,14 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from miscaling.cli import main
-from miscaling.model_summary import (
+from miscaling.seed_spread import FALLBACK, SeedSpread, pooled_spread, restart_xi
+from miscaling.summary import (
     MODEL_KEYS,
+    measured_spread,
     seed_note,
     stand_in_spread,
     with_spread,
     xi_of,
 )
-from miscaling.seed_spread import FALLBACK, SeedSpread, pooled_spread, restart_xi
 from miscaling.verdicts import HOLDS, INCONCLUSIVE, ordered
 
 
@@ -98,13 +99,13 @@ def test_text_models_take_the_binary_models_measured_spread_as_a_stand_in():
 def test_model_summary_measures_the_spread_of_the_restarts_it_is_given(tmp_path):
     """The CLI: with --restart-fits the models' rows record the pooled spread and
     --restarts-out has one row per restart; without, the table is empty and the fallback used."""
-    from miscaling.fit import fit_decay
+    from miscaling.fit import FitConfig, fit_decay
     from test_model_figures import MODELS, _curve  # the synthetic models of the figure tests
 
     paths, restart_paths = [], []
     for arch, width, depth in MODELS:
         curve = _curve(arch, width, depth)
-        fit = fit_decay(curve.lag, curve.mi, min_mi=1e-3, too_few="nan")
+        fit = fit_decay(curve.lag, curve.mi, config=FitConfig(min_mi=1e-3, too_few="nan"))
         path = tmp_path / f"{arch}{width}{depth}.csv"
         fit.assign(arch=arch, width=width, depth=depth).to_csv(path, index=False)
         paths.append(str(path))
@@ -137,8 +138,6 @@ def test_model_summary_measures_the_spread_of_the_restarts_it_is_given(tmp_path)
 
 
 def test_restarts_without_two_fitted_xi_fall_back_and_say_why():
-    from miscaling.model_summary import measured_spread
-
     fits = pd.concat([fit_rows("rnn", 8, 1, r, float("nan")) for r in (0, 1)])
     spread, _ = measured_spread(fits, MODEL_KEYS, "this run's binary models")
     assert spread.relative_sd == FALLBACK.relative_sd and not spread.measured
@@ -161,8 +160,6 @@ def test_a_model_with_one_restart_borrows_its_familys_measured_spread():
     the LSTM the same value as a stand-in, and the claims' note says both."""
     fits = pd.concat([fit_rows("rnn", 8, 1, r, xi) for r, xi in enumerate((95.0, 105.0))]
                      + [fit_rows("lstm", 8, 1, 0, 130.0)], ignore_index=True)
-    from miscaling.model_summary import measured_spread
-
     spread, measured = measured_spread(fits, MODEL_KEYS, "this run's binary models")
     assert measured == {("rnn", "8", "1")}
     table = with_spread(models_table(), spread, MODEL_KEYS, measured)

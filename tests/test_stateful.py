@@ -83,7 +83,7 @@ def test_windows_cover_every_target_once_in_order():
 def test_stateful_windows_reproduce_the_full_sequence_loss(arch):
     torch.manual_seed(0)
     # float64: the comparison is about the carried state, not about rounding
-    model = build_model(arch, 5, 8, 2, embedding_dim=6).double().eval()
+    model = build_model(ModelConfig(arch, 5, 8, 2, embedding_dim=6)).double().eval()
     with torch.no_grad():  # larger weights: logits that depend on the state
         for parameter in model.parameters():
             parameter.mul_(4)
@@ -136,7 +136,7 @@ def test_stateful_training_learns_and_refuses_what_it_cannot_do(tmp_path):
         stateful_config(bos=True, shuffle=True)
     with pytest.raises(ValueError, match="reset_probability only applies with stateful"):
         TrainConfig(reset_probability=0.1)
-    with pytest.raises(ValueError, match=r"reset_probability must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"reset_probability must be a number in \[0, 1\]"):
         stateful_config(reset_probability=1.5)
 
 
@@ -196,7 +196,7 @@ def test_presets_match_appendix_e():
     assert paper_model_options("lstm", "binary") == {"embedding_dim": 2}
     for arch in ("rnn", "lstm", "transformer"):  # every option set builds a model
         for data in ("char", "word"):
-            build_model(arch, 50, 16, 2, max_len=8, **paper_model_options(arch, data))
+            build_model(ModelConfig(arch, 50, 16, 2, max_len=8, **paper_model_options(arch, data)))
     with pytest.raises(ValueError, match="data must be one of"):
         paper_model_options("lstm", "bytes")
 
@@ -311,9 +311,8 @@ def test_binary_runs_write_what_they_wrote_before_and_old_runs_are_accepted(tmp_
     assert list(best["model_config"]) == OLD_MODEL_FIELDS
 
     # a stored result that spells the new fields out at their defaults is the same run
-    spelled = dict(stored, train_config=dict(stored["train_config"], **TrainConfig.
-                                             optional_defaults()),
-                   model_config=dict(stored["model_config"], **ModelConfig.optional_defaults()))
+    spelled = dict(stored, train_config=dict(stored["train_config"], **TrainConfig.ADDED_LATER),
+                   model_config=dict(stored["model_config"], **ModelConfig.ADDED_LATER))
     (tmp_path / "result.json").write_text(json.dumps(spelled))
     again = train(model, data, data[:10], config, tmp_path)
     assert again.wall_seconds == 0 and again.best_val_loss == first.best_val_loss

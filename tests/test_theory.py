@@ -209,8 +209,9 @@ def test_monte_carlo_mi_matches_exact_curve():
 
 
 def test_run_linear_rnn_check_small():
-    tables = linear_rnn.run_linear_rnn_check(n_networks=2, hidden=3, max_lag=60,
-                                             mc_sequences=2000, mc_batches=10, seed=1)
+    tables = linear_rnn.run_linear_rnn_check(LinearRNNConfig(n_networks=2, hidden=3, max_lag=60,
+                                                             mc_sequences=2000, mc_batches=10,
+                                                             seed=1))
     config_columns = list(LinearRNNConfig.column_names().values())
     assert list(tables.checks.columns) == CHECK_COLUMNS + config_columns
     assert tables.checks["passed"].all(), tables.checks[~tables.checks["passed"]]
@@ -264,8 +265,9 @@ def test_estimator_on_repetitive_sequences_matches_eq52():
 
 
 def test_run_repetitive_check_small():
-    tables = repetitive.run_repetitive_check(probabilities=(0.1, 0.5, 0.8), lags=(1, 2, 9, 40),
-                                             replicates=3, length=2**14, seed=2)
+    tables = repetitive.run_repetitive_check(RepetitiveConfig(probabilities=(0.1, 0.5, 0.8),
+                                                              lags=(1, 2, 9, 40), replicates=3,
+                                                              length=2**14, seed=2))
     assert tables.checks["passed"].all(), tables.checks[~tables.checks["passed"]]
     assert len(tables.curves) == 3 * 3 * 4
     assert tables.curves.loc[tables.curves["lag"] == 1, "eq52"].isna().all()
@@ -340,9 +342,10 @@ def test_sampled_configurations_are_close_in_total_variation():
 
 
 def test_run_ising_check_small():
-    tables = ising.run_ising_check(n_spins=8, betas=(0.7, 1.2), n_samples=20_000,
-                                   tv_sample_sizes=(1000, 5000), n_chains=8, chain_length=2**14,
-                                   max_lag=15, min_mi=1e-3, rate_tolerance=0.1, seed=3)
+    tables = ising.run_ising_check(IsingConfig(n_spins=8, betas=(0.7, 1.2), n_samples=20_000,
+                                               tv_sample_sizes=(1000, 5000), n_chains=8,
+                                               chain_length=2**14, max_lag=15, min_mi=1e-3,
+                                               rate_tolerance=0.1, seed=3))
     assert tables.checks["passed"].all(), tables.checks[~tables.checks["passed"]]
     assert len(tables.mi_curves) == 2 * 15
     assert tables.tv_curves.groupby("beta").size().eq(3).all()
@@ -418,7 +421,7 @@ def test_theory_estimator_is_one_of_the_estimators(tmp_path, capsys):
 
 
 def test_figures_render_from_tables(theory_tables, tmp_path):
-    from miscaling.plots import TITLES
+    from miscaling.plan.figures import figure
 
     lrnn, rep, isg = (theory_tables[k] for k in ("linear-rnn", "repetitive", "ising"))
     figures = [
@@ -429,7 +432,7 @@ def test_figures_render_from_tables(theory_tables, tmp_path):
     ]
     for stem, argv in figures:
         assert run_cli("figure", stem, *argv, "--out", tmp_path / f"{stem}.pdf") == 0
-        assert TITLES[stem]
+        assert figure(stem).title
         for suffix in (".pdf", ".png", ".csv"):
             assert (tmp_path / f"{stem}{suffix}").stat().st_size > 0
         assert (tmp_path / f"{stem}_checks.csv").is_file()
@@ -454,11 +457,11 @@ def test_fig4_summary_has_one_row_per_p_and_lag_group():
     ("ising", ["--beta", "-1", "--out-mi", "m.csv", "--out-tv", "t.csv", "--out-checks",
                "k.csv"], "argument --beta: must be a positive number, got '-1'"),
     ("ising", ["--spins", "5", "--out-mi", "m.csv", "--out-tv", "t.csv", "--out-checks",
-               "k.csv"], "need n_spins >= 6"),
+               "k.csv"], "n_spins must be an integer in [6, 24], got 5"),
     ("linear-rnn", ["--hidden", "0", "--out-curves", "c.csv", "--out-poles", "p.csv",
                     "--out-checks", "k.csv"], "argument --hidden: must be a positive integer"),
     ("linear-rnn", ["--max-lag", "3", "--out-curves", "c.csv", "--out-poles", "p.csv",
-                    "--out-checks", "k.csv"], "max_lag must be >= 4, got 3"),
+                    "--out-checks", "k.csv"], "max_lag must be an integer >= 4, got 3"),
 ])
 def test_theory_cli_rejects_bad_parameters(topic, args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -1,4 +1,4 @@
-"""The theory checks' settings (miscaling.theory.config): validation, the old keywords, and the
+"""The theory checks' settings (miscaling.theory.config): validation, the config-only API, and the
 config recorded in every table (read back after CSV and Parquet)."""
 
 from __future__ import annotations
@@ -45,26 +45,28 @@ def test_lists_are_plain_tuples_and_lags_sorted():
 
 
 @pytest.mark.parametrize(("cls", "options", "message"), [
-    (LinearRNNConfig, {"hidden": 0}, "hidden must be >= 1, got 0"),
-    (LinearRNNConfig, {"max_lag": 3}, "max_lag must be >= 4, got 3"),
-    (LinearRNNConfig, {"sigma": 0.0}, "sigma must be > 0"),
+    (LinearRNNConfig, {"hidden": 0}, "hidden must be an integer >= 1, got 0"),
+    (LinearRNNConfig, {"max_lag": 3}, "max_lag must be an integer >= 4, got 3"),
+    (LinearRNNConfig, {"sigma": 0.0}, "sigma must be a finite number > 0, got 0.0"),
     (LinearRNNConfig, {"hidden": 1}, "memorising network needs hidden >= 2"),
     (LinearRNNConfig, {"mc_sequences": 30, "mc_batches": 20}, "at least 2 per jackknife group"),
     (LinearRNNConfig, {"n_networks": 2.5}, "n_networks must be an integer"),
     (LinearRNNConfig, {"n_networks": 0, "include_memorising": False}, "no network to check"),
-    (RepetitiveConfig, {"probabilities": (0.2, 1.5)}, "p must lie in [0, 1], got [0.2, 1.5]"),
+    (RepetitiveConfig, {"probabilities": (0.2, 1.5)},
+     "probabilities must be a non-empty list of numbers in [0, 1], got (0.2, 1.5)"),
     (RepetitiveConfig, {"probabilities": ()}, "probabilities must be a non-empty list"),
     (RepetitiveConfig, {"length": 1001, "lags": (1,)}, "length must be even"),
-    (RepetitiveConfig, {"lags": (0, 2)}, "lags must lie in [1, length"),
+    (RepetitiveConfig, {"lags": (0, 2)}, "lags must be a non-empty list of integers >= 1"),
+    (RepetitiveConfig, {"lags": (1, 2048), "length": 2048}, "lags must lie in [1, length"),
     (RepetitiveConfig, {"lags": (1.5,)}, "lags must be a non-empty list of integers"),
-    (RepetitiveConfig, {"replicates": 1}, "replicates must be >= 2"),
+    (RepetitiveConfig, {"replicates": 1}, "replicates must be an integer >= 2"),
     (RepetitiveConfig, {"estimator": "gauss"}, "estimator must be one of grassberger"),
-    (RepetitiveConfig, {"confidence": 1.0}, "confidence must be in (0, 1)"),
-    (IsingConfig, {"betas": (0.5, -1.0)}, "inverse temperatures beta must be > 0"),
-    (IsingConfig, {"n_spins": 5}, "need n_spins >= 6"),
-    (IsingConfig, {"n_spins": 25}, "n_spins <= 24"),
+    (RepetitiveConfig, {"confidence": 1.0}, "confidence must be a number in (0, 1)"),
+    (IsingConfig, {"betas": (0.5, -1.0)}, "betas must be a non-empty list of finite numbers > 0"),
+    (IsingConfig, {"n_spins": 5}, "n_spins must be an integer in [6, 24], got 5"),
+    (IsingConfig, {"n_spins": 25}, "n_spins must be an integer in [6, 24], got 25"),
     (IsingConfig, {"max_lag": 64, "chain_length": 64}, "max_lag (64) must be smaller"),
-    (IsingConfig, {"n_sd": 0.0}, "n_sd must be > 0"),
+    (IsingConfig, {"n_sd": 0.0}, "n_sd must be a finite number > 0"),
 ])
 def test_configs_name_the_bad_value(cls, options, message):
     with pytest.raises(ValueError, match=f"invalid {cls.__name__}: .*") as error:
@@ -75,7 +77,8 @@ def test_configs_name_the_bad_value(cls, options, message):
 def test_every_problem_is_listed_at_once():
     with pytest.raises(ValueError) as error:
         IsingConfig(n_chains=0, seed=-1)
-    assert "n_chains must be >= 1" in str(error.value) and "seed must be >= 0" in str(error.value)
+    assert "n_chains must be an integer >= 1, got 0" in str(error.value)
+    assert "seed must be an integer >= 0, got -1" in str(error.value)
 
 
 def test_estimator_names_are_the_estimators():
@@ -84,30 +87,27 @@ def test_estimator_names_are_the_estimators():
     assert estimator_names() == tuple(ESTIMATORS)
 
 
-def test_checks_take_a_config_or_the_old_keywords():
+def test_checks_take_a_config():
     config = RepetitiveConfig(**TINY_REPETITIVE)
     by_config = repetitive.run_repetitive_check(config)
-    by_keywords = repetitive.run_repetitive_check(**TINY_REPETITIVE)
-    pd.testing.assert_frame_equal(by_config.curves, by_keywords.curves)
-    pd.testing.assert_frame_equal(by_config.checks, by_keywords.checks)
     assert RepetitiveConfig.from_table(by_config.checks) == config
-    # keywords change a given config; the tables say so
-    reseeded = repetitive.run_repetitive_check(config, seed=5)
+    # a changed setting is a changed config; the tables say so
+    reseeded = repetitive.run_repetitive_check(config.replace(seed=5))
     assert RepetitiveConfig.from_table(reseeded.curves) == config.replace(seed=5)
     assert not reseeded.curves["mi"].equals(by_config.curves["mi"])
 
 
-def test_checks_refuse_unknown_keywords_and_bad_values():
+def test_checks_refuse_keywords_unknown_fields_and_bad_values():
     from miscaling.theory.ising import run_ising_check
     from miscaling.theory.linear_rnn import run_linear_rnn_check
 
-    with pytest.raises(ValueError, match="unknown IsingConfig field.*spins"):
-        run_ising_check(spins=6)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'n_spins'"):
+        run_ising_check(n_spins=6)
     with pytest.raises(ValueError, match="unknown RepetitiveConfig field.*p\\b"):
-        repetitive.run_repetitive_check(RepetitiveConfig(), p=[0.5])
-    with pytest.raises(ValueError, match="hidden must be >= 1"):
-        run_linear_rnn_check(hidden=0)
-    with pytest.raises(TypeError, match="expected a LinearRNNConfig"):
+        RepetitiveConfig.from_dict({"p": [0.5]})
+    with pytest.raises(ValueError, match="hidden must be an integer >= 1"):
+        run_linear_rnn_check(LinearRNNConfig(hidden=0))
+    with pytest.raises(TypeError, match="config must be an instance of LinearRNNConfig, got Ising"):
         run_linear_rnn_check(IsingConfig())
 
 

@@ -3,20 +3,20 @@
 import numpy as np
 import pandas as pd
 import pytest
-from miscaling.mi import mutual_information
+from miscaling.mi import EstimatorConfig, mutual_information
 from miscaling.synth import binary_power_law_sequences
 from miscaling.uniformity import COLUMNS, UniformityConfig, long_range_summary
 
 
-def _measure(x, lags, **kw):
-    return mutual_information(x, lags, shuffles=2, bootstrap=40, seed=0,
-                              return_replicates=True, **kw)
+def _measure(x, lags):
+    return mutual_information(x, lags, config=EstimatorConfig(shuffles=2, bootstrap=40, seed=0),
+                              return_replicates=True)
 
 
 def test_power_law_data_is_distinguishable_and_gamma_recovered():
     x = binary_power_law_sequences(1000, 600, amplitude=0.1, gamma=0.4, mode="exact", seed=1)
     table, reps = _measure(x, "log:550:25")
-    row = long_range_summary(table, reps, min_lag=50, max_lag=550)
+    row = long_range_summary(table, reps, config=UniformityConfig(min_lag=50, max_lag=550))
     assert list(row) == COLUMNS
     assert row["distinguishable"] and row["excess_ci_low"] > 0.005
     assert row["gamma_ci_low"] < 0.4 < row["gamma_ci_high"]
@@ -46,26 +46,25 @@ def test_bad_tables_are_rejected():
         long_range_summary(table, reps)
     table["baseline"] = 0.0
     with pytest.raises(ValueError, match=r"only 0 lag\(s\) in the window \[100, 1000\]"):
-        long_range_summary(table, reps, min_lag=100)
+        long_range_summary(table, reps, config=UniformityConfig(min_lag=100))
     table["baseline"] = np.nan
     with pytest.raises(ValueError, match="baseline is missing"):
         long_range_summary(table, reps)
 
 
-def test_uniformity_config_equals_the_keywords_and_validates():
+def test_uniformity_config_is_the_settings_and_validates():
     x = binary_power_law_sequences(200, 300, amplitude=0.1, gamma=0.4, mode="exact", seed=2)
     table, reps = _measure(x, "log:250:12")
     config = UniformityConfig(min_lag=20, max_lag=250, confidence=0.9)
     by_config = long_range_summary(table, reps, config=config)
-    assert by_config == long_range_summary(table, reps, min_lag=20, max_lag=250,
-                                           confidence=0.9)
-    assert by_config["confidence"] == 0.9
-    with pytest.raises(ValueError, match="either as config= or as keywords.*min_lag"):
-        long_range_summary(table, reps, config=config, min_lag=10)
+    assert by_config["confidence"] == 0.9 and by_config["lag_min"] >= 20
+    with pytest.raises(TypeError, match="unexpected keyword argument 'min_lag'"):
+        long_range_summary(table, reps, min_lag=10)
     with pytest.raises(ValueError) as err:
         UniformityConfig(min_lag=0, max_lag=2.5, confidence=1)
-    for part in ("min_lag must be >= 1, got 0", "max_lag must be an integer, got 2.5",
-                 "confidence must lie strictly between 0 and 1, got 1"):
+    for part in ("min_lag must be an integer >= 1, got 0",
+                 "max_lag must be an integer >= 1, got 2.5",
+                 "confidence must be a number in (0, 1), got 1"):
         assert part in str(err.value)
     with pytest.raises(ValueError, match="min_lag 60 exceeds max_lag 50"):
         UniformityConfig(min_lag=60, max_lag=50)

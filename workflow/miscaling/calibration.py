@@ -5,7 +5,7 @@ by construction: I(τ) windows with the run's own lags and per-lag noise (read f
 tables, :func:`noise_profile`), estimates with 95% intervals of known width, chunks of known
 spread.  Per rule, scale and case the table gives the rates of a *correct clear* call, a *wrong
 clear* call (the contrary outcome, called clearly) and an inconclusive one.  The goal: wrong
-clear at most :data:`WRONG_CLEAR_GOAL` for every rule.
+clear at most :data:`WRONG_CLEAR_GOAL` for every rule (docs/METHODS.md §5, "Calibration").
 """
 
 from __future__ import annotations

@@ -1,26 +1,11 @@
 """A training run's files: durable writes, random states, checkpoints, resume, the best model.
 
-One run of :func:`miscaling.train.train` writes, in its ``out_dir``:
-
-``checkpoint.pt``  everything needed to continue after the last complete epoch;
-``best.pt``        the model with the lowest validation loss so far (state, config, epoch, loss);
-``log.csv``        one row per completed epoch;
-``result.json``    the summary, written last: its presence means the job is done.
-
-Durability.  Every file is written to a temporary file, fsync'ed and renamed onto its final name
-(plus an fsync of the directory; :func:`miscaling.io.atomic_path` with ``fsync=True``), so a
-job killed at any moment -- ``kill -9`` included -- leaves each file either complete or
-untouched.  checkpoint.pt, written after every epoch, is the source of truth: besides the
-weights, optimizer moments, step and early-stopping counters (:class:`TrainingState`) and the
-torch/CUDA/numpy/python/data-order random states, it holds the best weights and the log rows,
-so log.csv and best.pt can always be rewritten from it.
-
-Loading.  Checkpoints hold only tensors and plain data and are read with ``weights_only=True``,
-always onto the CPU: the random states must stay CPU ``ByteTensor`` s (``torch.set_rng_state``
-refuses anything else, so mapping a checkpoint straight onto a GPU made every CUDA resume fail),
-and ``load_state_dict`` copies weights and optimizer moments onto the device of the model's
-parameters.  A checkpoint of another run (training config, model config or data differ) is
-refused with an error naming the differing fields; an unreadable one is an error too.
+``checkpoint.pt`` (everything needed to continue after the last complete epoch: the source of
+truth), ``best.pt``, ``log.csv`` and, last, ``result.json`` (the job is done), each written to a
+temporary file, fsync'ed and renamed, so a kill leaves it complete or untouched.  Checkpoints hold
+tensors and plain data only and are read with ``weights_only=True`` onto the CPU (random states
+must stay CPU ``ByteTensor`` s); one of another run is refused with an error naming the fields.
+Resume and determinism: docs/METHODS.md §7.8.
 """
 
 from __future__ import annotations
@@ -206,7 +191,7 @@ def differing_fields(
     """Field-by-field comparison, as ``name: found -> expected`` strings.
 
     A field missing on one side takes its value from ``defaults`` when it has one there (fields
-    added after a run was stored, see :mod:`miscaling.compat`).
+    added after a run was stored: ``Settings.ADDED_LATER``).
     """
     defaults = defaults or {}
 
@@ -392,12 +377,14 @@ def load_best_model(
     """Rebuild the best model of a run (``builder(**model_config)``) in eval mode on ``device``.
 
     Returns the model and the rest of ``best.pt`` (model_config, train_config, epoch, val_loss).
-    ``builder`` defaults to :func:`miscaling.models.build_model`.
+    Without ``builder``: :func:`miscaling.models.build_model` of the stored ModelConfig.
     """
     device = resolve_device(device)
     payload = torch.load(Path(out_dir) / BEST_NAME, map_location="cpu", weights_only=True)
     if builder is None:
-        from miscaling.models import build_model as builder
-    model = builder(**payload["model_config"])
+        from miscaling.models import ModelConfig, build_model
+        model = build_model(ModelConfig.from_dict(payload["model_config"]))
+    else:
+        model = builder(**payload["model_config"])
     model.load_state_dict(payload.pop("model_state"))
     return model.to(device).eval(), payload

@@ -1,16 +1,10 @@
 """One tidy table of the paper's claims and what this run measured (``results/claims.csv``).
 
-One row per claim of the registry (:data:`miscaling.paper_claims.CLAIMS`; a claim about each
-γ, theory check or split gets one row per instance).  The status comes from the outcome the
-summary's rule decided (``status`` of a trends table, :mod:`miscaling.verdicts`) or, for the
-tables that carry numbers only (Figure 5's γ, the theory checks, the size-matched control), from
-the same rules applied here; no status is ever derived from text.  Each row names its rule and,
-given a calibration table (``miscaling calibrate``), that rule's measured error rates.
-
-Status (:data:`STATUSES`): *holds* = clearly; *does not hold* = the evidence against it is as
-clear as a held claim's must be; *inconclusive* = the point estimates lean one way and the
-intervals do not decide; *not measured* = the run lacks the models or tables (the row says
-which), or this version has no rule for the claim yet (the row says so).
+One row per claim of :data:`miscaling.paper_claims.CLAIMS` (per instance for a claim about each
+γ, theory check or split), its status decided by the summary's rule or, for tables of numbers
+only, by the same rules applied here (never derived from text), with the rule's measured error
+rates from a calibration table.  Statuses (:data:`STATUSES`): docs/METHODS.md §5; *not measured*
+also marks a claim whose models or tables the run lacks, or that no rule decides yet.
 """
 
 from __future__ import annotations

@@ -1,20 +1,10 @@
 """Size-matched control of the non-uniformity claim (paper Sec. 4.2.2, App. D.2, Figure 6).
 
-The paper reads the missing long-range power law of the validation and test splits of Penn
-Treebank and WikiText as a property of those texts.  The splits are also 10-25 times smaller
-than the training text, and the estimator's floor and noise grow as the text shrinks
-(:mod:`miscaling.uniformity`).  The control separates the two: contiguous chunks of the
-*training* text, each exactly as long as the split, are measured like the split (same estimator,
-lags, replicates and long-range window).  If the split is a sample of the same kind of text, its
-numbers fall among its chunks'; if its text differs, they fall outside.
-
-* :func:`chunk_offsets` / :func:`cut_chunks` place ``count`` non-overlapping chunks of ``size``
-  symbols, one in each of ``count`` equal strata of the training text (so they spread over all
-  of it), at a seeded position inside its stratum;
-* :func:`chunk_name` / :func:`parse_chunk_name` name a chunk as a data set of the corpus
-  (``train_chunk3_valid``: the fourth training chunk of the validation split's size);
-* :func:`size_matched_table` gathers the splits' and the chunks' ``miscaling uniformity`` rows;
-* :func:`compare_to_chunks` places each split among its chunks and states a verdict.
+Contiguous chunks of the training text, each as long as a validation or test split, measured like
+the split: if the split is the same kind of text, its numbers fall among its chunks'.
+:func:`chunk_offsets` / :func:`cut_chunks` place the chunks, :func:`chunk_name` names them,
+:func:`size_matched_table` gathers their rows and :func:`compare_to_chunks` places each split.
+Placement and prediction interval: docs/METHODS.md §4.4, Eq. (M33).
 """
 
 from __future__ import annotations
@@ -224,10 +214,9 @@ def compare_to_chunks(table: pd.DataFrame, confidence: float = 0.95,
     ``table`` is :func:`size_matched_table`'s.  For each corpus, target split and quantity:
     the split's value and CI; the chunks' n, range, mean and sd; the split's ``rank`` among
     the chunks (1 = below all, n + 1 = above all); the chunks' prediction interval at
-    ``confidence`` for one more chunk, mean ± t_{n-1} · sd · sqrt(1 + 1/n) (Student t: the
-    chunks taken as a normal sample); whether the split's CI overlaps the chunks' range; and
-    the verdict of :func:`criterion`.  Both conditions must hold for "differs": the split is
-    unlike a further chunk, and its own uncertainty does not reach the chunks.
+    ``confidence`` for one more chunk (docs/METHODS.md, Eq. (M33)); whether the split's CI
+    overlaps the chunks' range; and the verdict of :func:`criterion` ("differs": outside the
+    prediction interval and the CI misses the chunks' range).
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")

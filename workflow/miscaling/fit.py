@@ -1,84 +1,24 @@
 r"""Fits that turn an auto-mutual-information curve ``I(τ)`` into numbers.
 
-All models are linear in log space and are fitted by ordinary least squares of ``y = ln I`` on
-the design below, assuming i.i.d. Gaussian residuals in log space (log-normal multiplicative
-noise on ``I``):
-
-``exponential`` (paper Eq. 9, ``I(τ) = I0 e^{-τ/ξ}``, "correlation length" ξ)
-    ``ln I = ln I0 - τ/ξ``  → parameters ``I0``, ``xi``
-``power`` (algebraic decay, ``I(τ) = A τ^{-γ}``, Sections 4.2.1 and D.1)
-    ``ln I = ln A - γ ln τ``  → parameters ``A``, ``gamma``
-``composite`` (power law with exponential cut-off; nests both)
-    ``ln I = ln A - γ ln τ - τ/ξ``  → parameters ``A``, ``gamma``, ``xi``
-
-Confidence intervals (two-sided, level ``confidence``, default 95 % as in Figs. 1(c,d), 5, 7)
-are the usual t intervals on the regression coefficients,
-``b̂_j ± t_{(1+c)/2, n-p} · sqrt(s² [(XᵀX)^{-1}]_jj)`` with ``s² = RSS/(n-p)``, and are mapped to
-the reported parameters through the monotone transforms ``I0 = e^{b0}``, ``A = e^{b0}``,
-``γ = -b_lnτ`` and ``ξ = -1/b_τ``.  For ξ the slope interval ``[s_lo, s_hi]`` is mapped endpoint
-by endpoint; a non-negative slope means no decay and is mapped to ``ξ = +inf``, so if the slope
-interval reaches 0 the upper ξ bound is ``+inf`` (and if the fitted slope itself is ≥ 0 the
-point estimate is ``+inf`` too).
-
-These t intervals assume independent residuals.  Estimated I(τ) curves violate that: the
-fluctuation of one data set is strongly correlated across lags (on the paper's binary set the
-whole curve sits a few percent above or below the truth), so the t interval is far too narrow
-(measured: it excluded the true γ = 0.4 on the paper-sized set).  Passing ``replicates``
-(resampling replicate curves from :func:`miscaling.mi.mutual_information` with
-``return_replicates=True``) refits every model on every replicate over the same lags and
-reports percentile intervals of the refitted coefficients instead (``ci_method =
-"resampling"``), which carry that correlation.  A replicate point that is not positive is left
-out of that replicate's fit.
-
-Model comparison uses the log-space Gaussian likelihood (constants dropped):
-
-    AIC  = n ln(RSS/n) + 2k,        AICc = AIC + 2k(k+1)/(n-k-1),
-
-with ``k`` = number of regression coefficients + 1 (the residual variance).  ``ΔAICc`` is taken
-relative to the best of the models fitted, and the Akaike weights are
-``w_m = exp(-ΔAICc_m/2) / Σ exp(-ΔAICc/2)``.  To keep AICc finite on noiseless input, ``RSS/n``
-is floored at ``(sqrt(ε) · max(1, max|y|))²`` (ε = double-precision machine epsilon, so a
-root-mean-square log residual below ~1.5e-8 relative counts as exact): fits that are exact up to
-round-off are treated as equally good and then ranked by their penalty.
-
-Point selection follows the paper's practice of fitting only points above an estimation-noise
-floor ("only data points greater than 10⁻³ is used", Figs. 1 and 7; 2×10⁻³ for text).  Within
-the lag window (``lag > 0``, as ``ln τ`` is undefined otherwise; ``lag ≥ min_lag`` and
-``lag ≤ max_lag`` when given) two readings of that rule are offered:
-
-``selection="contiguous"`` (default)
-    the points from the smallest lag up to, not including, the first point whose ``mi`` is not
-    above ``min_mi`` (or is NaN): the curve is fitted until it first reaches the noise floor.
-``selection="all"``
-    every point with finite ``mi > min_mi``, wherever it lies.
-
-They differ once the true curve has sunk below the threshold: ``"all"`` then keeps exactly the
-points that fluctuated upwards, which flattens the tail and biases γ down and ξ up.  Measured on
-Figure 5's data (2,000 × 1,000 sequences, 40 log-spaced lags, threshold 10⁻³): γ = 0.8 was
-fitted as 0.745 with ``"all"`` and 0.789 with ``"contiguous"``, γ = 0.7 as 0.665 and 0.715.
-
-A fixed threshold stands in for the estimator's floor only when the floor lies below it.  The
-floor grows as the data shrink: the shuffle floor of a 2 MB text sample is ~1e-3 nats, of 3,899
-sequences of 513 characters ~2.5e-3, *above* the paper's 2×10⁻³, and a fit then runs on floor
-noise (measured: ξ of 390–800 for character Transformers whose samples reach their floor by
-τ ≈ 15).  ``floor_sds`` (:class:`FitConfig`) adds the curve's own floor to the rule: a point is
-above the threshold only if also ``mi > baseline + floor_sds · baseline_sd`` (the shuffled
-data's mean and standard deviation at that lag, the estimator's ``baseline`` columns).  The
-fit stays on ``mi`` itself, as the paper's; only the choice of points changes.
+Exponential (paper Eq. 9), power-law and composite decays, each fitted by least squares in log
+space, with t or resampling intervals, AICc and Akaike weights; the points fitted are those
+above a noise threshold (``selection``) and, with ``floor_sds``, above the curve's own shuffle
+floor.  The mathematics and the measurements behind these choices: docs/METHODS.md §3,
+Eqs. (M20)–(M29).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from miscaling.io import require_columns
-from miscaling.settings import Settings, problems_error
+from miscaling.settings import Settings, choice, number
 
 __all__ = [
     "MODELS", "PARAMETERS", "SELECTIONS", "TOO_FEW", "FitConfig", "decay_verdict", "fit_decay",
@@ -187,14 +127,6 @@ def _check_replicates(replicates, n_lags: int) -> np.ndarray | None:
     return reps
 
 
-def _real_problem(name: str, value, *, optional: bool) -> list[str]:
-    if value is None and optional:
-        return []
-    if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
-        return [f"{name} must be a real number{' or None' if optional else ''}, got {value!r}"]
-    return []
-
-
 @dataclass(frozen=True)
 class FitConfig(Settings):
     """Which points :func:`fit_decay` fits and how it computes intervals (module docstring).
@@ -208,60 +140,23 @@ class FitConfig(Settings):
     ``confidence`` columns predate them).
     """
 
-    min_mi: float = 0.0
-    min_lag: float | None = None
-    max_lag: float | None = None
-    confidence: float = 0.95
-    selection: str = "contiguous"
-    too_few: str = "raise"
-    floor_sds: float | None = None
+    min_mi: float = number(0.0, ge=0)
+    min_lag: float | None = number(None, optional=True)
+    max_lag: float | None = number(None, optional=True)
+    confidence: float = number(0.95, gt=0, lt=1)
+    selection: str = choice("contiguous", SELECTIONS)
+    too_few: str = choice("raise", TOO_FEW)
+    floor_sds: float | None = number(None, ge=0, optional=True)
 
     COLUMN_NAMES = {name: f"fit_{name}" for name in (
         "min_mi", "min_lag", "max_lag", "confidence", "selection", "too_few", "floor_sds")}
-    #: Fields added after tables were first written: a table without the column reads None.
-    OPTIONAL_FIELDS = ("floor_sds",)
+    #: Tables written before ``floor_sds`` existed were fitted without a floor rule.
+    ADDED_LATER: ClassVar[dict[str, Any]] = {"floor_sds": None}
 
-    def __post_init__(self) -> None:
-        problems = []
-        min_mi = self.min_mi
-        if _real_problem("min_mi", min_mi, optional=False) or min_mi < 0 or math.isinf(min_mi):
-            problems.append(f"min_mi must be a finite number >= 0, got {min_mi!r}")
-        window = (_real_problem("min_lag", self.min_lag, optional=True)
-                  + _real_problem("max_lag", self.max_lag, optional=True))
-        problems += window
-        if not window and None not in (self.min_lag, self.max_lag) \
-                and self.min_lag > self.max_lag:
-            problems.append(f"min_lag ({float(self.min_lag)}) must not exceed max_lag "
-                            f"({float(self.max_lag)})")
-        if _real_problem("confidence", self.confidence, optional=False) \
-                or not 0.0 < self.confidence < 1.0:
-            problems.append(f"confidence must lie strictly between 0 and 1, got "
-                            f"{self.confidence!r}")
-        if self.selection not in SELECTIONS:
-            problems.append(f"unknown selection {self.selection!r}; expected one of "
-                            f"{SELECTIONS}")
-        if self.too_few not in TOO_FEW:
-            problems.append(f"too_few must be 'raise' or 'nan', got {self.too_few!r}")
-        floor_sds = self.floor_sds
-        if _real_problem("floor_sds", floor_sds, optional=True) \
-                or (floor_sds is not None and not 0 <= floor_sds < math.inf):
-            problems.append(f"floor_sds must be a finite number >= 0 or None, got {floor_sds!r}")
-        problems_error("FitConfig", problems)
-        for name in ("min_mi", "min_lag", "max_lag", "confidence", "floor_sds"):  # plain floats
-            value = getattr(self, name)
-            object.__setattr__(self, name, None if value is None else float(value))
-
-    @classmethod
-    def from_table(cls, table: pd.DataFrame, source: str = "table") -> FitConfig:
-        """:meth:`Settings.from_table`; a CSV reader takes ``too_few``'s value ``"nan"`` for
-        an empty cell, and ``too_few`` is never empty, so an empty column reads ``"nan"``."""
-        column = cls.COLUMN_NAMES["too_few"]
-        if column in table.columns and len(table) and table[column].isna().all():
-            table = table.assign(**{column: "nan"})
-        for field in cls.OPTIONAL_FIELDS:
-            if cls.COLUMN_NAMES[field] not in table.columns:
-                table = table.assign(**{cls.COLUMN_NAMES[field]: None})
-        return super().from_table(table, source)
+    def conflicts(self) -> list[str]:
+        if None not in (self.min_lag, self.max_lag) and self.min_lag > self.max_lag:
+            return [f"min_lag ({self.min_lag}) must not exceed max_lag ({self.max_lag})"]
+        return []
 
 
 def _select_models(models) -> tuple:
@@ -283,19 +178,16 @@ def fit_decay(
     mi,
     models=MODELS,
     *,
-    min_mi=0.0,
-    min_lag=None,
-    max_lag=None,
-    confidence=0.95,
+    config: FitConfig | None = None,
     replicates=None,
-    selection="contiguous",
-    too_few="raise",
-    floor_sds=None,
     baseline=None,
     baseline_sd=None,
-    config: FitConfig | None = None,
 ) -> pd.DataFrame:
     r"""Fit exponential (Eq. 9), power-law and composite decays to ``I(τ)`` in log space.
+
+    Which points are fitted and how the intervals are computed are the fields of ``config``
+    (a :class:`FitConfig`; None: its defaults), e.g. ``fit_decay(lags, mi, "power",
+    config=FitConfig(min_mi=1e-3))``; the other arguments are data.
 
     Parameters
     ----------
@@ -303,22 +195,22 @@ def fit_decay(
         1-D arrays of equal length: distances τ and estimated mutual information ``I(τ)``.
     models
         Subset of :data:`MODELS` to fit (a single name is accepted).
-    min_mi
+    config.min_mi
         Only points with ``mi > min_mi`` are used (paper: ``1e-3`` binary, ``2e-3`` text);
         must be ``≥ 0``.  The default ``0`` keeps positive points.
-    min_lag, max_lag
+    config.min_lag, config.max_lag
         Optional inclusive lag window.  Lags ``≤ 0`` are always excluded.
-    selection
+    config.selection
         ``"contiguous"`` (default): points up to the first one at or below ``min_mi`` (or NaN)
         in lag order; ``"all"``: every finite point above ``min_mi``.  See the module docstring.
-    too_few
+    config.too_few
         What a model with too few usable points does: ``"raise"`` (default) a ValueError, or
         ``"nan"``: its rows carry NaN values, CIs and AICc, and the comparison (ΔAICc,
         weights) is over the models that could be fitted — for pipelines in which a curve
         that barely rises above the threshold is a result, not an error.
-    confidence
+    config.confidence
         Two-sided confidence level of the intervals, in ``(0, 1)``.
-    floor_sds, baseline, baseline_sd
+    config.floor_sds, baseline, baseline_sd
         With ``floor_sds`` (default None: unused), a point must also have ``mi > baseline +
         floor_sds · baseline_sd``: 1-D arrays aligned with ``lags``, the shuffle floor's mean
         and standard deviation (the estimator's columns).  See the module docstring.
@@ -326,10 +218,6 @@ def fit_decay(
         Optional resampling replicate curves, shape ``(len(lags), B)`` aligned with ``lags``;
         the intervals are then percentile intervals over refits on the replicates (see the
         module docstring) instead of t intervals.
-    config
-        The point-selection and interval settings above at once, as a :class:`FitConfig`;
-        ``min_mi``, ``min_lag``, ``max_lag``, ``confidence``, ``selection``, ``too_few`` and
-        ``floor_sds`` must then be left at their defaults.
 
     Returns
     -------
@@ -347,10 +235,7 @@ def fit_decay(
         Mismatched or non-1-D inputs, invalid options, or too few usable points for a model
         (a model with ``k`` = coefficients + 1 needs ``n > k + 1`` points for a finite AICc).
     """
-    config = FitConfig.resolve(config, {
-        "min_mi": min_mi, "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence,
-        "selection": selection, "too_few": too_few, "floor_sds": floor_sds,
-    })
+    config = FitConfig.given(config)
     min_mi, min_lag, max_lag = config.min_mi, config.min_lag, config.max_lag
     conf, selection, too_few = config.confidence, config.selection, config.too_few
     models = _select_models(models)
@@ -512,28 +397,29 @@ def decay_verdict(fits: pd.DataFrame) -> dict:
     }
 
 
-def fit_table(table: pd.DataFrame, models=MODELS, *, replicates: pd.DataFrame | None = None,
-              **kwargs) -> pd.DataFrame:
-    """:func:`fit_decay` on a table with columns ``lag`` and ``mi`` (the estimator's format).
+def fit_table(table: pd.DataFrame, models=MODELS, *, config: FitConfig | None = None,
+              replicates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`fit_decay` with ``config`` on a table with columns ``lag`` and ``mi`` (the
+    estimator's format).
 
     Extra columns are ignored, except ``baseline`` and ``baseline_sd``, which are the shuffle
-    floor a ``floor_sds`` setting needs; keyword arguments are passed on to :func:`fit_decay`.
-    ``replicates`` is the estimator's long replicate table (columns ``replicate, lag, mi``);
-    every lag of ``table`` must appear in every replicate.
+    floor a ``floor_sds`` setting needs.  ``replicates`` is the estimator's long replicate
+    table (columns ``replicate, lag, mi``); every lag of ``table`` must appear in every
+    replicate.
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     require_columns(table, ("lag", "mi"), "the I(tau) table")
-    floor_sds = (kwargs["config"].floor_sds if kwargs.get("config") is not None
-                 else kwargs.get("floor_sds"))
-    if floor_sds is not None:
+    config = FitConfig.given(config)
+    floor = {}
+    if config.floor_sds is not None:
         require_columns(table, ("baseline", "baseline_sd"), "the I(tau) table (floor_sds needs "
                         "its shuffle floor)")
-        kwargs.update(baseline=table["baseline"].to_numpy(),
-                      baseline_sd=table["baseline_sd"].to_numpy())
+        floor = {"baseline": table["baseline"].to_numpy(),
+                 "baseline_sd": table["baseline_sd"].to_numpy()}
     wide = None if replicates is None else replicates_wide(replicates, table["lag"].to_numpy())
-    return fit_decay(table["lag"].to_numpy(), table["mi"].to_numpy(), models,
-                     replicates=wide, **kwargs)
+    return fit_decay(table["lag"].to_numpy(), table["mi"].to_numpy(), models, config=config,
+                     replicates=wide, **floor)
 
 
 def replicates_wide(replicates: pd.DataFrame, lags: np.ndarray) -> np.ndarray:

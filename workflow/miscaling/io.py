@@ -84,6 +84,20 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], source: str) ->
                          f"{list(table.columns)}")
 
 
+def stack_tables(tables: list[pd.DataFrame], required: Iterable[str] = (),
+                 what: str = "table", optional: Iterable[str] = ()) -> pd.DataFrame:
+    """``tables`` stacked into one: a missing ``required`` column is an error naming ``what``,
+    a missing ``optional`` one is NaN."""
+    if not tables:
+        raise ValueError(f"no {what} given")
+    frame = pd.concat(tables, ignore_index=True)
+    require_columns(frame, list(required), what)
+    for column in optional:
+        if column not in frame:
+            frame[column] = np.nan
+    return frame
+
+
 def smallest_uint_dtype(top: int) -> np.dtype:
     """The smallest of uint8/uint16/uint32 that holds every value in ``0 .. top``.
 

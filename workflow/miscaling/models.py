@@ -1,58 +1,20 @@
 """The paper's sequence models: vanilla RNN, LSTM and Transformer language models.
 
-One family, built by :func:`build_model`, serves the binary and the text experiments::
-
-    tokens [B, T] -> embedding -> body -> linear -> logits [B, T, vocab]
-
-``logits[:, t]`` scores the symbol at ``t + 1`` (causal; no start token, see *First symbol*).
-The constructor arguments form a frozen, validated :class:`ModelConfig` (``model.settings``);
-``model.config`` holds them as a JSON-serialisable dict, so ``build_model(**model.config)``
-rebuilds the model for a checkpoint's ``state_dict``.
-
-Incremental use (sampling, truncated BPTT) goes through a state::
-
-    state = model.init_state(batch_size)                    # zero hidden state / empty KV cache
-    logits, state = model.step(tokens, state)                # tokens [B] -> logits [B, vocab]
-    logits, state = model.advance(chunk, state)              # chunk [B, T] -> logits [B, T, vocab]
-
-For RNNs the state is the hidden state (``h`` for "rnn", ``(h, c)`` for "lstm", each
-``[depth, B, width]``, as nn.RNN/nn.LSTM take it); for the Transformer it is a
-:class:`KVCache` that is filled in place, so no step recomputes the prefix.
-
-By default (``init="keras"``) initialisation follows the Keras defaults the paper relied on
-(Appendix E.1.1), checked against the Keras/tf.keras LSTM documentation: embeddings
-U(-0.05, 0.05); input kernels Glorot-uniform (computed on the whole gate-stacked matrix, as
-Keras does); recurrent kernels orthogonal (also on the whole stacked matrix); zero biases,
-except the LSTM forget gate whose bias starts at 1 (``unit_forget_bias=True``, a Keras
-default); dense layers Glorot-uniform with zero bias.
-Keras RNN cells have ONE bias per gate while PyTorch has two (``b_ih + b_hh``), so ``b_hh`` is
-zeroed and frozen (``requires_grad=False``): the model is then exactly the Keras one, and
-:func:`count_parameters` reproduces the paper's counts (1,190 for the 32-unit vanilla RNN,
-126 for the 4-unit LSTM, Appendix E.1.1).
-
-The paper's word-level LSTMs were trained with PyTorch's word_language_model example instead
-(Appendix E.1.2), so ``init="word_language_model"`` reproduces that code's initialisation
-(``RNNModel.init_weights``, checked against pytorch/examples): the recurrent layers keep the
-nn.LSTM/nn.RNN default, every weight and bias U(-1/sqrt(width), 1/sqrt(width)), with both biases
-trainable as there (so :func:`count_parameters` then counts ``b_hh`` too); embedding and decoder
-weights U(-0.1, 0.1), decoder bias 0.
-
-Known deviation: Keras < 2.3 (and tf.keras 1.x) defaulted the LSTM ``recurrent_activation`` to
-``hard_sigmoid``; Keras >= 2.3 / tf.keras 2 use ``sigmoid``. The paper does not name its Keras
-version; nn.LSTM (cuDNN) only offers ``sigmoid``, which is what is used here.
-
-First symbol: the paper's Keras models are fed ``x[:, :-1]`` to predict ``x[:, 1:]``, without a
-start token, so no model here ever predicts the first symbol; :func:`miscaling.sample.generate`
-draws it from a distribution given by the caller (the training set's first-symbol frequencies).
+One family, built by :func:`build_model` from a frozen :class:`ModelConfig`:
+``tokens [B, T] -> embedding -> body -> linear -> logits [B, T, vocab]``, ``logits[:, t]``
+scoring the symbol at ``t + 1`` (causal, no start token).  Incremental use goes through a state
+(``init_state``, ``step``, ``advance``: the RNN hidden state or a Transformer :class:`KVCache`).
+Initialisation (``init="keras"``, the paper's Keras models, or ``"word_language_model"``) and
+the one known deviation from Keras: docs/METHODS.md §7.7.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -60,8 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .choices import ARCHS  # re-exported: the torch-free names
-from .compat import compact_dict, optional_defaults
-from .settings import Settings, check_int, problems_error
+from .settings import Settings, choice, flag, integer, number
 
 __all__ = [
     "ARCHS",
@@ -72,7 +33,6 @@ __all__ = [
     "TransformerModel",
     "build_model",
     "count_parameters",
-    "from_config",
     "sinusoidal_encoding",
 ]
 
@@ -112,63 +72,36 @@ class ModelConfig(Settings):
 
     Validated on construction (one error naming every bad field); ``embedding_dim`` is stored
     resolved (``width`` when not given), so a config read back from a checkpoint equals it.
-    The fields in ``OPTIONAL_FIELDS`` (added for the text models) are left out of ``to_dict()``
-    while they hold their defaults (:mod:`miscaling.compat`), so a binary model's config, and
-    every file that stores it, is what it was before they existed.
+    The fields in ``ADDED_LATER`` (added for the text models) are left out of ``to_dict()``
+    while they hold those values (:class:`~miscaling.settings.Settings`), so a binary model's
+    config, and every file that stores it, is what it was before they existed.
     """
 
-    arch: str
-    vocab_size: int
-    width: int
-    depth: int
-    embedding_dim: int | None = None
-    heads: int | None = None
-    max_len: int = 512
-    dropout: float = 0.0
-    tie_weights: bool = False
-    embedding_init: str = "keras"
-    output_dropout: bool = False
-    init: str = "keras"
+    arch: str = choice(dataclasses.MISSING, ARCHS)
+    vocab_size: int = integer(ge=1)
+    width: int = integer(ge=1)
+    depth: int = integer(ge=1)
+    embedding_dim: int | None = integer(None, ge=1, optional=True)
+    heads: int | None = integer(None, ge=1, optional=True)
+    max_len: int = integer(512, ge=1)
+    dropout: float = number(0.0, ge=0, lt=1)
+    tie_weights: bool = flag(False)
+    embedding_init: str = choice("keras", EMBEDDING_INITS)
+    output_dropout: bool = flag(False)
+    init: str = choice("keras", INITS)
 
-    OPTIONAL_FIELDS = ("embedding_init", "output_dropout", "init")
-
-    def to_dict(self) -> dict[str, Any]:
-        return compact_dict(self, self.OPTIONAL_FIELDS)
-
-    @classmethod
-    def optional_defaults(cls) -> dict[str, Any]:
-        """The fields a stored config may lack, with the values it then means."""
-        return optional_defaults(cls, cls.OPTIONAL_FIELDS)
+    #: Added for the text models: a stored config without them was made with these values.
+    ADDED_LATER: ClassVar[dict[str, Any]] = {"embedding_init": "keras", "output_dropout": False,
+                                             "init": "keras"}
 
     def __post_init__(self) -> None:
-        problems_error("ModelConfig", self._problems())
-        embedding_dim = self.width if self.embedding_dim is None else self.embedding_dim
-        normalised = {
-            "vocab_size": int(self.vocab_size), "width": int(self.width),
-            "depth": int(self.depth), "embedding_dim": int(embedding_dim),
-            "heads": None if self.heads is None else int(self.heads),
-            "max_len": int(self.max_len), "dropout": float(self.dropout),
-            "tie_weights": bool(self.tie_weights), "output_dropout": bool(self.output_dropout),
-        }
-        for name, value in normalised.items():
-            object.__setattr__(self, name, value)
+        super().__post_init__()
+        if self.embedding_dim is None:
+            object.__setattr__(self, "embedding_dim", self.width)
 
-    def _problems(self) -> list[str]:
+    def conflicts(self) -> list[str]:
         problems = []
-        if self.arch not in ARCHS:
-            problems.append(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
-        for name in ("vocab_size", "width", "depth", "max_len"):
-            problems += check_int(name, getattr(self, name), 1)
-        if not (isinstance(self.dropout, numbers.Real) and 0.0 <= self.dropout < 1.0):
-            problems.append(f"dropout must be a number in [0, 1), got {self.dropout!r}")
-        if self.embedding_init not in EMBEDDING_INITS:
-            problems.append(f"embedding_init must be one of {', '.join(EMBEDDING_INITS)}, got "
-                            f"{self.embedding_init!r}")
-        if self.output_dropout not in (True, False):
-            problems.append(f"output_dropout must be true or false, got {self.output_dropout!r}")
-        if self.init not in INITS:
-            problems.append(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
-        elif self.init != "keras":
+        if self.init != "keras":
             if self.arch == "transformer":
                 problems.append(f"init={self.init!r} only applies to rnn/lstm (the example's "
                                 "RNNModel); the transformer is initialised as in Keras")
@@ -176,16 +109,12 @@ class ModelConfig(Settings):
                 problems.append(f"embedding_init={self.embedding_init!r} only applies with "
                                 f"init='keras'; init={self.init!r} draws the embedding from "
                                 f"U(-{WORD_LANGUAGE_MODEL_BOUND}, {WORD_LANGUAGE_MODEL_BOUND})")
-        width_ok = not check_int("width", self.width, 1)
         if self.arch == "transformer":
             if self.heads is None:
                 problems.append("the transformer needs heads (the paper: 4 on binary, 8 on text)")
-            elif not (heads_problems := check_int("heads", self.heads, 1)):
-                if width_ok and self.width % self.heads:
-                    problems.append(f"width ({self.width}) must be divisible by heads "
-                                    f"({self.heads}): width = heads × head dimension")
-            else:
-                problems += heads_problems
+            elif self.width % self.heads:
+                problems.append(f"width ({self.width}) must be divisible by heads "
+                                f"({self.heads}): width = heads × head dimension")
             if self.output_dropout:
                 problems.append("output_dropout only applies to rnn/lstm; the transformer's "
                                 "dropout already acts on every sub-layer's output")
@@ -193,11 +122,9 @@ class ModelConfig(Settings):
                 problems.append(f"the transformer embeds in width ({self.width}) dimensions "
                                 "because of its residual connections; got "
                                 f"embedding_dim={self.embedding_dim}")
-        elif self.arch in ARCHS:
+        else:
             if self.heads is not None:
                 problems.append(f"heads only applies to the transformer, not to {self.arch!r}")
-            if self.embedding_dim is not None:
-                problems += check_int("embedding_dim", self.embedding_dim, 1)
             if self.tie_weights and self.embedding_dim not in (None, self.width):
                 problems.append(f"tie_weights needs embedding_dim == width, got "
                                 f"{self.embedding_dim} and {self.width}")
@@ -223,23 +150,15 @@ class ModelConfig(Settings):
                    **options)
 
 
-def build_model(arch: str, vocab_size: int, width: int, depth: int, *,
-                embedding_dim: int | None = None, heads: int | None = None, max_len: int = 512,
-                dropout: float = 0.0, tie_weights: bool = False, embedding_init: str = "keras",
-                output_dropout: bool = False, init: str = "keras") -> SequenceModel:
-    """Build a vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model.
-
-    The arguments are the fields of :class:`ModelConfig` (see there);
-    ``build_model(**model.config)`` rebuilds a model, :func:`from_config` takes the dataclass.
-    """
-    return from_config(ModelConfig(arch, vocab_size, width, depth, embedding_dim=embedding_dim,
-                                   heads=heads, max_len=max_len, dropout=dropout,
-                                   tie_weights=tie_weights, embedding_init=embedding_init,
-                                   output_dropout=output_dropout, init=init))
-
-
-def from_config(config: ModelConfig) -> SequenceModel:
-    """The model a :class:`ModelConfig` describes, freshly initialised."""
+def build_model(config: ModelConfig) -> SequenceModel:
+    """The vanilla RNN ("rnn"), LSTM ("lstm") or Transformer ("transformer") language model a
+    :class:`ModelConfig` describes, freshly initialised, e.g.
+    ``build_model(ModelConfig("lstm", vocab_size=2, width=4, depth=1, embedding_dim=2))``;
+    ``build_model(model.settings)`` or ``build_model(ModelConfig.from_dict(model.config))``
+    rebuilds a model."""
+    if not isinstance(config, ModelConfig):
+        raise TypeError(f"build_model takes a ModelConfig, got {type(config).__name__} (a "
+                        "stored config dict: ModelConfig.from_dict(config))")
     if config.arch == "transformer":
         return TransformerModel(config)
     return RecurrentModel(config)
@@ -254,8 +173,8 @@ def count_parameters(model: nn.Module) -> int:
 class SequenceModel(nn.Module):
     """Embedding -> body -> linear; subclasses supply the body and its incremental state.
 
-    ``settings`` is the :class:`ModelConfig`, ``config`` its dict (``build_model(**config)``
-    rebuilds the model).
+    ``settings`` is the :class:`ModelConfig`, ``config`` its dict
+    (``build_model(ModelConfig.from_dict(config))`` rebuilds the model).
     """
 
     def __init__(self, config: ModelConfig | Mapping[str, Any]):

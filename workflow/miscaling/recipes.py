@@ -1,31 +1,11 @@
 """The training configuration and the paper's recipes (Appendix E).
 
 :class:`TrainConfig` holds everything that determines a training run apart from the model and
-the data; :func:`paper_config` gives the paper's hyperparameters per architecture and data set,
-:func:`paper_model_options` the model options that go with them (the :class:`ModelConfig`
-fields beyond arch/width/depth), and :func:`learning_rate_at` the learning-rate schedules.
-
-Optimizers.  The paper trained in Keras 2 with default parameters.  Keras' ``RMSprop`` defaults
-are ``rho=0.9, epsilon=1e-7`` (``K.epsilon()``) with the update ``a = rho*a + (1-rho)*g**2;
-p -= lr * g / (sqrt(a) + epsilon)``, which is ``torch.optim.RMSprop(alpha=0.9, eps=1e-7)``
-exactly (torch's own defaults are ``alpha=0.99, eps=1e-8``).  Keras' ``Adam`` uses
-``beta_1=0.9, beta_2=0.999, epsilon=1e-7``; torch's Adam has the same moments and bias
-corrections, but adds epsilon to the bias-corrected ``sqrt(v_hat)`` where Keras adds it to
-``sqrt(v)``, a difference of order epsilon that we leave.  ``"sgd"`` is plain SGD (no momentum,
-no weight decay), the PyTorch ``word_language_model`` example's manual ``p -= lr * grad``.
-
-Schedules.  ``"cosine"`` anneals per optimizer step, from ``lr`` at the first step to
-``lr * min_lr_ratio`` (1/32 in the paper) at the last step of epoch ``max_epochs`` (SGDR, the
-paper's reference [57]).  ``"plateau"`` is the word_language_model rule: after every epoch whose
-validation loss is not strictly lower than the best so far, the rate is divided by
-``anneal_factor`` (4), for good.  Both are pure functions of the step counter and the log, so
-resuming needs nothing more than the checkpoint already holds.
-
-Compatibility.  Fields added after the first binary runs were stored (``OPTIONAL_FIELDS``) are
-left out of :meth:`TrainConfig.to_dict` while they hold their defaults, so every binary run's
-result.json, best.pt and checkpoint.pt keep exactly their earlier content, and a run stored
-before these fields existed is the same run as one configured with their defaults (the
-comparison also fills them in: :func:`miscaling.checkpoint.check_same_run`).
+the data; :func:`paper_config` and :func:`paper_model_options` give the paper's settings per
+architecture and data set, :func:`learning_rate_at` the schedules.  Optimizers with Keras'
+constants, schedules and recipes: docs/METHODS.md §7.2–7.4, Eqs. (M35)–(M37).  Fields added for
+the text models (``ADDED_LATER``) stay out of a stored run's files while they hold their old
+values, so every earlier run keeps its content and is still the same run.
 """
 
 from __future__ import annotations
@@ -33,21 +13,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from miscaling.choices import ARCHS as ARCHITECTURES
 from miscaling.choices import DEVICES
-from miscaling.compat import compact_dict, optional_defaults
-from miscaling.settings import Settings, check_choice, check_int, problems_error
+from miscaling.settings import Settings, choice, flag, integer, number, numbers
 
 __all__ = [
-    "DATASETS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "learning_rate_at",
+    "DATASETS", "DEPTH_SWEEP_WIDTHS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "learning_rate_at",
     "paper_config", "paper_model_options", "plateau_divisions",
 ]
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau")
 DATASETS = ("binary", "char", "word")
+#: The width of the language models' depth sweeps in the paper (Figures 8(b), 10(b)).
+DEPTH_SWEEP_WIDTHS = {"char": 128, "word": 512}
 
 # Keras 2 defaults (keras.optimizers.RMSprop / Adam: rho=0.9, epsilon=K.epsilon()=1e-7).
 KERAS_RMSPROP_RHO = 0.9
@@ -78,65 +59,35 @@ class TrainConfig(Settings):
     paper's values.
     """
 
-    optimizer: str = "rmsprop"
-    lr: float = 1e-3
-    betas: tuple[float, float] = (0.9, 0.999)
-    rmsprop_rho: float = KERAS_RMSPROP_RHO
-    eps: float = KERAS_EPSILON
-    batch_size: int = 50
-    clip: float = 0.25
-    max_epochs: int = 200
-    patience: int | None = 5
-    schedule: str = "constant"
-    min_lr_ratio: float = 1 / 32
-    bptt: int | None = None
-    bos: bool = False
-    shuffle: bool = True
-    seed: int = 0
-    device: str = "auto"
-    # added for the text models (issue 11): left out of to_dict() while at their defaults
-    anneal_factor: float = 4.0
-    stateful: bool = False
-    reset_probability: float = 0.0
-    embedding_l2: float = 0.0
-    mixed_precision: bool = False
+    optimizer: str = choice("rmsprop", OPTIMIZERS)
+    lr: float = number(1e-3, ge=0)
+    betas: tuple[float, float] = numbers((0.9, 0.999), ge=0, lt=1, length=2)
+    rmsprop_rho: float = number(KERAS_RMSPROP_RHO, ge=0, lt=1)
+    eps: float = number(KERAS_EPSILON, gt=0)
+    batch_size: int = integer(50, ge=1)
+    clip: float = number(0.25, ge=0)
+    max_epochs: int = integer(200, ge=1)
+    patience: int | None = integer(5, ge=1, optional=True)
+    schedule: str = choice("constant", SCHEDULES)
+    min_lr_ratio: float = number(1 / 32, gt=0, le=1)
+    bptt: int | None = integer(None, ge=1, optional=True)
+    bos: bool = flag(False)
+    shuffle: bool = flag(True)
+    seed: int = integer(0, ge=0)
+    device: str = choice("auto", DEVICES)
+    anneal_factor: float = number(4.0, ge=1)
+    stateful: bool = flag(False)
+    reset_probability: float = number(0.0, ge=0, le=1)
+    embedding_l2: float = number(0.0, ge=0)
+    mixed_precision: bool = flag(False)
 
-    OPTIONAL_FIELDS = ("anneal_factor", "stateful", "reset_probability", "embedding_l2",
-                       "mixed_precision")
+    #: Added for the text models (issue 11): a stored config without them was made with these.
+    ADDED_LATER: ClassVar[dict[str, Any]] = {
+        "anneal_factor": 4.0, "stateful": False, "reset_probability": 0.0, "embedding_l2": 0.0,
+        "mixed_precision": False}
 
-    def __post_init__(self) -> None:
-        # JSON has no tuples: accept betas back as a list
-        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        problems = (check_choice("optimizer", self.optimizer, OPTIMIZERS)
-                    + check_choice("schedule", self.schedule, SCHEDULES)
-                    + check_choice("device", self.device, DEVICES))
-        if not self.lr >= 0:
-            problems.append(f"lr must be >= 0, got {self.lr}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            problems.append(f"betas must be two numbers in [0, 1), got {self.betas}")
-        if not 0 <= self.rmsprop_rho < 1:
-            problems.append(f"rmsprop_rho must lie in [0, 1), got {self.rmsprop_rho}")
-        if not self.eps > 0:
-            problems.append(f"eps must be > 0, got {self.eps}")
-        problems += check_int("batch_size", self.batch_size, 1)
-        if not self.clip >= 0:
-            problems.append(f"clip must be >= 0 (0 = no clipping), got {self.clip}")
-        problems += check_int("max_epochs", self.max_epochs, 1)
-        problems += check_int("patience", self.patience, 1, optional=True)
-        if not 0 < self.min_lr_ratio <= 1:
-            problems.append(f"min_lr_ratio must lie in (0, 1], got {self.min_lr_ratio}")
-        problems += check_int("bptt", self.bptt, 1, optional=True)
-        problems += check_int("seed", self.seed, 0)
-        if not self.anneal_factor >= 1:
-            problems.append(f"anneal_factor must be >= 1, got {self.anneal_factor}")
-        for name in ("stateful", "mixed_precision"):
-            if not isinstance(getattr(self, name), bool):
-                problems.append(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if not 0 <= self.reset_probability <= 1:
-            problems.append(f"reset_probability must lie in [0, 1], got "
-                            f"{self.reset_probability}")
-        if not self.embedding_l2 >= 0:
-            problems.append(f"embedding_l2 must be >= 0, got {self.embedding_l2}")
+    def conflicts(self) -> list[str]:
+        problems = []
         if self.stateful:
             if self.bptt is None:
                 problems.append("stateful training needs bptt (the window length)")
@@ -147,15 +98,7 @@ class TrainConfig(Settings):
                                 "false")
         elif self.reset_probability:
             problems.append("reset_probability only applies with stateful=true")
-        problems_error("TrainConfig", problems)
-
-    def to_dict(self) -> dict[str, Any]:
-        return compact_dict(self, self.OPTIONAL_FIELDS)
-
-    @classmethod
-    def optional_defaults(cls) -> dict[str, Any]:
-        """The fields a stored config may lack, with the values it then means."""
-        return optional_defaults(cls, cls.OPTIONAL_FIELDS)
+        return problems
 
 
 def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConfig:

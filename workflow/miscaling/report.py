@@ -1,73 +1,41 @@
 """The reproduction report: one self-contained HTML page (``results/report.html``).
 
-Sections in the paper's order — data (Figure 6, the non-uniformity table, the size-matched
-control), the estimator (Figure 5), theory (Figure 4, linear RNN, Ising), binary models
-(Figures 1, 3(a), 7, 9), language models (Figures 2, 3(b-d), 8, 10, an Appendix F excerpt),
-the formula differences found, and the claims table of :mod:`miscaling.claims`.
-
-Figures are embedded as base64 PNGs, so the page is one file that opens anywhere (mail it,
-move it, attach it to an issue) without the results directory beside it.  Figures the run did
-not make are listed as such; nothing is drawn here.  Every caption ends with the run's
-scale and the sequences × length behind its curves, read from the table drawn beside the
-figure (:func:`sizes_note`).  Everything is a pure function of the
-tables, captions and PNG files passed in, so the tests build a report from synthetic inputs.
+Data preparation for one template, ``templates/report.html.j2`` (Jinja, autoescaped): sections
+in the paper's order, every figure embedded as a base64 PNG with its caption and the sizes
+behind its curves (:func:`sizes_note`), captions and notes rendered from Markdown (raw HTML in
+them escaped), tables by pandas.  A pure function of the tables, captions and PNG files passed
+in, so the tests build a report from synthetic inputs.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import jinja2
+import markdown
 import pandas as pd
+from markdown.extensions.toc import slugify
+from markupsafe import Markup
+from pandas.io.formats.style import Styler
 
 from miscaling.claims import CLAIM_COLUMNS, STATUSES, summary_line
 from miscaling.mi.sizes import describe_amount, format_amount
+from miscaling.plan.figures import FIGURES, SECTIONS, Figure
 from miscaling.verdicts import Estimate
 
-__all__ = ["FIGURES", "SECTIONS", "Figure", "build_report", "load_captions", "markdown_to_html"]
+__all__ = ["FIGURES", "SECTIONS", "Figure", "build_report", "load_captions", "render_markdown",
+           "sizes_note"]
+
+#: The page's template (package data of miscaling: workflow/miscaling/templates/).
+TEMPLATE = "report.html.j2"
+_PAGES = jinja2.Environment(loader=jinja2.PackageLoader("miscaling", "templates"),
+                            autoescape=True, undefined=jinja2.StrictUndefined,
+                            trim_blocks=True, lstrip_blocks=True)
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A figure the pipeline can make: its file stem, the report section and caption file."""
-
-    name: str
-    section: str
-    title: str
-    caption: str  # file name under workflow/report/
-
-
-#: (key, heading) of the report's sections, in the paper's order.
-SECTIONS = (
-    ("data", "Data: Figure 6, the non-uniformity of the splits and its size-matched control"),
-    ("estimator", "The estimator: Figure 5"),
-    ("theory", "Theory: Figure 4, linear RNNs, the Ising chain"),
-    ("binary", "Binary sequence models: Figures 1, 3(a), 7, 9"),
-    ("language", "Language models: Figures 2, 3(b-d), 8, 10, Appendix F"),
-)
-
-#: Every figure the pipeline can make, in the paper's order within each section.
-FIGURES = (
-    Figure("fig6", "data", "Figure 6", "fig6.rst"),
-    Figure("size_matched_control", "data", "Size-matched control", "size_matched_control.rst"),
-    Figure("fig5", "estimator", "Figure 5", "fig5.rst"),
-    Figure("fig4", "theory", "Figure 4", "fig4.rst"),
-    Figure("theory_linear_rnn", "theory", "Linear RNNs", "theory_linear_rnn.rst"),
-    Figure("theory_ising", "theory", "Ising chain", "theory_ising.rst"),
-    Figure("fig1", "binary", "Figure 1", "models.rst"),
-    Figure("fig3", "binary", "Figure 3(a)", "models.rst"),
-    Figure("fig7", "binary", "Figure 7", "models.rst"),
-    Figure("fig9", "binary", "Figure 9", "models.rst"),
-    Figure("fig2", "language", "Figure 2", "text_models.rst"),
-    Figure("fig3_text", "language", "Figure 3(b-d)", "text_models.rst"),
-    Figure("fig8", "language", "Figure 8", "text_xi.rst"),
-    Figure("fig10", "language", "Figure 10", "text_xi.rst"),
-)
 FIGURE_NAMES = tuple(figure.name for figure in FIGURES)
 
 #: Columns of fig6_uniformity.csv shown in the data section (those present are shown).
@@ -77,49 +45,22 @@ UNIFORMITY_COLUMNS = ("corpus", "split", "n_chars", "gamma", "gamma_ci_low", "ga
 #: Characters of Appendix F shown (the whole file is beside the report).
 APPENDIX_F_CHARS = 3000
 
-_STYLE = """
-body { font-family: sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem;
-       line-height: 1.45; color: #222; }
-figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { font-size: 0.9rem; color: #444; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.4rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-tr.holds td.status { background: #d9f2d9; } tr.does-not-hold td.status { background: #f8d7d7; }
-tr.inconclusive td.status { background: #fff2cc; } tr.not-measured td.status { background: #eee; }
-pre { white-space: pre-wrap; background: #f7f7f7; padding: 0.6rem; font-size: 0.85rem; }
-.summary { font-weight: bold; }
-"""
-
-
 # --------------------------------------------------------------------------- text
 
 
-def _inline(text: str) -> str:
-    """Escape ``text`` and turn ``code``/`code` and **bold** into HTML."""
-    escaped = html.escape(text, quote=False)
-    escaped = re.sub(r"``(.+?)``|`(.+?)`", lambda m: f"<code>{m.group(1) or m.group(2)}</code>",
-                     escaped)
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
-
-
-def markdown_to_html(text: str) -> str:
-    """The small Markdown subset of workflow/report/*.md: ``#`` headings (shown one level
-    below the report's section headings), paragraphs, ``- `` lists, **bold**, `code`."""
-    blocks = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.strip().splitlines()
-        heading = re.match(r"(#+)\s+(.*)", lines[0])
-        if heading and len(lines) == 1:
-            level = min(len(heading.group(1)) + 2, 6)
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif all(line.startswith(("- ", "  ")) for line in lines):
-            items = re.split(r"\n- ", "\n" + "\n".join(lines))[1:]
-            blocks.append("<ul>" + "".join(f"<li>{_inline(' '.join(i.split()))}</li>"
-                                           for i in items) + "</ul>")
-        else:
-            blocks.append(f"<p>{_inline(' '.join(block.split()))}</p>")
-    return "\n".join(blocks)
+def render_markdown(text: str, *, inline: bool = False) -> Markup:
+    """``text`` as HTML by Python-Markdown.  The captions' reST reads the same (``code``,
+    **bold**, *emphasis*); raw HTML in ``text`` is escaped, not passed through; ``#`` headings
+    come one level below the report's section headings (h3 and down); ``inline``: the paragraph
+    around a one-paragraph text is left off (a caption)."""
+    md = markdown.Markdown(extensions=["toc"], extension_configs={"toc": {
+        "baselevel": 3, "slugify": lambda value, sep: "notes-" + slugify(value, sep)}})
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    out = md.convert(text)
+    if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
+        out = out[len("<p>"):-len("</p>")]
+    return Markup(out)
 
 
 def load_captions(report_dir: str | Path, config: Mapping | None = None) -> dict[str, str]:
@@ -135,8 +76,6 @@ def load_captions(report_dir: str | Path, config: Mapping | None = None) -> dict
         path = Path(report_dir) / figure.caption
         text = path.read_text() if path.is_file() else ""
         if "{{" in text or "{%" in text:
-            import jinja2
-
             snakemake = SimpleNamespace(wildcards=SimpleNamespace(figure=figure.name),
                                         config=dict(config or {}))
             # a config without a key the template reads leaves a blank, not an error
@@ -146,21 +85,28 @@ def load_captions(report_dir: str | Path, config: Mapping | None = None) -> dict
     return captions
 
 
-# --------------------------------------------------------------------------- HTML pieces
+# --------------------------------------------------------------------------- tables
 
 
-def _table(table: pd.DataFrame, row_class: str | None = None, table_id: str = "") -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = []
-    for _, row in table.iterrows():
-        cls = f' class="{row[row_class].replace(" ", "-")}"' if row_class else ""
-        cells = "".join(
-            f'<td class="{html.escape(str(c))}">{html.escape(_cell(row[c]))}</td>'
-            for c in table.columns)
-        body.append(f"<tr{cls}>{cells}</tr>")
-    ident = f' id="{table_id}"' if table_id else ""
-    return (f"<table{ident}><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+def _table(table: pd.DataFrame, table_id: str) -> Markup:
+    """``table`` as pandas writes it, every value escaped."""
+    return Markup(table.to_html(index=False, table_id=table_id, na_rep="", border=0,
+                                escape=True))
+
+
+#: The claims table's columns on the page (the scale is said once, in the summary line).
+SHOWN_CLAIM_COLUMNS = [c for c in CLAIM_COLUMNS if c != "scale"]
+
+
+def _claims_table(claims: pd.DataFrame) -> Markup:
+    """The claims table, escaped, each status cell classed by its status (its colour)."""
+    shown = claims[SHOWN_CLAIM_COLUMNS].reset_index(drop=True)
+    classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+    classes["status"] = "status " + shown["status"].astype(str).str.replace(" ", "-")
+    styler = (Styler(shown, uuid="claims", cell_ids=False).hide(axis="index")
+              .format(escape="html", na_rep="").format_index(escape="html", axis=1)
+              .set_td_classes(classes))
+    return Markup(styler.to_html())
 
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -179,14 +125,6 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
             values = [f"{v:.3g}" if pd.notna(v) else "" for v in values]
         out[column.replace("_", " ")] = list(values)
     return pd.DataFrame(out)
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 #: The columns that tell the curves of a figure's CSV apart (those present are used), and
@@ -234,52 +172,30 @@ def _measured_on(png: Path, scale: str) -> str:
     return " ".join(part for part in (f"Scale: {scale}." if scale else "", note) if part)
 
 
-def _figure(figure: Figure, png: Path, caption: str, scale: str = "") -> str:
+def _figure(figure: Figure, png: Path, caption: str, scale: str) -> dict:
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
     # most captions open with the figure's name already ("Figure 5 of Shen (2019) ...")
-    label = "" if caption.startswith(figure.title) else \
-        f"<strong>{html.escape(figure.title)}.</strong> "
-    measured = _measured_on(png, scale)
-    measured = f' <span class="measured-on">{html.escape(measured)}</span>' if measured else ""
-    return (f'<figure id="{figure.name}"><img alt="{html.escape(figure.title)}" '
-            f'data-figure="{figure.name}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{label}{_inline(caption)}{measured}</figcaption></figure>")
-
-
-def _missing(figures: list[Figure]) -> str:
-    if not figures:
-        return ""
-    names = ", ".join(f"{f.title} ({f.name})" for f in figures)
-    return f'<p class="missing">Not made in this run: {html.escape(names)}.</p>'
+    return {"name": figure.name, "title": figure.label, "src": f"data:image/png;base64,{data}",
+            "label": not caption.startswith(figure.label),
+            "caption": render_markdown(caption, inline=True),
+            "measured": _measured_on(png, scale)}
 
 
 # --------------------------------------------------------------------------- the page
 
 
-#: The claims table's columns on the page (the scale is said once, in the summary line).
-SHOWN_CLAIM_COLUMNS = [c for c in CLAIM_COLUMNS if c != "scale"]
-
-
-def _calibration_section(calibration: pd.DataFrame | None) -> str:
+def _calibration_table(calibration: pd.DataFrame) -> Markup:
     """Each decision rule's error rates on simulated cases (``miscaling calibrate``)."""
-    if calibration is None:
-        return ("<p>The decision rules were not calibrated in this run (no "
-                "<code>--calibration</code> table).</p>")
     from miscaling.calibration import WRONG_CLEAR_GOAL, rule_rates
 
     rates = rule_rates(calibration)
-    shown = pd.DataFrame({
+    return _table(pd.DataFrame({
         "rule": rates["rule"], "scale": rates["scale"], "simulated cases": rates["cases"],
         "worst wrong-clear rate": [f"{v:.1%}" for v in rates["worst_wrong_clear"]],
         "median correct-clear rate": [f"{v:.0%}" for v in rates["median_correct_clear"]],
         f"goal: wrong-clear <= {WRONG_CLEAR_GOAL:.0%}": [
             "met" if v <= WRONG_CLEAR_GOAL else "NOT met" for v in rates["worst_wrong_clear"]],
-    })
-    return ("<p>Each rule run on simulated cases with a known answer, at the lags and noise of "
-            "this run's own I(&tau;) tables: how often it calls the truth clearly "
-            "(correct-clear), calls the contrary clearly (wrong-clear), or stays "
-            "inconclusive. The per-case table is <code>calibration.csv</code>.</p>"
-            + _table(shown, table_id="calibration"))
+    }), "calibration")
 
 
 def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
@@ -305,48 +221,24 @@ def build_report(claims: pd.DataFrame, figures: Mapping[str, str | Path],
     missing_columns = [c for c in CLAIM_COLUMNS if c not in claims.columns]
     if missing_columns:
         raise ValueError(f"claims table lacks the column(s) {missing_columns}")
-    summary = summary_line(claims)
     scale = ", ".join(sorted({str(s) for s in claims["scale"]}))
-    parts = [f"<h1>{html.escape(title)}</h1>",
-             '<p>Shen (2019), "Mutual Information Scaling and Expressive Power of Sequence '
-             'Models", reproduced by this pipeline. Every number below comes from the tables '
-             'of this run; the claims table at the end says which of the paper\'s claims hold '
-             'at this run\'s scale.</p>',
-             f'<p class="summary" id="summary">{html.escape(summary)}.</p>']
-    for key, heading in SECTIONS:
-        parts.append(f'<section id="section-{key}"><h2>{html.escape(heading)}</h2>')
-        present = [f for f in FIGURES if f.section == key and f.name in figures]
-        for figure in present:
-            parts.append(_figure(figure, Path(figures[figure.name]),
-                                 captions.get(figure.name, ""), scale))
-        if key == "data" and uniformity is not None:
-            shown = [c for c in UNIFORMITY_COLUMNS if c in uniformity.columns]
-            parts.append("<h3>Non-uniformity of the splits (fig6_uniformity.csv)</h3>")
-            parts.append(_table(_readable(uniformity[shown or list(uniformity.columns)]),
-                                table_id="uniformity"))
-        if key == "language" and appendix_f:
-            excerpt = appendix_f[:APPENDIX_F_CHARS]
-            more = " (excerpt; the whole file is appendix_f.txt)" \
-                if len(appendix_f) > APPENDIX_F_CHARS else ""
-            parts.append(f"<h3>Appendix F: the models' samples{more}</h3>"
-                         f'<pre id="appendix-f">{html.escape(excerpt)}</pre>')
-        parts.append(_missing([f for f in FIGURES if f.section == key and f not in present]))
-        parts.append("</section>")
-    parts.append('<section id="section-formulas"><h2>Where the formulas differ from the '
-                 "paper</h2>")
-    parts.append(markdown_to_html(formula_differences) if formula_differences.strip()
-                 else "<p>(no notes given)</p>")
-    parts.append("</section>")
-    parts.append('<section id="section-claims"><h2>The paper\'s claims, measured</h2>'
-                 f'<p class="summary">{html.escape(summary)}. Statuses: '
-                 f"{html.escape(', '.join(STATUSES))}; a claim is never counted as held "
-                 "without a measurement.</p>")
-    parts.append(_table(claims[SHOWN_CLAIM_COLUMNS], row_class="status", table_id="claims"))
-    parts.append("</section>")
-    parts.append('<section id="section-rules"><h2>How sure the verdicts are: the decision '
-                 "rules' error rates</h2>")
-    parts.append(_calibration_section(calibration))
-    parts.append("</section>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-            + "\n".join(p for p in parts if p) + "\n</body></html>\n")
+    sections = [{
+        "key": key, "heading": heading,
+        "figures": [_figure(f, Path(figures[f.name]), captions.get(f.name, ""), scale)
+                    for f in FIGURES if f.section == key and f.name in figures],
+        "missing": ", ".join(f"{f.label} ({f.name})" for f in FIGURES
+                             if f.section == key and f.name not in figures),
+    } for key, heading in SECTIONS]
+    uniformity_table = None
+    if uniformity is not None:
+        shown = [c for c in UNIFORMITY_COLUMNS if c in uniformity.columns]
+        uniformity_table = _table(_readable(uniformity[shown or list(uniformity.columns)]),
+                                  "uniformity")
+    return _PAGES.get_template(TEMPLATE).render(
+        title=title, summary=summary_line(claims), statuses=STATUSES, sections=sections,
+        uniformity=uniformity_table, appendix_f=(appendix_f or "")[:APPENDIX_F_CHARS],
+        appendix_f_cut=len(appendix_f or "") > APPENDIX_F_CHARS,
+        formula_differences=render_markdown(formula_differences)
+        if formula_differences.strip() else "",
+        claims=_claims_table(claims),
+        calibration=None if calibration is None else _calibration_table(calibration))

@@ -1,23 +1,10 @@
 """Unconditional sampling from the models of :mod:`miscaling.models`.
 
-Sequences are generated in batches that advance together one symbol at a time, feeding each
-new symbol through ``model.step`` (RNN hidden state / Transformer KV cache), so the prefix is
-never recomputed.
-
-First symbol. The paper's Keras models were trained on ``x[:, :-1] -> x[:, 1:]`` with no start
-token, so they never model the first symbol. It is drawn here from ``first_token``: the training
-set's first-symbol frequencies (:func:`first_symbol_distribution`: ``train[:, 0]``'s for
-sequences, the unigram frequencies of one long text stream), or a fixed symbol. The training
-side therefore feeds plain sequences, ``model(x[:, :-1])`` against targets ``x[:, 1:]`` (no BOS
-id, vocab_size embedding rows), and stores the first-symbol frequencies with the checkpoint for
-sampling.
-
-Limits. A Transformer samples at most ``max_len + 1`` symbols per sequence (its positions are
-absolute, so a cache cannot slide); one long stream, as the paper's 2 MB of text from RNNs, is
-only possible with recurrent models. On CPU, recurrent models and single sequences sample
-fastest with ``torch.set_num_threads(1)`` (per-step kernels are tiny), while a batched
-Transformer's attention over the cache gains from more threads (1.5-1.7x on 2 cores; see
-benchmarks/bench_generate.py); this module leaves the thread count to the caller.
+Batches of sequences advance one symbol at a time through ``model.step`` (RNN hidden state or
+Transformer KV cache), so no prefix is recomputed.  The paper's models never predict the first
+symbol: it is drawn from ``first_token``, e.g. the training set's first-symbol frequencies
+(:func:`first_symbol_distribution`).  A Transformer samples at most ``max_len + 1`` symbols per
+sequence.  First symbol, limits and threads: docs/METHODS.md §7.6 and §7.8.
 """
 
 from __future__ import annotations

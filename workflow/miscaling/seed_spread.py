@@ -4,7 +4,7 @@ relative spread pooled over a family's models.
 A model's ξ in the claims is one sample set of its best restart, so its interval holds the
 estimator's noise and not the seed's.  Where a run samples every restart (``seed_spread`` in the
 config), the pooled spread is measured; elsewhere :data:`FALLBACK` (the binary models' restarts
-of a default run) stands in, and the claims say so.
+of a default run) stands in, and the claims say so.  Pooling and widening: docs/METHODS.md §6.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from miscaling.io import require_columns
 
 __all__ = ["FALLBACK", "RESTART_COLUMNS", "SeedSpread", "pooled_models", "pooled_spread",
-           "restart_xi"]
+           "restart_table", "restart_xi"]
 
 #: One row per model and restart: its ξ with the 95% interval of its own samples.
 RESTART_COLUMNS = ["restart", "xi", "xi_ci_low", "xi_ci_high"]
@@ -96,6 +96,14 @@ def restart_xi(fits: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                          f"appears more than once")
     out = out.assign(restart=out["restart"].astype(int))
     return out.sort_values([*keys, "restart"]).reset_index(drop=True)
+
+
+def restart_table(fits: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
+    """:func:`restart_xi` of ``fits`` (labelled ``corpus`` too where they are); empty, with
+    those columns, where no restart was fitted (``fits`` None)."""
+    if fits is None:
+        return pd.DataFrame(columns=[*keys, *RESTART_COLUMNS])
+    return restart_xi(fits, [k for k in ("corpus", *keys) if k in fits])
 
 
 def pooled_models(restarts: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], np.ndarray]:

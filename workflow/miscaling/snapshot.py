@@ -2,14 +2,9 @@
 
 ``miscaling snapshot`` copies the tables a reader is quoted from (the claims, the rules' error
 rates, the binary and language models' numbers) from a run's ``results/`` into
-``docs/snapshot/`` and rewrites the README's marked blocks from them::
-
-    <!-- snapshot:claims-summary -->
-    ... generated ...
-    <!-- /snapshot:claims-summary -->
-
-``tests/test_snapshot.py`` renders the blocks from the committed snapshot and checks that the
-README holds exactly them, so a README number that no run produced fails the tests.
+``docs/snapshot/`` and rewrites the README's marked blocks (``<!-- snapshot:NAME -->`` …
+``<!-- /snapshot:NAME -->``) from them; ``tests/test_snapshot.py`` checks that the README holds
+exactly those blocks, so a README number that no run produced fails the tests.
 """
 
 from __future__ import annotations

@@ -1,29 +1,10 @@
 """Stateful truncated BPTT: contiguous streams, a carried hidden state and random resets.
 
-How the paper trained its text LSTMs (Appendix E.1.2; PyTorch's word_language_model does the
-same): the 1-D training text is cut into ``batch_size`` contiguous streams (``batchify``: stream
-``b`` is symbols ``b*n .. (b+1)*n - 1`` with ``n = len(text) // batch_size``, the tail
-dropped); step ``k`` feeds symbols ``k*bptt .. (k+1)*bptt - 1`` of every stream and predicts
-the next ones (the last window of an epoch may be shorter), so the batches are never shuffled;
-the hidden state after a window is carried, detached, into the next one, and reset to zero at
-the start of a batch with probability ``reset_probability`` (one draw per batch from a
-generator seeded by the run's seed; a reset zeroes every stream, as Keras' ``reset_states``).
-
-Epochs.  Every epoch starts again from the streams' beginnings with the zero state (as the
-word_language_model example re-initialises its hidden state per epoch).  Keras, which trained
-the character LSTMs, would carry the state from the end of stream ``b`` into the start of stream
-``b`` unless ``reset_states`` was called; that state belongs to other text than what follows it,
-so carrying it adds a wrong context once per stream and epoch rather than a true one, and the
-zero start is also what validation and sampling begin from.  The difference is one window in
-``n / bptt`` (about 1 in 160 for the paper's character LSTMs).
-
-Validation is stateful too, without resets: the validation text is cut into ``batch_size``
-streams fed window by window from the zero state, so the loss is that of each stream read whole
-(tests/test_stateful.py checks this against one full-length forward pass).
-
-Resume.  :meth:`StreamFeeder.state_dict` -- the stream position, the carried hidden state and
-the reset generator's state -- goes into checkpoint.pt; checkpoints are written between epochs,
-where the position is 0 and the state zero, but the feeder also restarts correctly mid-stream.
+How the paper trained its text LSTMs (Appendix E.1.2): ``batch_size`` contiguous streams fed
+``bptt`` symbols at a time, the hidden state carried (detached) and reset with probability
+``reset_probability``; every epoch starts from the zero state; validation reads each stream
+whole.  :meth:`StreamFeeder.state_dict` goes into checkpoint.pt, so a run resumes, also
+mid-stream.  The scheme and how it differs from Keras: docs/METHODS.md §7.5, Eq. (M38).
 """
 
 from __future__ import annotations

@@ -1,84 +1,9 @@
 r"""Binary sequences with power-law mutual information (paper Appendix B, Eqs. 42-47).
 
-Construction
-------------
-Draw a stationary Gaussian vector ``X ~ N(0, Σ)`` with Toeplitz correlation matrix
-``Σ_ij = ρ(|i-j|)``, ``ρ(0) = 1``, and emit ``Y = sgn(X)`` coded as ``1`` for ``X > 0`` and ``0``
-otherwise.  By the marginalisation property of the Gaussian (Appendix B), the pair
-``(Y_i, Y_{i+τ})`` depends only on ``ρ(τ)``, so the auto-mutual information ``I(τ)`` is fixed
-pointwise by the correlation at that distance.
-
-Pair statistics (Eqs. 44-45, and the orthant probability of a bivariate normal): with
-``θ = arccos ρ``,
-
-    P(Y_i = Y_{i+τ}) = 1 - θ/π = 1/2 + arcsin(ρ)/π,
-
-each of the two "equal" cells having probability ``1/2 - θ/(2π)`` and each of the two
-"different" cells ``θ/(2π)``; both marginals are ``1/2``.  Plugging this into Eq. 43 gives Eq. 46
-(nats):
-
-    I(θ) = [π ln(2/π) + (π-θ) ln(π-θ) + θ ln θ] / π.
-
-Writing ``u = 2 arcsin(ρ)/π = 1 - 2θ/π`` (so the agreement probability is ``(1+u)/2``) the same
-quantity is
-
-    I = ½[(1+u) ln(1+u) + (1-u) ln(1-u)] = u·artanh(u) + ½ ln(1-u²)
-      = Σ_{k≥1} u^{2k} / (2k(2k-1)) = u²/2 + u⁴/12 + u⁶/30 + …
-
-:func:`binary_mi_from_correlation` evaluates the ``artanh`` form, which is algebraically identical
-to Eq. 46 but does not lose relative precision when ``I`` is tiny (Eq. 46 as printed is a
-difference of O(1) terms).  Because ``dI/du = artanh(u)`` the inverse
-(:func:`correlation_for_binary_mi`) is a safeguarded Newton iteration on ``u``.
-
-Small-correlation expansion (checked here, it is correct): ``arcsin ρ = ρ + O(ρ³)`` so
-``u = 2ρ/π + O(ρ³)`` and ``I(ρ) = 2ρ²/π² + O(ρ⁴)`` — the "``I(c) = 2c²/π² + o(c²)``" stated under
-Eq. 47.  Measured from the exact formula: ``I(ρ)/(2ρ²/π²) = 1.0000004, 1.00004, 1.0040, 1.118``
-at ``ρ = 1e-3, 1e-2, 0.1, 0.5``.
-
-The constant in Eq. 47 is inconsistent with that expansion
-----------------------------------------------------------
-Eq. 47 as printed sets ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}``.  Then ``2ρ²/π² = (2/π²)(A/2π) τ^{-γ}
-= (A/π³) τ^{-γ}``, i.e. the large-τ mutual information is ``A/π³ ≈ 0.03225 A`` times the intended
-``A τ^{-γ}`` — thirty-one times too small.  Measured with the exact Eq. 46 for ``A = 0.1``,
-``γ = 0.4`` (ratio ``I(τ) / (A τ^{-γ})``, the limit being ``1/π³ = 0.0322515``):
-
-    τ        1        10       100      1000     10000
-    literal  0.03246  0.03233  0.03228  0.03226  0.03226
-    asympt.  1.2854   1.0892   1.0329   1.0127   1.0050
-    exact    1        1        1        1        1
-
-Solving ``2ρ²/π² = A τ^{-γ}`` instead gives the corrected asymptotic construction
-
-    ρ(τ) = π sqrt(A/2) τ^{-γ/2},                                  (mode "asymptotic")
-
-which reaches ``A τ^{-γ}`` as ``τ → ∞``.  Its relative excess follows from the next order,
-``I(ρ) = 2ρ²/π² + (2π²+4)ρ⁴/(3π⁴) + O(ρ⁶)``, i.e.
-``I/(Aτ^{-γ}) - 1 ≈ (π²+2)/6 · Aτ^{-γ} ≈ 1.98 Aτ^{-γ}``, so it decays only as slowly as ``I``
-itself: +28.5 % at ``τ = 1``, +3.3 % at ``τ = 100`` and +1.7 % at ``τ = 512`` for the paper's
-``A = 0.1``, ``γ = 0.4``.  It needs ``ρ(1) = π sqrt(A/2) ≤ 1``, i.e. ``A ≤ 2/π² ≈ 0.2026``.
-
-Modes
------
-``"exact"`` (default)
-    ``ρ(τ)`` obtained by inverting Eq. 46 at every distance, so ``I(τ) = A τ^{-γ}`` holds exactly
-    from ``τ = 1`` (what the paper recommends "if the mutual information is required to obey
-    power law even when d is small").
-``"asymptotic"``
-    ``ρ(τ) = π sqrt(A/2) τ^{-γ/2}``: the corrected Eq. 47.
-``"literal"``
-    ``ρ(τ) = sqrt(A/2π) τ^{-γ/2}``: Eq. 47 exactly as printed, kept only so the discrepancy above
-    can be shown and tested; its mutual information is ``≈ (A/π³) τ^{-γ}``.
-
-Sampling
---------
-``L = cholesky(Σ)`` and ``X = Z Lᵀ`` with ``Z`` standard normal from
-``np.random.default_rng(seed)``, drawn in chunks of whole sequences (the generator fills arrays in
-order, so the output does not depend on the chunk size).  If Cholesky fails the smallest eigenvalue
-of ``Σ`` is computed; a clearly negative one raises :class:`ValueError`, while a matrix that is
-positive semi-definite but numerically singular (smallest eigenvalue within round-off of zero) is
-factored through its eigendecomposition instead.  The paper's settings (``A = 0.1``,
-``γ ∈ [0.1, 1]``, length 512 or 1000) are positive definite in every mode; e.g. exact mode with
-``A = 0.69``, ``γ = 10`` is not (``ρ(1) ≈ 0.9998`` forces ``ρ(2)`` near 1, but ``ρ(2) ≈ 0.06``).
+The signs of a stationary Gaussian vector whose Toeplitz correlation ρ(τ) is chosen so that
+I(τ) = A τ^(−γ): mode ``"exact"`` (default) inverts Eq. 46 at every τ, ``"asymptotic"`` is Eq. 47
+with its constant corrected, ``"literal"`` is Eq. 47 as printed (about 31 times too little MI).
+Derivation, modes and sampling: docs/METHODS.md §2, Eqs. (M12)–(M19).
 """
 
 from __future__ import annotations
@@ -141,7 +66,7 @@ def binary_mi_from_correlation(rho) -> np.ndarray:
     correlation ``rho`` — paper Eq. 46 with ``θ = arccos(ρ)``.
 
     Evaluated in the numerically stable but identical form ``u artanh(u) + ½ ln(1-u²)``,
-    ``u = 2 arcsin(ρ)/π`` (see the module docstring).  Vectorised; ``rho`` in ``[-1, 1]``
+    ``u = 2 arcsin(ρ)/π`` (docs/METHODS.md, Eq. (M15)).  Vectorised; ``rho`` in ``[-1, 1]``
     (negative correlations give the same MI as ``|ρ|``).  Returns a float array of ``rho``'s shape.
     """
     r = _as_float_array(rho, "rho")

@@ -1,24 +1,10 @@
 """Samples of text models as text: word ids to characters, size-matched references, excerpts.
 
-The estimator measures every text model at character level (issue 11, Section 2), so
-
-* **word samples become text** exactly as ``wiki.*.tokens`` writes it and are then encoded with
-  the training text's character vocabulary (:func:`words_to_chars`).  The WikiText files write
-  every line as a space, then each token followed by a space, then the newline (``" = Valkyria
-  Chronicles III = \\n"``, an empty line is ``" \\n"``); word ids carry that line as its tokens
-  plus ``<eos>`` (PyTorch's ``line.split() + ['<eos>']``, :mod:`miscaling.data.vocab`).  The
-  inverse used here, :meth:`TextVocabulary.decode`, writes a line's leading space with its
-  first token, each word followed by a space and ``<eos>`` as the newline, so
-  ``decode(encode(file)) == file`` for every WikiText split (tested on WikiText-2);
-* a **size-matched data reference** (:func:`size_matched_reference`) is contiguous training
-  text of exactly the samples' number of characters, cut into the samples' per-sequence
-  lengths, so that the estimator sees the same number of symbol pairs at every lag;
-* **excerpts** (:func:`excerpt`, :func:`excerpts_text`; Appendix F) are the first characters
-  of a model's samples as text, one headed section per model.
-
-Ragged sets of sequences (one per stream or sample, lengths may differ) are written as ``.npz``
-with keys ``sample_00000``, … in sequence order (:func:`save_sequences`), as GPT-2's samples are;
-:func:`miscaling.io.load_sequences` reads them back in that order.
+Word samples become text exactly as ``wiki.*.tokens`` writes it and are encoded with the
+training text's character vocabulary (:func:`words_to_chars`); a size-matched reference is
+contiguous training text cut into the samples' lengths (:func:`size_matched_reference`);
+excerpts are Appendix F's (:func:`excerpt`).  Ragged sets are ``.npz`` files with keys
+``sample_00000``, … (:func:`save_sequences`).  Why and how: docs/METHODS.md §4.3.
 """
 
 from __future__ import annotations
@@ -89,7 +75,7 @@ class TextVocabulary:
                              f"{self.source}")
 
     def decode(self, ids, what: str = "ids") -> str:
-        """The text of one sequence of ids (see the module docstring for word level)."""
+        """The text of one sequence of ids (word level: docs/METHODS.md §4.3)."""
         ids = np.asarray(ids).ravel()
         self.check_ids(ids, what)
         if self.level == "char":

@@ -1,51 +1,42 @@
-"""The language models' per-model table and the paper's claims about them (Sections 4.2.2, 5.2).
+"""The language models' family of the summary path (:mod:`miscaling.summary`): Sections 4.2.2, 5.2.
 
-The same path as the binary models' (:func:`miscaling.model_summary.model_table`, keyed by
-:data:`~miscaling.model_summary.TEXT_KEYS`: level, arch, width, depth), with what only text
-samples need, since a 2 MB sample's shuffle floor (~1e-3 nats) is comparable to the data's
-long-range signal:
-
-* :func:`curve_metrics`: the window rule's verdicts (:func:`miscaling.verdicts.window_decay`)
-  on the short, intermediate, long and far windows of I(τ) − floor, the mean mid- and
-  long-range MI and the distance to the size-matched data reference; the same verdicts of the
-  size-matched reference itself (``reference_verdict_*``): what the training text shows when
-  measured from as many characters as the samples, the most a sample set of that size can show;
-* :func:`training_row`: validation loss as bits per character (char) or perplexity (word),
-  parameters, training time, from the selected run's ``result.json``;
-* :func:`text_trend_checks`: the language models' claims of the registry, each decided by its
-  rule; a claim whose models are missing is "not measured", never held.
-
-``miscaling text-model-summary`` writes ``text_models.csv`` and ``text_trends.csv``, each with
-the :class:`TextSettings` (and, for the models, :class:`~miscaling.model_summary.LogLagRefit`)
-as constant columns.
+What text samples add to the shared per-model table: :func:`curve_metrics` (window verdicts of
+I(τ) − floor, mid- and long-range MI, the distance to the size-matched reference and that
+reference's own verdicts), the training columns of each :class:`~miscaling.trained.TrainedModel`
+(:func:`training_table`), GPT-2's row, and :func:`text_trend_checks` (the claims, each decided
+by its rule).  Metrics and rules: docs/METHODS.md §4 and §5.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.model_summary import (
-    CLEAR_DELTA_AICC,
-    LEVEL_TITLES,
-    TEXT_KEYS,
-    TREND_COLUMNS,
-    LogLagRefit,
-    _curve,
-    depth_no_gain,
-    measured_spread,
-    model_table,
-    outcome_row,
-    seed_note,
-    with_spread,
-    xi_of,
-)
-from miscaling.paper_claims import claims_of
+from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 from miscaling.seed_spread import FALLBACK, SeedSpread
 from miscaling.settings import Settings, check_int, problems_error
+from miscaling.summary import (
+    CLEAR_DELTA_AICC,
+    REFIT_COLUMNS,
+    SPREAD_COLUMNS,
+    TEXT,
+    TEXT_KEYS,
+    LogLagRefit,
+    closer_than_lstm,
+    curve_of,
+    decide,
+    depth_no_gain,
+    last,
+    model_name,
+    model_table,
+    summarize,
+    xi_of,
+)
+from miscaling.trained import TrainedModel
 from miscaling.verdicts import (
     NOT_MEASURED,
     Estimate,
@@ -62,6 +53,8 @@ from miscaling.window_metrics import data_distance, interval_columns, mid_range_
 #: The labels of the training data's and of GPT-2's rows in ``text_models.csv``.
 TEXT_DATA_LABEL = {"level": "char", "arch": "data", "width": 0, "depth": 0}
 GPT2_LABEL = {"level": "bpe", "arch": "gpt2", "width": 0, "depth": 0}
+#: How the claims name those rows.
+UNTRAINED_NAMES = {"data": "training text", "gpt2": "GPT-2"}
 
 
 @dataclass(frozen=True)
@@ -83,8 +76,8 @@ class TextSettings(Settings):
     long_lag_min: int = 50
     long_lag_max: int = 500
     floor_sds: float = 2.0
-    char_width: int = 128
-    word_width: int = 512
+    char_width: int = DEPTH_SWEEP_WIDTHS["char"]
+    word_width: int = DEPTH_SWEEP_WIDTHS["word"]
     clear_delta_aicc: float = CLEAR_DELTA_AICC
     short_lag_max: int = 10
     far_lag_max: int = 1000
@@ -148,7 +141,7 @@ def curve_metrics(curves: pd.DataFrame, settings: TextSettings, keys=TEXT_KEYS,
         for name in ("short", "mid", "long"):
             row.update(interval_columns(f"{name}_mi", mid_range_mi(curve, *windows[name])))
         if data is not None:
-            ref = _curve(data, key, keys) if set(keys) <= set(data) else data
+            ref = curve_of(data, key, keys) if set(keys) <= set(data) else data
             for name, (low, high) in (("data_distance", windows["mid"]),
                                       ("short_distance", windows["short"])):
                 row.update(interval_columns(name, data_distance(curve, ref, low, high)))
@@ -170,83 +163,88 @@ def _reference_verdicts(references: pd.DataFrame, settings: TextSettings) -> pd.
     return metrics.rename(columns={c: f"reference_{c}" for c in REFERENCE_VERDICT_COLUMNS})
 
 
-def training_row(level: str, result: dict) -> dict:
-    """A selected run's numbers (its ``result.json``): the model's keys, the validation loss in
-    nats per symbol of ``level``, as bits per character (char) or perplexity (word),
-    parameters and training time."""
-    if level not in LEVEL_TITLES:
-        raise ValueError(f"level must be one of {sorted(LEVEL_TITLES)}, got {level!r}")
-    missing = [k for k in ("best_val_loss", "num_parameters", "total_seconds", "model_config")
-               if k not in result]
-    if missing:
-        raise ValueError(f"the training result lacks {missing} (a result.json of `miscaling "
-                         f"train` has them)")
-    config, loss = result["model_config"], float(result["best_val_loss"])
-    return {"level": level, "arch": config["arch"], "width": int(config["width"]),
-            "depth": int(config["depth"]), "val_loss_nats": loss,
-            "val_bpc": loss / np.log(2) if level == "char" else np.nan,
-            "val_perplexity": float(np.exp(loss)) if level == "word" else np.nan,
-            "num_parameters": int(result["num_parameters"]),
-            "train_seconds": float(result["total_seconds"]),
-            "epochs_run": result.get("epochs_run", np.nan)}
+def training_table(models: Sequence[TrainedModel]) -> pd.DataFrame:
+    """One row per trained model: its keys, the validation loss in nats per symbol of its
+    level, as bits per character (char) or perplexity (word), parameters and training time."""
+    return pd.DataFrame([
+        {"level": m.level, "arch": m.arch, "width": m.width, "depth": m.depth,
+         "val_loss_nats": m.val_loss_nats,
+         "val_bpc": m.val_loss_nats / np.log(2) if m.level == "char" else np.nan,
+         "val_perplexity": float(np.exp(m.val_loss_nats)) if m.level == "word" else np.nan,
+         "num_parameters": m.num_parameters, "train_seconds": m.train_seconds,
+         "epochs_run": np.nan if m.epochs_run is None else m.epochs_run} for m in models])
 
 
-def text_model_table(fits: pd.DataFrame, curves: pd.DataFrame | None = None, *,
-                     references: pd.DataFrame | None = None,
-                     reference_fits: pd.DataFrame | None = None,
-                     training: pd.DataFrame | None = None,
-                     settings: TextSettings | None = None,
-                     refit: LogLagRefit | None = None) -> pd.DataFrame:
-    """One row per text model (:data:`TEXT_KEYS`): :func:`model_table`'s columns, with the
-    ``curves`` :func:`curve_metrics` (distance to the size-matched ``references``), the
-    size-matched reference's ξ (``reference_xi*``, from ``reference_fits``) and the training
-    rows (:func:`training_row`); the settings as columns when the curves are given."""
+def with_training(table: pd.DataFrame, models: Sequence[TrainedModel]) -> pd.DataFrame:
+    """``table`` with each model's :func:`training_table` row; a model on one side only is an
+    error."""
+    merged = table.merge(training_table(models), on=TEXT_KEYS, how="outer", indicator=True)
+    unmatched = merged[merged["_merge"] != "both"]
+    if len(unmatched):
+        sides = {"left_only": "samples without a training run",
+                 "right_only": "a training run without samples"}
+        listed = "; ".join(f"{sides[row['_merge']]}: {row['level']} {row['arch']} width "
+                           f"{row['width']} depth {row['depth']}"
+                           for _, row in unmatched.iterrows())
+        raise ValueError("the sample tables and the training runs name different models "
+                         f"({listed})")
+    return merged.drop(columns="_merge")
+
+
+def summarize_text(fits: pd.DataFrame, reference: pd.DataFrame,
+                   curves: pd.DataFrame | None = None,
+                   reference_curve: pd.DataFrame | None = None, *,
+                   references: pd.DataFrame | None = None,
+                   reference_fits: pd.DataFrame | None = None,
+                   gpt2_fits: pd.DataFrame | None = None,
+                   gpt2_curve: pd.DataFrame | None = None,
+                   training: Sequence[TrainedModel] | None = None,
+                   settings: TextSettings | None = None,
+                   refit: LogLagRefit | None = None,
+                   restart_fits: pd.DataFrame | None = None,
+                   fallback: SeedSpread = FALLBACK) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``text_models.csv`` (every model, then the training data as arch ``"data"`` and GPT-2 as
+    arch ``"gpt2"``) and ``text_trends.csv``.  ``references``: the size-matched references'
+    I(tau) (the training data curve stands in where they are not given); ``reference_fits``
+    their fits (``reference_xi*``); ``training``: the models' training runs.  ``restart_fits``:
+    the fit tables of every restart's samples (labelled ``restart``), whose spread, pooled per
+    level, widens the models' ξ; a level without them takes ``fallback``."""
     settings = settings or TextSettings()
-    table = model_table(fits, curves, refit, keys=TEXT_KEYS)
-    if curves is not None:
-        if references is not None:
-            require_columns(references, [*TEXT_KEYS, "lag", "mi"], "size-matched I(tau) table")
-        metrics = curve_metrics(curves, settings, data=references)
-        table = table.merge(metrics, on=TEXT_KEYS, how="left")
-        if references is not None and set(TEXT_KEYS) <= set(references):
-            table = table.merge(_reference_verdicts(references, settings), on=TEXT_KEYS,
-                                how="left")
-    if reference_fits is not None:
-        ref = model_table(reference_fits, keys=TEXT_KEYS)[[*TEXT_KEYS, "xi", "xi_ci_low",
-                                                           "xi_ci_high"]]
-        table = table.merge(ref.rename(columns=lambda c: c if c in TEXT_KEYS
-                                       else f"reference_{c}"), on=TEXT_KEYS, how="left")
-    if training is not None:
-        table = table.merge(training, on=TEXT_KEYS, how="left")
-    if curves is None:
-        return table
-    recorded = list((refit or LogLagRefit()).column_names().values())  # settings last
-    return settings.as_columns(table[[c for c in table if c not in recorded] + recorded])
+    if references is not None:
+        require_columns(references, [*TEXT_KEYS, "lag", "mi"], "size-matched I(tau) table")
+    references = reference_curve if references is None else references
 
+    def measure(part, part_curves, trained):
+        refs = references if trained else None
+        if part_curves is not None:
+            part = part.merge(curve_metrics(part_curves, settings, data=refs), on=TEXT_KEYS,
+                              how="left")
+            if refs is not None and set(TEXT_KEYS) <= set(refs):
+                part = part.merge(_reference_verdicts(refs, settings), on=TEXT_KEYS,
+                                  how="left")
+        if trained and reference_fits is not None:
+            ref = model_table(reference_fits, keys=TEXT_KEYS)[[*TEXT_KEYS, "xi", "xi_ci_low",
+                                                               "xi_ci_high"]]
+            part = part.merge(ref.rename(columns=lambda c: c if c in TEXT_KEYS
+                                         else f"reference_{c}"), on=TEXT_KEYS, how="left")
+        if trained and training:
+            part = with_training(part, training)
+        if part_curves is not None:  # the settings after the measurements, the spread last
+            part = settings.as_columns(last(part, REFIT_COLUMNS))
+        return last(part, SPREAD_COLUMNS)
 
-def training_from_selection(level: str, selection: str) -> dict:
-    """:func:`training_row` of the run that ``selection`` (a ``miscaling select`` file, or a run
-    folder) names."""
-    import json
-
-    from miscaling.checkpoint import RESULT_NAME
-    from miscaling.selection import resolve_run_dir
-
-    path = resolve_run_dir(selection) / RESULT_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"{str(path)!r} (named by {selection!r}) does not exist")
-    return training_row(level, json.loads(path.read_text()))
+    models = summarize(TEXT, fits, curves, measure=measure, refit=refit,
+                       untrained=[(reference, reference_curve, TEXT_DATA_LABEL),
+                                  (gpt2_fits, gpt2_curve, GPT2_LABEL)],
+                       restart_fits=restart_fits, fallback=fallback)
+    return models, text_trend_checks(models, settings)
 
 
 # --------------------------------------------------------------------------- the claims
 
 
 def _name(row: pd.Series) -> str:
-    if row["arch"] == "gpt2":
-        return "GPT-2"
-    if row["arch"] == "data":
-        return "training text"
-    return f"{row['level']} {row['arch']} w{int(row['width'])}d{int(row['depth'])}"
+    return UNTRAINED_NAMES.get(row["arch"]) or model_name(row)
 
 
 def _pick(table: pd.DataFrame, level: str, arch: str) -> pd.DataFrame:
@@ -284,7 +282,7 @@ def _window_claim(rows: pd.DataFrame, window: str, expected: str, s: TextSetting
 
 
 def _xi(row: pd.Series, prefix: str = "", name: str | None = None) -> Estimate:
-    """A model's ξ (:func:`~miscaling.model_summary.xi_of`) or, with ``prefix``
+    """A model's ξ (:func:`~miscaling.summary.xi_of`) or, with ``prefix``
     ``reference_``, its size-matched text's (as measured)."""
     if prefix:
         return Estimate.from_row(row, f"{prefix}xi", name or _name(row))
@@ -311,17 +309,6 @@ def _distance_pair(closer: pd.Series, farther: pd.Series) -> Outcome:
     return ordered(Estimate.from_row(closer, "data_distance", _name(closer)),
                    Estimate.from_row(farther, "data_distance", _name(farther)),
                    what="distance to the data")
-
-
-def _mid_range_claim(table: pd.DataFrame) -> Outcome:
-    t, lstm = (_pick(table, "char", a).query("depth == 1") for a in ("transformer", "lstm"))
-    widths = sorted(set(t["width"]) & set(lstm["width"]))
-    if not widths:
-        return not_measured("a width with both a depth-1 char Transformer and LSTM", "ordered")
-    if "data_distance" not in table:
-        return not_measured("the models' I(tau) curves", "ordered")
-    return every([_distance_pair(t[t["width"] == w].iloc[0], lstm[lstm["width"] == w].iloc[0])
-                  for w in widths], rule="ordered")
 
 
 def _depth_claim(table: pd.DataFrame, level: str, width: int) -> Outcome:
@@ -416,7 +403,7 @@ def _under_capture(rows: pd.DataFrame) -> Outcome:
 
 def _lstm_depth(table: pd.DataFrame, s: TextSettings) -> Outcome:
     """At each level's depth-sweep width, the deepest LSTM gains at most 25% of ξ on depth 1."""
-    sweeps = [depth_no_gain(_pick(table, level, "lstm").query("width == @width"), 1, _name)
+    sweeps = [depth_no_gain(_pick(table, level, "lstm").query("width == @width"), 1)
               for level, width in (("char", s.char_width), ("word", s.word_width))]
     return every([o for o in sweeps if o.status != NOT_MEASURED], rule="no_gain",
                  missing="an LSTM of a depth-sweep width at depth 1 and deeper")
@@ -436,7 +423,7 @@ def _long_range_constant(rows: pd.DataFrame, s: TextSettings) -> Outcome:
 
 def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None) -> pd.DataFrame:
     """The language models' claims (:func:`miscaling.paper_claims.claims_of` ``text_trends``)
-    that this version decides, one row each (:data:`~miscaling.model_summary.TREND_COLUMNS`),
+    that this version decides, one row each (:data:`~miscaling.summary.TREND_COLUMNS`),
     with the :class:`TextSettings` as constant columns."""
     s = settings or TextSettings()
     require_columns(table, [*TEXT_KEYS, "xi", "xi_ci_low", "xi_ci_high"], "text model table")
@@ -459,7 +446,9 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
             "ordered", below=True),
         "word_lstm_captures_intermediate": _xi_against_reference(
             word_lstm1, "a depth-1 word LSTM", "within_tolerance", below=False),
-        "char_transformer_captures_mid_range": _mid_range_claim(table),
+        "char_transformer_captures_mid_range": closer_than_lstm(
+            table[table["level"] == "char"], "a width with both a depth-1 char Transformer and "
+            "LSTM", "the models' I(tau) curves", _name),
         "deeper_char_transformers_closer_to_data": _depth_claim(table, "char", s.char_width),
         "deeper_word_transformers_closer_to_data": _depth_claim(table, "word", s.word_width),
         "char_transformer_512_algebraic_tail": _window_claim(
@@ -486,50 +475,4 @@ def text_trend_checks(table: pd.DataFrame, settings: TextSettings | None = None)
         "shallow_char_transformers_under_capture_short_range": _under_capture(
             _pick(table, "char", "transformer").query("depth == 1")),
     }
-    note = seed_note(table)
-    rows = [outcome_row(c.id, outcomes[c.id], note) for c in claims_of("text_trends")
-            if c.id in outcomes]
-    return s.as_columns(pd.DataFrame(rows, columns=TREND_COLUMNS))
-
-
-def summarize_text(fits: pd.DataFrame, reference: pd.DataFrame,
-                   curves: pd.DataFrame | None = None,
-                   reference_curve: pd.DataFrame | None = None, *,
-                   references: pd.DataFrame | None = None,
-                   reference_fits: pd.DataFrame | None = None,
-                   gpt2_fits: pd.DataFrame | None = None,
-                   gpt2_curve: pd.DataFrame | None = None,
-                   training: pd.DataFrame | None = None,
-                   settings: TextSettings | None = None,
-                   refit: LogLagRefit | None = None,
-                   restart_fits: pd.DataFrame | None = None,
-                   fallback: SeedSpread = FALLBACK) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``text_models.csv`` (every model, then the training data as arch ``"data"`` and GPT-2 as
-    arch ``"gpt2"``) and ``text_trends.csv``.  ``references``: the size-matched references'
-    I(tau) (the training data curve stands in where they are not given).  ``restart_fits``:
-    the fit tables of every restart's samples (labelled ``restart``), whose spread, pooled per
-    level, widens the models' ξ; a level without them takes ``fallback``."""
-    settings = settings or TextSettings()
-    if curves is not None and references is None:
-        references = reference_curve
-    table = text_model_table(fits, curves, references=references,
-                             reference_fits=reference_fits, training=training,
-                             settings=settings, refit=refit)
-    parts = []
-    for level, part in table.groupby("level", sort=False):
-        fits_of_level = None if restart_fits is None else \
-            restart_fits[restart_fits["level"] == level]
-        spread, measured = measured_spread(fits_of_level, TEXT_KEYS,
-                                           f"this run's {level}-level models", fallback)
-        parts.append(with_spread(part, spread, TEXT_KEYS, measured))
-    table = pd.concat(parts, ignore_index=True) if parts else table
-    extra = [(reference, reference_curve, TEXT_DATA_LABEL), (gpt2_fits, gpt2_curve, GPT2_LABEL)]
-    parts = [table]
-    for part_fits, part_curve, label in extra:
-        if part_fits is None:
-            continue
-        part_curve = None if part_curve is None or curves is None else part_curve.assign(**label)
-        parts.append(text_model_table(part_fits.assign(**label), part_curve,
-                                      settings=settings, refit=refit))
-    models = pd.concat(parts, ignore_index=True)
-    return models, text_trend_checks(models, settings)
+    return decide("text_trends", outcomes, table, s)

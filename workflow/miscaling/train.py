@@ -1,65 +1,11 @@
 """Train next-symbol models as the paper does (Appendix E), resumably and reproducibly.
 
-One call of :func:`train` is one restart of one model: it fits the model to ``train_data`` by
-minimising the mean cross-entropy (nats) of next-symbol prediction, evaluates the validation
-loss after every epoch, keeps the best model and stops early when the validation loss has not
-improved for ``patience`` epochs.  Its files in ``out_dir`` (checkpoint.pt, best.pt, log.csv,
-result.json written last) and how they survive a kill are described in :mod:`miscaling.checkpoint`;
-restarts are compared by :mod:`miscaling.selection`; batching and the loss live in
-:mod:`miscaling.batches`.
-
-Resume semantics.  A rerun with the same arguments loads checkpoint.pt, rewrites log.csv and
-best.pt from it (a kill may leave them an epoch ahead of it or behind it; a workflow manager may
-have deleted them) and repeats the interrupted epoch exactly as the first attempt would have run
-it.  On CPU the rerun therefore ends with bit-for-bit the same weights, log rows (bar the timing
-columns) and best validation loss as an uninterrupted run.  A checkpoint whose training config,
-model config or data differ from the current call is refused with an error naming the differing
-fields; an unreadable checkpoint is an error too, never silently ignored.  A finished job
-(result.json present and matching) is not retrained: :func:`train` returns the stored result.
-
-Recipes.  :class:`TrainConfig`, the paper's presets (:func:`paper_config`,
-:func:`paper_model_options`), the optimizers' Keras constants and the learning-rate schedules
-("constant", per-step "cosine", per-epoch "plateau") live in :mod:`miscaling.recipes` and are
-re-exported here.  Each schedule is a pure function of the global step and the log, so resuming
-needs only the checkpoint.  Early stopping usually ends a run before the end of the cosine, as
-in the paper ("up to 200 epochs").
-
-Text.  With ``stateful=True`` (the paper's text LSTMs) a 1-D text is cut into ``batch_size``
-streams fed ``bptt`` symbols at a time, in order, carrying the hidden state and resetting it at
-random (:mod:`miscaling.stateful`, which also says why every epoch starts from the zero state);
-validation then reads its streams whole.  Otherwise a 1-D text is cut into independent windows
-of ``bptt`` targets, shuffled every epoch (the Transformers; the binary models train on whole
-rows).  ``embedding_l2`` adds ``embedding_l2 * sum(W**2)`` of the model's first embedding matrix
-to the loss that is differentiated (Keras' ``embeddings_regularizer``, added per batch, so its
-weight against the mean cross-entropy is the paper's); the logged training loss is the
-cross-entropy alone, comparable with the validation loss.  ``mixed_precision`` runs the forward
-pass and the loss under ``torch.autocast("cuda", dtype=torch.bfloat16)`` (no gradient scaler is
-needed for bf16) in training and validation; on CPU it is off, with a log line.
-
-First symbol.  By default (``bos=False``, as the paper's Keras models and
-``miscaling.models``/``miscaling.sample`` work) the inputs are ``x_0 .. x_{L-2}`` and the
-targets ``x_1 .. x_{L-1}``: the model never predicts ``x_0``, which the sampler draws from the
-training set's first-symbol frequencies.  With ``bos=True`` every example is fed as
-``[BOS, x_0 .. x_{L-2}]`` with targets ``x_0 .. x_{L-1}``, where the BOS id is ``vocab_size``:
-the model also learns the distribution of the first symbol, sampling can start from BOS alone
-and the loss covers all ``L`` symbols.  The model must then accept input ids ``0 .. vocab_size``
-(an embedding with ``vocab_size + 1`` rows) while predicting ``vocab_size`` classes; this is
-checked before training.
-
-Determinism.  The seed fixes the weight initialisation (the model is built right after
-seeding), dropout masks and the data order (a separate numpy generator).  Training runs under
-``torch.use_deterministic_algorithms(True, warn_only=True)`` with cuDNN benchmarking off and
-``CUBLAS_WORKSPACE_CONFIG`` set (when unset) for deterministic cuBLAS.  On CPU the same config
-and seed give the same result on the same machine and torch thread count.  On CUDA, ops without
-a deterministic implementation (such as the fused memory-efficient attention backward) only
-warn, so CUDA runs -- and resumed CUDA runs -- may differ in the last bits (the LSTM, whose
-cuDNN kernels are deterministic, resumes to identical weights: tests/test_train_cuda.py);
-results also differ between CPU and CUDA and across GPU models and library versions.
-
-Performance.  Small recurrent models spend their time in per-time-step kernels whose OpenMP
-barriers dominate: with 2 torch threads on 2 busy cores a width-8 GRU step took 1.3 s instead of
-13 ms with one thread.  Callers training small models on CPU should ``torch.set_num_threads(1)``
-(or run one job per core); this module leaves the thread count alone.
+One call of :func:`train` is one restart of one model: mean cross-entropy, validation after every
+epoch, the best model kept, early stopping after ``patience`` epochs without improvement.  Files
+and resume: :mod:`miscaling.checkpoint`; recipes and schedules: :mod:`miscaling.recipes`
+(re-exported here); batches and the loss: :mod:`miscaling.batches`; stateful text training:
+:mod:`miscaling.stateful`.  Objective, schedules, first symbol, determinism and threads:
+docs/METHODS.md §7, Eqs. (M34)–(M38).
 """
 
 from __future__ import annotations
@@ -126,8 +72,8 @@ from miscaling.stateful import StreamFeeder, check_stateful_model, evaluate_stre
 log = logging.getLogger("miscaling.train")
 
 # What a stored config that lacks the fields added for the text models means
-IDENTITY_DEFAULTS = {"train_config": TrainConfig.optional_defaults(),
-                     "model_config": ModelConfig.optional_defaults()}
+IDENTITY_DEFAULTS = {"train_config": TrainConfig.added_later(),
+                     "model_config": ModelConfig.added_later()}
 
 Precision = Callable[[], contextlib.AbstractContextManager]
 
@@ -215,7 +161,8 @@ def _build_model(
         model = model.to_dict()
     if isinstance(model, Mapping):
         if builder is None:
-            from miscaling.models import build_model as builder
+            from miscaling.models import build_model
+            return build_model(ModelConfig.from_dict(model))
         return builder(**model)
     if not callable(model):
         raise TypeError("model must be a zero-argument factory, a ModelConfig or a model "
@@ -355,13 +302,13 @@ def train(
     same settings is resumed either way).
 
     ``model`` is a zero-argument factory returning an ``nn.Module``, or a model config (a
-    :class:`miscaling.models.ModelConfig` or its dict), built as ``builder(**config)`` (default
-    ``miscaling.models.build_model``).  The module
+    :class:`miscaling.models.ModelConfig` or its dict), built as ``builder(**config)`` (default:
+    ``miscaling.models.build_model`` of the ModelConfig).  The module
     maps ``LongTensor[B, T]`` to logits ``[B, T, V]`` predicting the next symbol and has a
     JSON-serialisable ``config`` dict with ``vocab_size`` (= V) that rebuilds it through the
     builder.  ``train_data``/``valid_data`` are integer arrays ``[N, L]`` (or one 1-D sequence)
     with symbols in ``[0, V)``; stateful training takes 1-D texts and a model with
-    ``advance(tokens, state)``.  See the module docstring for files, resume and determinism.
+    ``advance(tokens, state)``.  Files, resume and determinism: docs/METHODS.md §7.8.
     """
     start_time = time.perf_counter()
     out_dir = Path(out_dir)

@@ -1,20 +1,10 @@
 """Is the long-range mutual information of a corpus split real, and does it decay algebraically?
 
-The paper (Sec. 4.2.2, App. D.2) reports a "non-uniformity problem": the training sets of Penn
-Treebank, WikiText-2 and WikiText-103 show I(τ) ∼ τ^(−γ) over 50 ≲ τ ≲ 1000, their validation
-and test sets do not, and their MI is "much larger".  Smaller splits have a larger estimator
-bias (of order (V−1)²/(2N) for V symbols and N pairs before correction), so part of that
-difference can be the estimator, not the text.  This module turns each split's curve into
-numbers that separate the two:
-
-* ``gamma``: the power-law exponent fitted to Î(τ) over the long-range window, with the 95 %
-  interval from refits on the resampling replicates;
-* ``excess``: the mean over the window of Î(τ) − baseline(τ), the baseline being the same
-  estimator on globally shuffled text (which has no dependence at all but the same symbol
-  frequencies and size), with its interval from the replicates; ``distinguishable`` says
-  whether that interval lies above zero;
-* ``gamma_excess``: the exponent fitted to Î(τ) − baseline(τ) (the bias-corrected curve) when
-  the excess is positive throughout the window.
+The paper's "non-uniformity problem" (Sec. 4.2.2, App. D.2) may be partly the estimator's bias,
+larger on smaller splits.  Per split, over the long-range window: ``gamma`` (power law fitted to
+Î), ``excess`` (mean Î − floor; ``distinguishable`` when its interval lies above zero) and
+``gamma_excess`` (power law fitted to Î − floor), each with an interval from the replicates.
+Definitions: docs/METHODS.md §4.1, Eq. (M30).
 """
 
 from __future__ import annotations
@@ -24,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from miscaling.fit import fit_decay, replicates_wide
+from miscaling.fit import FitConfig, fit_decay, replicates_wide
 from miscaling.io import require_columns
-from miscaling.settings import Settings, check_int, problems_error
+from miscaling.settings import Settings, integer, number
 
 __all__ = ["COLUMNS", "UniformityConfig", "long_range_summary"]
 
@@ -45,24 +35,16 @@ class UniformityConfig(Settings):
     ``lag_min``/``lag_max`` are the lags actually in the window, ``confidence`` predates them).
     """
 
-    min_lag: int = 50
-    max_lag: int = 1000
-    confidence: float = 0.95
+    min_lag: int = integer(50, ge=1)
+    max_lag: int = integer(1000, ge=1)
+    confidence: float = number(0.95, gt=0, lt=1)
 
     COLUMN_NAMES = {name: f"uniformity_{name}" for name in ("min_lag", "max_lag", "confidence")}
 
-    def __post_init__(self) -> None:
-        problems = check_int("min_lag", self.min_lag, 1) + check_int("max_lag", self.max_lag, 1)
-        if not problems and self.min_lag > self.max_lag:
-            problems.append(f"min_lag {self.min_lag} exceeds max_lag {self.max_lag}")
-        if isinstance(self.confidence, bool) or not isinstance(self.confidence, (int, float)) \
-                or not 0.0 < self.confidence < 1.0:
-            problems.append(f"confidence must lie strictly between 0 and 1, got "
-                            f"{self.confidence!r}")
-        problems_error("UniformityConfig", problems)
-        object.__setattr__(self, "min_lag", int(self.min_lag))
-        object.__setattr__(self, "max_lag", int(self.max_lag))
-        object.__setattr__(self, "confidence", float(self.confidence))
+    def conflicts(self) -> list[str]:
+        if self.min_lag > self.max_lag:
+            return [f"min_lag {self.min_lag} exceeds max_lag {self.max_lag}"]
+        return []
 
 
 def _power_gamma(lags: np.ndarray, mi: np.ndarray, replicates: np.ndarray | None,
@@ -71,26 +53,25 @@ def _power_gamma(lags: np.ndarray, mi: np.ndarray, replicates: np.ndarray | None
     if not np.all(mi > 0):
         return (np.nan, np.nan, np.nan)
     try:
-        fits = fit_decay(lags, mi, "power", confidence=confidence, replicates=replicates,
-                         selection="all")
+        fits = fit_decay(lags, mi, "power", config=FitConfig(confidence=confidence,
+                                                             selection="all"),
+                         replicates=replicates)
     except ValueError:  # too few points, or too many replicates without a positive curve
         return (np.nan, np.nan, np.nan)
     row = fits[fits["parameter"] == "gamma"].iloc[0]
     return (float(row["value"]), float(row["ci_low"]), float(row["ci_high"]))
 
 
-def long_range_summary(table: pd.DataFrame, replicates: pd.DataFrame, *, min_lag: int = 50,
-                       max_lag: int = 1000, confidence: float = 0.95,
+def long_range_summary(table: pd.DataFrame, replicates: pd.DataFrame, *,
                        config: UniformityConfig | None = None) -> dict:
     """Long-range numbers of one I(τ) table (see the module docstring).
 
     ``table`` is the estimator's output with the shuffle baseline (``lag, mi, baseline``);
     ``replicates`` its long replicate table (``replicate, lag, mi``).  Lags in
-    ``[min_lag, max_lag]`` are used.  ``config`` gives the three settings at once (the
-    keywords then left at their defaults).
+    ``[config.min_lag, config.max_lag]`` are used (None: :class:`UniformityConfig`'s
+    defaults).
     """
-    config = UniformityConfig.resolve(config, {
-        "min_lag": min_lag, "max_lag": max_lag, "confidence": confidence})
+    config = UniformityConfig.given(config)
     min_lag, max_lag, confidence = config.min_lag, config.max_lag, config.confidence
     require_columns(table, ("lag", "mi", "baseline"),
                     "the I(tau) table (a baseline needs `miscaling mi --shuffles K` with K >= 1)")

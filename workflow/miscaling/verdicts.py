@@ -5,7 +5,7 @@ Each rule takes typed numbers (an :class:`Estimate`, a window of an I(τ) table)
 evidence in words for the reader.  Nothing downstream parses those words: the claims table, the
 report and the README read ``status`` and ``lean``.  Every rule's error rates on simulated cases
 with a known answer are measured by :mod:`miscaling.calibration`; the derivations are in
-``docs/METHODS.md`` (Section "Decision rules").
+docs/METHODS.md §5.
 """
 
 from __future__ import annotations

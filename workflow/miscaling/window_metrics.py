@@ -1,5 +1,6 @@
 """Numbers read off a window of lags of an I(τ) table, each minus the table's own floor:
-the mean excess with an interval and the distance to a reference curve (torch-free)."""
+the mean excess with an interval and the distance to a reference curve (torch-free).
+Definitions: docs/METHODS.md §4.2, Eqs. (M31)–(M32)."""
 
 from __future__ import annotations
 

@@ -10,26 +10,6 @@
 #   results/figures/size_matched_control.{pdf,png,csv}         size_matched_control, with
 #       _uniformity.csv (one row per split and chunk) and _summary.csv (the verdicts)
 
-from miscaling.controls import chunk_name
-
-#: The splits whose size the chunks take.
-CONTROL_TARGETS = ("valid", "test")
-
-
-def size_matched_chunk_count():
-    return config["corpora"]["size_matched_chunks"]
-
-
-def chunk_names(target):
-    return [chunk_name(target, index) for index in range(size_matched_chunk_count())]
-
-
-def size_matched_control_targets():
-    """The control's outputs, when chunks are configured (all_targets adds them)."""
-    if not size_matched_chunk_count():
-        return []
-    return [f"{RESULTS}/figures/size_matched_control.{ext}" for ext in ("pdf", "png", "csv")]
-
 
 rule size_matched_chunks:
     """Contiguous chunks of a training split, each as long as the validation (test) split."""
@@ -40,7 +20,7 @@ rule size_matched_chunks:
         # the pattern of chunk_names("{target}"): the chunks' file stems are their data-set names
         chunks=[
             f"{RESULTS}/data/{{corpus}}_{TEXT_LEVEL}/{name}.npy"
-            for name in chunk_names("{target}")
+            for name in PLAN.chunk_names("{target}")
         ],
         manifest=f"{RESULTS}/data/{{corpus}}_{TEXT_LEVEL}/train_chunks_{{target}}.json",
     log:
@@ -51,7 +31,7 @@ rule size_matched_chunks:
         target="|".join(CONTROL_TARGETS),
     threads: 1
     resources:
-        **step_resources("size_matched_chunks"),
+        **RESOURCES.step("size_matched_chunks"),
     params:
         seed=config["seed"],
     shell:
@@ -60,24 +40,10 @@ rule size_matched_chunks:
         " > {log} 2>&1"
 
 
-def size_matched_inputs(wildcards):
-    """Every corpus's validation and test splits, their chunks and, drawn for reference, the
-    whole training split: I(tau) tables, uniformity tables, chunk manifests."""
-    curves, uniformity, manifests = [], [], []
-    for dataset in corpus_datasets():
-        curves.append(f"{RESULTS}/mi/data/{dataset}/train.csv")
-        for target in CONTROL_TARGETS:
-            manifests.append(f"{RESULTS}/data/{dataset}/train_chunks_{target}.json")
-            for name in [target, *chunk_names(target)]:
-                curves.append(f"{RESULTS}/mi/data/{dataset}/{name}.csv")
-                uniformity.append(f"{RESULTS}/uniformity/data/{dataset}/{name}.csv")
-    return {"curves": curves, "uniformity": uniformity, "manifests": manifests}
-
-
 rule size_matched_control:
     """Each corpus's validation and test splits among same-size training chunks: table, verdicts, figure."""
     input:
-        unpack(size_matched_inputs),
+        unpack(PLAN.size_matched_inputs),
     output:
         pdf=report(
             f"{RESULTS}/figures/size_matched_control.pdf",
@@ -94,7 +60,7 @@ rule size_matched_control:
         benchmark_path("size_matched_control", "size_matched_control")
     threads: 1
     resources:
-        **step_resources("size_matched_control"),
+        **RESOURCES.step("size_matched_control"),
     params:
         confidence=config["estimator"]["confidence"],
     shell:

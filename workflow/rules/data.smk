@@ -6,11 +6,6 @@
 # the generic mi_data / fit_data rules of analysis.smk pick them up.
 
 
-def mirror_flag(wildcards):
-    mirror = config["corpora"]["mirror"]
-    return f"--mirror {shlex.quote(str(mirror))}" if mirror else ""
-
-
 rule download_corpus:
     """Fetch and verify one corpus (canonical URLs, or a mirror: config corpora.mirror / $MISCALING_MIRROR)."""
     output:
@@ -23,9 +18,9 @@ rule download_corpus:
     retries: 1
     threads: 1
     resources:
-        **step_resources("download_corpus"),
+        **RESOURCES.step("download_corpus"),
     params:
-        mirror=mirror_flag,
+        mirror=PLAN.mirror_flag,
         dest=lambda wc: f"{RESULTS}/raw/{wc.corpus}",
     shell:
         "{MISCALING} download {wildcards.corpus} --dest {params.dest} {params.mirror}"
@@ -45,23 +40,17 @@ rule split_text8:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("split_text8"),
+        **RESOURCES.step("split_text8"),
     params:
         out_dir=f"{RESULTS}/raw/text8/split",
     shell:
         "{MISCALING} prepare split-text8 {input} --out-dir {params.out_dir} > {log} 2>&1"
 
 
-def corpus_manifest(wildcards):
-    if wildcards.corpus == "text8":
-        return f"{RESULTS}/raw/text8/split/manifest.json"
-    return f"{RESULTS}/raw/{wildcards.corpus}/manifest.json"
-
-
 rule prepare_corpus:
     """One vocabulary over train/valid/test; one integer array per split (uint8/16/32)."""
     input:
-        corpus_manifest,
+        PLAN.corpus_manifest,
     output:
         **{split: f"{RESULTS}/data/{{corpus}}_{{level}}/{split}.npy" for split in CORPUS_SPLITS},
         vocab=f"{RESULTS}/data/{{corpus}}_{{level}}/vocab.json",
@@ -72,7 +61,7 @@ rule prepare_corpus:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("prepare_corpus"),
+        **RESOURCES.step("prepare_corpus"),
     params:
         out_dir=lambda wc: f"{RESULTS}/data/{wc.corpus}_{wc.level}",
     shell:
@@ -94,7 +83,7 @@ rule prepare_gpt2:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("prepare_gpt2"),
+        **RESOURCES.step("prepare_gpt2"),
     params:
         out_dir=f"{RESULTS}/data/gpt2_char",
     shell:

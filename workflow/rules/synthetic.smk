@@ -1,20 +1,6 @@
 # Synthetic binary sequences with power-law mutual information (Appendix B).
 
 
-def binary_split_flags(wildcards):
-    cfg = config["binary"]
-    return cli_flags(
-        {
-            "n_seq": cfg["n_train"] if wildcards.split == "train" else cfg["n_valid"],
-            "length": cfg["length"],
-            "amplitude": cfg["amplitude"],
-            "gamma": cfg["gamma"],
-            "mode": cfg["mode"],
-            "seed": config["seed"] + cfg["split_seed_offset"][wildcards.split],
-        }
-    )
-
-
 rule synth_binary:
     """The paper's binary data set: I(tau) = A tau^-gamma, 10,000 train + 2,000 valid sequences."""
     output:
@@ -26,25 +12,11 @@ rule synth_binary:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("synth_binary"),
+        **RESOURCES.step("synth_binary"),
     params:
-        flags=binary_split_flags,
+        flags=PLAN.binary_split_flags,
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"
-
-
-def estimator_benchmark_flags(wildcards):
-    cfg = config["estimator_benchmark"]
-    return cli_flags(
-        {
-            "n_seq": cfg["n_seq"],
-            "length": cfg["length"],
-            "amplitude": cfg["amplitude"],
-            "gamma": wildcards.gamma,
-            "mode": cfg["mode"],
-            "seed": gamma_seed(wildcards.gamma),
-        }
-    )
 
 
 rule synth_estimator_benchmark:
@@ -58,8 +30,8 @@ rule synth_estimator_benchmark:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("synth_estimator_benchmark"),
+        **RESOURCES.step("synth_estimator_benchmark"),
     params:
-        flags=estimator_benchmark_flags,
+        flags=PLAN.estimator_benchmark_flags,
     shell:
         "{MISCALING} synth binary {params.flags} --out {output} > {log} 2>&1"

@@ -5,24 +5,6 @@
 THEORY = f"{RESULTS}/theory"
 
 
-def theory_flags(topic):
-    """CLI flags of one topic; list values (p, beta) are one flag with several values.
-
-    Keys are sorted: the flags string is a rule parameter, and key order in the config file
-    (or after a YAML round trip) must not look like a change.
-    """
-    options = dict(sorted(config["theory"][topic].items()))
-    extra = []
-    if topic == "linear_rnn" and not options.pop("memorising"):
-        extra.append("--no-memorising")
-    if topic == "repetitive":
-        options["estimator"] = config["estimator"]["name"]
-    for key in [k for k, v in options.items() if isinstance(v, list)]:
-        values = " ".join(shlex.quote(str(v)) for v in options.pop(key))
-        extra.append(f"--{key.replace('_', '-')} {values}")
-    return " ".join([cli_flags({**options, "seed": config["seed"]}), *extra])
-
-
 rule theory_linear_rnn:
     """Exact I(t) of linear RNNs by the recursions, predicted vs fitted decay rates, Monte Carlo."""
     output:
@@ -36,9 +18,9 @@ rule theory_linear_rnn:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("theory_linear_rnn"),
+        **RESOURCES.step("theory_linear_rnn"),
     params:
-        flags=lambda wc: theory_flags("linear_rnn"),
+        flags=lambda wc: PLAN.theory_flags("linear_rnn"),
     shell:
         "{MISCALING} theory linear-rnn {params.flags} --out-curves {output.curves}"
         " --out-poles {output.poles} --out-checks {output.checks} > {log} 2>&1"
@@ -56,9 +38,9 @@ rule theory_repetitive:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("theory_repetitive"),
+        **RESOURCES.step("theory_repetitive"),
     params:
-        flags=lambda wc: theory_flags("repetitive"),
+        flags=lambda wc: PLAN.theory_flags("repetitive"),
     shell:
         "{MISCALING} theory repetitive {params.flags} --out-curves {output.curves}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -77,9 +59,9 @@ rule theory_ising:
     priority: CHEAP_FIRST_PRIORITY
     threads: 1
     resources:
-        **step_resources("theory_ising"),
+        **RESOURCES.step("theory_ising"),
     params:
-        flags=lambda wc: theory_flags("ising"),
+        flags=lambda wc: PLAN.theory_flags("ising"),
     shell:
         "{MISCALING} theory ising {params.flags} --out-mi {output.mi} --out-tv {output.tv}"
         " --out-checks {output.checks} > {log} 2>&1"
@@ -100,7 +82,7 @@ rule fig4:
         benchmark_path("fig4", "fig4")
     threads: 1
     resources:
-        **step_resources("fig4"),
+        **RESOURCES.step("fig4"),
     shell:
         "{MISCALING} figure fig4 --curves {input.curves} --checks {input.checks}"
         " --out {output.pdf} > {log} 2>&1"
@@ -123,7 +105,7 @@ rule fig_theory_linear_rnn:
         benchmark_path("fig_theory_linear_rnn", "theory_linear_rnn")
     threads: 1
     resources:
-        **step_resources("fig_theory_linear_rnn"),
+        **RESOURCES.step("fig_theory_linear_rnn"),
     shell:
         "{MISCALING} figure theory_linear_rnn --curves {input.curves} --poles {input.poles}"
         " --checks {input.checks} --out {output.pdf} > {log} 2>&1"
@@ -146,7 +128,7 @@ rule fig_theory_ising:
         benchmark_path("fig_theory_ising", "theory_ising")
     threads: 1
     resources:
-        **step_resources("fig_theory_ising"),
+        **RESOURCES.step("fig_theory_ising"),
     shell:
         "{MISCALING} figure theory_ising --mi {input.mi} --tv {input.tv} --checks {input.checks}"
         " --out {output.pdf} > {log} 2>&1"

@@ -1,21 +1,11 @@
 """Command-line interface: one subcommand per pipeline step, one module per family of steps.
 
 Every Snakemake rule calls one of these with explicit arguments, so each step also runs (and is
-tested) without Snakemake::
-
-    miscaling synth binary --n-seq 10000 --length 512 --amplitude 0.1 --gamma 0.4 --out train.npy
-    miscaling mi train.npy --lags log:511:60 --shuffles 2 --bootstrap 200 --out mi.csv
-    miscaling fit mi.csv --model all --min-mi 1.0e-3 --out fit.csv
-    miscaling figure fig5 --curves mi_*.csv --fits fit_*.csv --out results/figures/fig5.pdf
-
-Each module of this package holds ``register(commands)``, which adds its subcommands, beside the
-``run_*(args)`` functions they call; the validators they share live in
-:mod:`miscaling.cli.common`.  Nothing outside this package imports argparse: the science takes
-plain values and settings dataclasses.
-
-Bad input (missing or malformed files, impossible parameters) is reported as one line naming
-the value and what was expected, with exit status 2, before any expensive work and without
-leaving an output file behind.
+tested) without Snakemake (README, "Every step without Snakemake").  Each module holds
+``register(commands)`` beside the ``run_*(args)`` functions it adds; shared validators live in
+:mod:`miscaling.cli.common`, and nothing outside this package imports argparse.  Bad input is one
+line naming the value and what was expected, exit status 2, before any expensive work and
+without leaving an output file behind.
 """
 
 from __future__ import annotations

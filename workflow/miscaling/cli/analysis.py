@@ -130,6 +130,7 @@ def register(commands) -> None:
 def run_mi(args: argparse.Namespace) -> None:
     from miscaling.io import check_table_suffix, load_sequences, write_table
     from miscaling.mi import EstimatorConfig, mutual_information, parse_lags
+    from miscaling.mi.sizes import shape_columns
 
     check_table_suffix(args.out)
     if args.replicates_out is not None:
@@ -157,6 +158,7 @@ def run_mi(args: argparse.Namespace) -> None:
         sequences, lags, config=config, threads=args.threads, return_replicates=True
     )
     log.info("I(tau) at %d lags in %.2f s", len(table), time.perf_counter() - start)
+    table = table.assign(**shape_columns(sequences))  # what the curve rests on
     if args.replicates_out is not None:
         write_table(with_labels(replicates, args.labels), args.replicates_out)
     write_table(with_labels(table, args.labels), args.out)  # the settings are columns already

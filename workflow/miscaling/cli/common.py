@@ -1,13 +1,10 @@
 """What every subcommand shares: argument validators, the bad-input error, ``--label`` columns.
 
-Validators raise :class:`argparse.ArgumentTypeError`, so argparse reports a bad value as
-``miscaling <command>: error: argument --flag: must be ..., got 'x'`` with exit status 2 before
-any work starts.  :class:`InputError` is for problems found after parsing (a file that does not
-fit); ``miscaling.cli.main`` reports it, like any ``ValueError``, as one line with status 2.
-
-List options (``nargs="+"``) use ``action="extend"`` where their default is empty, so that
-``--curves a b`` and ``--curves a --curves b`` (how the rules write lists) mean the same; a
-list option with a non-empty default keeps plain ``nargs="+"``, which replaces the default.
+Validators raise :class:`argparse.ArgumentTypeError` (argparse then names the flag, exit status 2,
+before any work); :class:`InputError` is for problems found after parsing, reported by
+``miscaling.cli.main`` as one line with status 2.  List options use ``action="extend"`` where
+their default is empty (``--curves a b`` = ``--curves a --curves b``, as the rules write lists);
+one with a non-empty default keeps plain ``nargs="+"``, which replaces the default.
 """
 
 from __future__ import annotations

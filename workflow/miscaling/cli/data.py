@@ -96,10 +96,29 @@ def _hash_pin(text: str) -> tuple[str, str]:
 
 def run_download(args: argparse.Namespace) -> None:
     from miscaling.data.manifest import download_corpus
+    from miscaling.data.registry import DownloadError
 
-    _, verified = download_corpus(args.corpus, args.dest, manifest=args.manifest,
-                                  mirror=args.mirror, retries=args.retries, hashes=dict(args.hash))
+    try:
+        _, verified = download_corpus(args.corpus, args.dest, manifest=args.manifest,
+                                      mirror=args.mirror, retries=args.retries,
+                                      hashes=dict(args.hash))
+    except DownloadError as error:
+        raise DownloadError(f"{error}\n{without_corpus(args.corpus)}") from error
     log.info("%s: %d verified file(s) in %s", args.corpus, len(verified), Path(args.dest))
+
+
+def without_corpus(corpus: str) -> str:
+    """How a pipeline run goes on without a corpus it cannot have (the way out of a failed
+    download)."""
+    from miscaling.plan.names import TEXT_CORPORA
+
+    if corpus not in TEXT_CORPORA:
+        return (f"The pipeline runs without the {corpus} samples with "
+                "--config 'corpora={gpt2: false}' (Figure 3(d) then has no GPT-2 curve).")
+    others = ", ".join(name for name in TEXT_CORPORA if name != corpus)
+    return (f"The pipeline measures the corpora of the config key corpora.names; to run without "
+            f"{corpus}, leave it out, e.g. --config 'corpora={{names: [{others}]}}' (README, "
+            "'Data sets and mirrors').")
 
 
 def _sizes(text: str) -> tuple[int, int, int]:

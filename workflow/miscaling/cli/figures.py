@@ -11,11 +11,12 @@ import argparse
 import functools
 
 from miscaling.cli.common import InputError, number, positive_int
+from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 
 
 def register(commands) -> None:
     """Add ``figure`` and one subcommand per figure to ``commands`` (argparse subparsers)."""
-    from miscaling.plots import TITLES
+    from miscaling.plan.figures import FIGURES
 
     figure = commands.add_parser("figure", help="assemble one of the paper's figures")
     figures = figure.add_subparsers(dest="figure", required=True, metavar="FIGURE")
@@ -30,10 +31,11 @@ def register(commands) -> None:
                "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising,
                "fig2": run_text_curves, "fig3_text": run_text_curves,
                "fig8": run_text_xi, "fig10": run_text_xi}
-    for name, title in TITLES.items():
-        parser = figures.add_parser(name, help=title)
-        adders[name](parser)
-        parser.set_defaults(func=runners.get(name, run_model_figure))
+    for entry in FIGURES:
+        if entry.command == "figure":
+            parser = figures.add_parser(entry.name, help=entry.title)
+            adders[entry.name](parser)
+            parser.set_defaults(func=runners.get(entry.name, run_model_figure))
 
 
 # --------------------------------------------------------------------------- flags
@@ -136,10 +138,11 @@ def _add_text_xi(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--curves", nargs="+", action="extend", default=None,
                         help="the samples' I(tau) tables (optional): the figure's table then "
                              "gives the sequences and symbols behind each model")
-    parser.add_argument("--char-width", type=positive_int, default=128,
-                        help="width of the character-level depth sweep (default: 128)")
-    parser.add_argument("--word-width", type=positive_int, default=512,
-                        help="width of the word-level depth sweep (default: 512)")
+    for level in ("char", "word"):
+        width = DEPTH_SWEEP_WIDTHS[level]
+        parser.add_argument(f"--{level}-width", type=positive_int, default=width,
+                            help=f"width of the {level}-level depth sweep (default: {width}, "
+                                 "the paper's)")
     _add_out(parser, f"results/figures/{name}.pdf")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from miscaling.cli.common import non_negative_number, positive_int
+from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 
 
 def register(commands) -> None:
@@ -69,10 +70,10 @@ def _register_text(commands) -> None:
     text.add_argument("--floor-sds", type=non_negative_number, default=2.0,
                       help="window fits use lags where I - floor > this many floor sd "
                            "(default: 2)")
-    text.add_argument("--char-width", type=positive_int, default=128,
-                      help="width of the character-level depth sweep (default: 128)")
-    text.add_argument("--word-width", type=positive_int, default=512,
-                      help="width of the word-level depth sweep (default: 512)")
+    for level, width in DEPTH_SWEEP_WIDTHS.items():
+        text.add_argument(f"--{level}-width", type=positive_int, default=width,
+                          help=f"width of the {level}-level depth sweep (default: {width}, "
+                               "the paper's)")
     _add_restart_flags(text, "corpus, level, arch, width, depth")
     text.add_argument("--binary-models", metavar="TABLE",
                       help="binary_models table of this run: its measured seed spread stands in "
@@ -92,95 +93,75 @@ def _add_restart_flags(parser: argparse.ArgumentParser, labels: str) -> None:
                              "empty without --restart-fits)")
 
 
-def _check_restarts(args: argparse.Namespace) -> None:
-    from miscaling.io import check_table_suffix
+def _run(args: argparse.Namespace, family, summarize) -> None:
+    """Check the output names, read the restarts' fits once, write the models and trends that
+    ``summarize(restart_fits)`` makes and the restarts' ξ per model of ``family`` (a
+    :class:`~miscaling.summary.Family`; empty without restart fits)."""
+    from miscaling.io import check_table_suffix, write_table
+    from miscaling.seed_spread import restart_table
+    from miscaling.summary import read_tables
 
+    for path in (args.models_out, args.trends_out, args.restarts_out):
+        if path is not None:
+            check_table_suffix(path)
+    restart_fits = read_tables(args.restart_fits) if args.restart_fits else None
+    models, trends = summarize(restart_fits)
+    write_table(models, args.models_out)
+    write_table(trends, args.trends_out)
     if args.restarts_out is not None:
-        check_table_suffix(args.restarts_out)
+        write_table(restart_table(restart_fits, list(family.keys)), args.restarts_out)
 
 
-def _restart_fits(args: argparse.Namespace):
-    from miscaling.model_summary import read_tables
+def _tables(paths: str | list[str] | None):
+    """The table at a path, the tables at a list of paths stacked, or None."""
+    from miscaling.io import read_table
+    from miscaling.summary import read_tables
 
-    return read_tables(args.restart_fits) if args.restart_fits else None
-
-
-def _write_restarts(path: str | None, fits, keys: list[str]) -> None:
-    """Per model and restart its ξ (``fits``: the restarts' fit tables, read once; None: no
-    model sampled more than one restart, and the table is empty)."""
-    import pandas as pd
-
-    from miscaling.io import write_table
-    from miscaling.seed_spread import RESTART_COLUMNS, restart_xi
-
-    if path is None:
-        return
-    if fits is None:
-        write_table(pd.DataFrame(columns=[*keys, *RESTART_COLUMNS]), path)
-        return
-    write_table(restart_xi(fits, [k for k in ("corpus", *keys) if k in fits]), path)
+    if not paths:
+        return None
+    return read_table(paths) if isinstance(paths, str) else read_tables(paths)
 
 
 def run_model_summary(args: argparse.Namespace) -> None:
-    from miscaling.io import check_table_suffix, read_table, write_table
-    from miscaling.model_summary import MODEL_KEYS, TrendSettings, read_tables, summarize
+    from miscaling.model_summary import TrendSettings, summarize_binary
+    from miscaling.summary import BINARY
 
-    for path in (args.models_out, args.trends_out):
-        check_table_suffix(path)
-    _check_restarts(args)
-    restart_fits = _restart_fits(args)
-    models, trends = summarize(
-        read_tables(args.fits), read_table(args.reference),
-        curves=read_tables(args.curves) if args.curves else None,
-        reference_curve=read_table(args.reference_curve) if args.reference_curve else None,
-        settings=TrendSettings(width=args.width),
-        restart_fits=restart_fits)
-    write_table(models, args.models_out)
-    write_table(trends, args.trends_out)
-    _write_restarts(args.restarts_out, restart_fits, MODEL_KEYS)
+    _run(args, BINARY, lambda restart_fits: summarize_binary(
+        _tables(args.fits), _tables(args.reference), curves=_tables(args.curves),
+        reference_curve=_tables(args.reference_curve),
+        settings=TrendSettings(width=args.width), restart_fits=restart_fits))
 
 
 def run_text_model_summary(args: argparse.Namespace) -> None:
-    import pandas as pd
+    from miscaling.summary import TEXT, stand_in_spread
+    from miscaling.text_summary import TextSettings, summarize_text
+    from miscaling.trained import read_trained_model
 
-    from miscaling.io import check_table_suffix, read_table, write_table
-    from miscaling.model_summary import TEXT_KEYS, read_tables, stand_in_spread
-    from miscaling.text_summary import TextSettings, summarize_text, training_from_selection
-
-    for path in (args.models_out, args.trends_out):
-        check_table_suffix(path)
-    _check_restarts(args)
-    restart_fits = _restart_fits(args)
     settings = TextSettings(
         mid_lag_min=args.mid_lags[0], mid_lag_max=args.mid_lags[1],
         long_lag_min=args.long_lags[0], long_lag_max=args.long_lags[1],
         floor_sds=args.floor_sds, char_width=args.char_width, word_width=args.word_width)
-    runs = [training_from_selection(level, path)
-            for level, paths in (("char", args.char_training), ("word", args.word_training))
-            for path in paths]
 
-    def optional(path):
-        return read_table(path) if path else None
+    def summarize(restart_fits):
+        training = [read_trained_model(level, path) for level, paths in
+                    (("char", args.char_training), ("word", args.word_training))
+                    for path in paths]
+        return summarize_text(
+            _tables(args.fits), _tables(args.reference), curves=_tables(args.curves),
+            reference_curve=_tables(args.reference_curve),
+            references=_tables(args.size_matched_curves),
+            reference_fits=_tables(args.size_matched_fits),
+            gpt2_fits=_tables(args.gpt2_fits), gpt2_curve=_tables(args.gpt2_curve),
+            training=training, settings=settings, restart_fits=restart_fits,
+            fallback=stand_in_spread(_tables(args.binary_models)))
 
-    models, trends = summarize_text(
-        read_tables(args.fits), read_table(args.reference),
-        curves=read_tables(args.curves) if args.curves else None,
-        reference_curve=optional(args.reference_curve),
-        references=read_tables(args.size_matched_curves) if args.size_matched_curves else None,
-        reference_fits=read_tables(args.size_matched_fits) if args.size_matched_fits else None,
-        gpt2_fits=optional(args.gpt2_fits), gpt2_curve=optional(args.gpt2_curve),
-        training=pd.DataFrame(runs) if runs else None, settings=settings,
-        restart_fits=restart_fits,
-        fallback=stand_in_spread(optional(args.binary_models)))
-    write_table(models, args.models_out)
-    write_table(trends, args.trends_out)
-    _write_restarts(args.restarts_out, restart_fits, TEXT_KEYS)
+    _run(args, TEXT, summarize)
 
 
 def run_corpus_summary(args: argparse.Namespace) -> None:
     from miscaling.corpus_summary import corpus_trend_checks
     from miscaling.io import check_table_suffix, write_table
-    from miscaling.model_summary import read_tables
+    from miscaling.summary import read_tables
 
     check_table_suffix(args.out)
     write_table(corpus_trend_checks(read_tables(args.curves)), args.out)

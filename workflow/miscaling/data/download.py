@@ -1,36 +1,11 @@
 """Verified downloads of the corpora: Penn Treebank, WikiText-2/103, text8 and GPT-2 samples.
 
-Every file is checked against a published checksum before it appears under its final name, so
-a file that exists in the destination is a complete, verified file.  The files, URLs and hashes
-are the registry of :mod:`.registry`; local copies (mirrors) are described in :mod:`.mirror`.
-
-Usage::
-
-    paths = fetch_corpus("wikitext2", "data/raw/wikitext2")    # {"train": Path(...), ...}
-    paths = fetch_corpus("ptb", "data/raw/ptb", mirror="/path/to/mirror")
-
-Use one destination folder per corpus: WikiText-2 and WikiText-103 both write
-``wiki.train.tokens``.
-
-Verification
-------------
-Files are written to a temporary name in ``dest``, checked, then renamed with ``os.replace``.
-A final file that already has the right hash is kept; one with a wrong hash is deleted and
-fetched again.  Any failure (hash mismatch, corrupt archive, HTTP error, no network, an
-interrupt) raises (:class:`DownloadError` for the expected ones) and leaves ``dest`` as it was
-before the call: every file and folder the call added is removed again.  The one change that
-stays is the removal of a file found with a wrong hash, which must never look like a finished
-download.
-
-Files without a published checksum (the ``gpt2_117m`` jsonl files) are never read unverified:
-fetching them fails until the caller pins hashes with ``hashes={"<file name>": "sha256:..."}``.
-
-Network downloads use :func:`pooch.retrieve` (hash check on a temporary file) with
-:class:`pooch.Unzip` for archive members.  A failed connection, a timeout, a dropped
-connection or an HTTP 5xx/408/429 answer is retried ``retries`` more times with exponential
-back-off; a hash mismatch or another HTTP error fails at once.  Archives are cached in
-``dest/.download/`` while the call runs, and the cache is removed once the whole corpus is in
-place.  A network error says how to use a mirror instead; an error with a mirror does not.
+``fetch_corpus("wikitext2", "data/raw/wikitext2", mirror=None)`` -> ``{"train": Path, ...}``;
+use one destination folder per corpus (WikiText-2 and -103 share file names).  Every file is
+checked against its published checksum under a temporary name before it is renamed into place;
+a failure raises (:class:`DownloadError`) and leaves ``dest`` as it was, except that a file found
+with a wrong hash is removed.  Network errors are retried with back-off.  Files, URLs and hashes:
+:mod:`.registry`; mirrors: :mod:`.mirror` (layout: README, "What a mirror holds").
 """
 
 from __future__ import annotations

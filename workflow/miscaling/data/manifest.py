@@ -1,14 +1,11 @@
 """Corpus manifests: ``manifest.json`` says which files make a corpus (and that they are complete).
 
-Format (written with one-space indentation and a final newline)::
-
-    {"corpus": "wikitext2",
-     "files": {"train": {"path": "wiki.train.tokens", "hash": "sha1:..."}, ...}}
-
-``path`` is relative to the manifest's folder (an absolute path is taken as it is).  A download
-manifest gives every file's ``hash``, the one it was verified against in the same call
-(:func:`download_corpus`), and is written last, so a corpus is used only once complete.  A
-manifest of derived files (text8's split) has paths only.
+Format (one-space indentation, a final newline): ``{"corpus": "wikitext2", "files": {"train":
+{"path": "wiki.train.tokens", "hash": "sha1:..."}, ...}}``, ``path`` relative to the manifest's
+folder (an absolute path is taken as it is).  A download manifest gives every file's ``hash``,
+the one it was verified against in the same call (:func:`download_corpus`), and is written last,
+so a corpus is used only once complete; a manifest of derived files (text8's split) has paths
+only.
 """
 
 from __future__ import annotations

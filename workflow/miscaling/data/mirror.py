@@ -1,22 +1,10 @@
 """Local copies of the corpora: where a mirror keeps each file, and how to point at one.
 
-``mirror`` (argument, else environment variable ``MISCALING_MIRROR``) is a local directory or
-a URL base (``http://``, ``https://``, ``file://``) laid out as the README's *Data sets and
-mirrors* shows.  With a mirror the network is never used.  For each file, in this order::
-
-    <mirror>/<mirror_dir>/<name>            the file itself           checked: content_hash
-    <mirror>/<mirror_dir>/<name>.gz         gzip of the file          checked after gunzip
-    <mirror>/<mirror_dir>/<download name>   the original download     checked: archive_hash,
-    <mirror>/<download name>                (zip, or the direct file)   then content_hash
-
-where ``<download name>`` is the last part of the canonical URL (``wikitext-2-v1.zip``,
-``text8.zip``, ``unconditional.txt``).  Mirror folders by corpus:
-
-    ptb -> ptb/              wikitext2 -> wikitext-2/        wikitext103 -> wikitext-103/
-    text8 -> text8/          gpt2, gpt2_117m -> gpt2-samples/
-
-The first location that exists is used; if it fails verification the fetch fails (a corrupt
-mirror should be fixed, not skipped).  If none exists, the error lists every location tried.
+``mirror`` (argument, else ``$MISCALING_MIRROR``) is a local directory or URL base laid out as the
+README's "What a mirror holds" shows; with one, the network is never used.  Per file the first
+existing location among ``<mirror_dir>/<name>``, ``<mirror_dir>/<name>.gz``,
+``<mirror_dir>/<download name>`` and ``<download name>`` is used and verified (a corrupt mirror
+fails, it is not skipped); if none exists, the error lists every location tried.
 """
 
 from __future__ import annotations

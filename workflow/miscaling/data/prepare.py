@@ -1,29 +1,10 @@
 """Turn downloaded corpus text into compact integer arrays (MI measurement, LM training).
 
-Three entry points, all streaming (memory does not grow with the corpus) and all writing
-atomically (a failure leaves the previous outputs or none, never a truncated file):
-
-* :func:`encode_corpus` — one vocabulary over all splits of a corpus, one ``<split>.npy`` per
-  split plus ``vocab.json``, at character or word level.
-* :func:`split_text8` — text8's consecutive 90 MB / 5 MB / 5 MB train/valid/test byte ranges.
-* :func:`gpt2_samples` — GPT-2 samples (the ``==== SAMPLE n ====`` text of openai/gpt-2 or
-  the gpt-2-output-dataset ``.jsonl``) as one character sequence per sample in a ragged
-  ``samples.npz``, so that no symbol pair crosses a sample boundary.
-
-Levels (the only place where they differ is :class:`~.vocab.CharVocabulary` /
-:class:`~.vocab.WordVocabulary`, in :mod:`.vocab`):
-
-* ``char``: every Unicode code point is a symbol, newline included.  Ids follow code point
-  order, so they do not depend on the order of the splits.
-* ``word``: whitespace tokens of every line plus ``<eos>`` at the end of every line, exactly
-  as PyTorch's ``word_language_model/data.py`` (``line.split() + ['<eos>']``).  Ids follow
-  first appearance over the splits in the order given, which with train, valid, test
-  reproduces that example's ids exactly; ``<eos>`` gets the id of its first appearance (the
-  end of the first line), recorded as ``eos_id`` in ``vocab.json``.
-
-Input files may be gzip-compressed (recognised by their magic bytes, whatever the name).
-Modules: :mod:`.text` (reading), :mod:`.vocab` (levels, ids, ``vocab.json``), :mod:`.text8`,
-:mod:`.gpt2`; this one encodes a corpus and re-exports the public names.
+Streaming entry points that write atomically: :func:`encode_corpus` (one vocabulary over a
+corpus' splits, ``<split>.npy`` and ``vocab.json``, at character or word level: :mod:`.vocab`),
+:func:`split_text8` (90/5/5 MB byte ranges) and :func:`gpt2_samples` (one character sequence per
+sample in a ragged ``samples.npz``).  Inputs may be gzip-compressed (:mod:`.text`).  This module
+encodes a corpus and re-exports the public names of :mod:`.text8` and :mod:`.gpt2`.
 """
 
 from __future__ import annotations

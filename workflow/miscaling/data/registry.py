@@ -101,6 +101,11 @@ class Corpus:
     key: str
     title: str
     files: tuple[RemoteFile, ...]
+    name: str = ""  # short, for figure panels (the key when empty)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
 
     @property
     def splits(self) -> tuple[str, ...]:
@@ -145,6 +150,7 @@ PTB = Corpus(
         },
         mirror_dir="ptb",
     ),
+    name="Penn Treebank",
 )
 
 WIKITEXT2 = Corpus(
@@ -163,6 +169,7 @@ WIKITEXT2 = Corpus(
         },
         mirror_dir="wikitext-2",
     ),
+    name="WikiText-2",
 )
 
 WIKITEXT103 = Corpus(
@@ -181,6 +188,7 @@ WIKITEXT103 = Corpus(
         },
         mirror_dir="wikitext-103",
     ),
+    name="WikiText-103",
 )
 
 # One 100 MB file: the 90/5/5 MB split into train/valid/test is done downstream.
@@ -193,6 +201,7 @@ TEXT8 = Corpus(
         {"all": ("text8", "sha1:0dc3edebc970dcc96137e7deda4d9995af9d93de")},
         mirror_dir="text8",
     ),
+    name="text8",
 )
 
 # Written by the full 1.5B model (not 117M): openai/gpt-2 at a pinned commit.
@@ -211,6 +220,7 @@ GPT2 = Corpus(
             mirror_dir="gpt2-samples",
         ),
     ),
+    name="GPT-2 1.5B",
 )
 
 # No checksum has been published for these: fetch_corpus refuses them unless hashes are pinned.
@@ -222,6 +232,7 @@ GPT2_117M = Corpus(
         {split: (f"small-117M.{split}.jsonl", None) for split in ("train", "valid", "test")},
         mirror_dir="gpt2-samples",
     ),
+    name="GPT-2 117M",
 )
 
 CORPORA: dict[str, Corpus] = {

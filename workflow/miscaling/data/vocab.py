@@ -1,12 +1,9 @@
 """Vocabularies: how a level turns text into symbols, and symbols into the smallest integer ids.
 
-* ``char``: every Unicode code point is a symbol, newline included.  Ids follow code point
-  order, so they do not depend on the order of the splits.
-* ``word``: whitespace tokens of every line plus ``<eos>`` at the end of every line, exactly
-  as PyTorch's ``word_language_model/data.py`` (``line.split() + ['<eos>']``).  Ids follow
-  first appearance over the splits in the order given, which with train, valid, test
-  reproduces that example's ids exactly; ``<eos>`` gets the id of its first appearance (the
-  end of the first line), recorded as ``eos_id`` in ``vocab.json``.
+``char``: every Unicode code point, newline included; ids in code point order (independent of the
+order of the splits).  ``word``: the whitespace tokens of every line plus ``<eos>`` per line, as
+PyTorch's ``word_language_model/data.py``; ids in order of first appearance over the splits given
+(train, valid, test reproduce that example's ids), ``eos_id`` recorded in ``vocab.json``.
 """
 
 from __future__ import annotations

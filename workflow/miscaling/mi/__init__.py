@@ -1,64 +1,11 @@
 """Auto-mutual information I(τ) = I(x_t; x_{t+τ}) of symbol sequences (paper Sec. 3, App. D.1).
 
-For every lag τ the pairs (x_t, x_{t+τ}) are pooled over all sequences — never across a
-sequence boundary — and the mutual information is estimated as (paper Eq. 54)
-
-    Î(τ) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y),
-
-X the first and Y the second element of the pairs, each entropy estimated from counts with
-one of the estimators of :mod:`miscaling.mi.entropy` (the paper's is Eq. 53, ``"grassberger"``).
-
-How the counting is organised (the slow part; see ``benchmarks/bench_mi.py``):
-
-* Symbols are remapped once to compact ids ``0..U−1`` and laid out in a 2-D grid (one row per
-  sequence, or all sequences in one row separated by gaps); cells that hold no symbol carry a
-  sentinel id ``U`` and every pair touching a sentinel is dropped.  A lag is then just two
-  slices of the grid, so no per-lag masks are needed.
-* The joint histogram of a lag is either a dense ``np.bincount`` of pair codes ``x·V + y``
-  (when ``V²`` cells is no more than about the number of pairs) or, for large alphabets, the
-  run lengths of the sorted codes, so that memory never scales like ``U²``.
-* The marginals are the same for neighbouring lags up to the few symbols that lose their
-  partner, so they are updated incrementally from lag to lag instead of being recounted.
-* Histograms become entropies through lookup tables of ``n g(n)`` (:mod:`miscaling.mi.entropy`).
-
-Memory (see ``benchmarks/bench_mi_memory.py``): ids are kept in the smallest unsigned dtype
-that holds ``U`` (the input itself when it already is compact), and everything of the length
-of the data beyond that is built chunk by chunk (:data:`miscaling.mi.grid.COUNT_CHUNK`
-cells): the dense path computes the int64 codes of one chunk at a time for a batch of lags and
-sums the chunks' histograms, the marginals only look at the ``max lag`` symbols at each
-sequence edge, and the resampling units are ranges, not per-symbol labels.  Only the sparse
-path needs the codes of all pairs of a lag at once (to sort them).
-
-Two shuffle floors say what a curve has to beat (both are Î(τ) of shuffled copies, counted
-like the data):
-
-* the global floor (``baseline``, ``shuffles`` copies, all symbols permuted across sequences):
-  the estimator's bias for independent symbols with the data's symbol frequencies.  A curve
-  must lie above it to show any dependence at τ; the fits' ``floor_sds`` use it.
-* the within floor (``baseline_within``, ``within_shuffles`` copies, symbols permuted only
-  inside each sequence): that bias plus what each sequence's own symbol mix gives —
-  sequences that differ in composition (documents on different topics, say) make a constant
-  Î(τ) at every lag.  Where a curve also lies above it, the dependence at τ is more than each
-  sequence's composition.
-
-Only the per-lag joint counting depends on the backend; the shuffle floors and the
-resampling intervals are shared.  The modules, each depending only on those above it:
-
-* :mod:`~miscaling.mi.lags` — the lag grammar (:func:`parse_lags`; numpy only);
-* :mod:`~miscaling.mi.entropy` — entropy estimators from histograms of counts;
-* :mod:`~miscaling.mi.grid` — the counting grid, its layouts and the chunked primitives;
-* :mod:`~miscaling.mi.symbols` — input sequences as compact ids;
-* :mod:`~miscaling.mi.marginals` — incremental marginal histograms;
-* :mod:`~miscaling.mi.numpy_counter`, :mod:`~miscaling.mi.torch_counter` — the joint counters
-  (torch is imported only when the torch backend is used);
-* :mod:`~miscaling.mi.resample` — shuffles and resampling replicates;
-* :mod:`~miscaling.mi.config` — :class:`EstimatorConfig`, the settings of a table;
-* :mod:`~miscaling.mi.engine` — plans and curves; this module — the public API.
-
-Every table records its :class:`EstimatorConfig` as columns after :data:`COLUMNS`
-(``EstimatorConfig.from_table(table)`` rebuilds it); ``df.attrs`` holds, in memory only,
-what was derived while running (sizes, the backend and device used, the counting path, the
-resampling units).
+:func:`mutual_information` estimates Î(τ) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y) (paper Eq. 54) from pair
+counts, with two shuffle floors and resampling intervals; every table records its
+:class:`EstimatorConfig` as columns after :data:`COLUMNS`.  Submodules, each depending only on
+those before it: ``lags``, ``entropy``, ``grid``, ``symbols``, ``marginals``, ``numpy_counter``
+and ``torch_counter`` (torch imported only when used), ``resample``, ``config``, ``engine``.
+Estimators, counting, floors and intervals: docs/METHODS.md §1, Eqs. (M1)–(M11).
 """
 
 from __future__ import annotations
@@ -66,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import BACKENDS, EstimatorConfig, check_count
+from miscaling.settings import check_int
+
+from .config import BACKENDS, EstimatorConfig
 from .engine import executor, make_plan, mi_curve, replicate_curves_of, resolve_backend
 from .entropy import ESTIMATORS
 from .lags import as_lags, parse_lags
@@ -93,14 +42,15 @@ COLUMNS: list[str] = [
 _MEASURED = COLUMNS[:-1]  # EstimatorConfig's first field, `estimator`, ends COLUMNS
 
 
-def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuffles: int = 0,
-                       bootstrap: int = 0, confidence: float = 0.95,
-                       block_length: int | None = None, seed: int | None = 0,
-                       backend: str = "numpy", device=None, threads: int = 1,
-                       resampling: str = "half", shuffle_scope: str = "global",
-                       within_shuffles: int = 0, return_replicates: bool = False,
-                       config: EstimatorConfig | None = None, _path: str | None = None):
+def mutual_information(sequences, lags, *, config: EstimatorConfig | None = None, device=None,
+                       threads: int = 1, return_replicates: bool = False,
+                       _path: str | None = None):
     """Auto-mutual information Î(τ) = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y) (paper Eq. 54), in nats.
+
+    The settings, which change the numbers and are recorded in the table, are the fields of
+    ``config`` (an :class:`EstimatorConfig`; None: its defaults), e.g.
+    ``mutual_information(x, "1:100", config=EstimatorConfig(shuffles=10, bootstrap=200))``.
+    ``device``, ``threads`` and ``return_replicates`` only say how to run and what to return.
 
     Parameters
     ----------
@@ -112,15 +62,15 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     lags
         Integers >= 1 or a spec for :func:`parse_lags`; every lag must be smaller than the
         longest sequence.  Rows come out in ascending lag order, duplicates merged.
-    estimator
+    config.estimator
         One of :data:`miscaling.mi.entropy.ESTIMATORS`; the paper's is ``"grassberger"`` (Eq. 53).
-    shuffles, shuffle_scope
+    config.shuffles, config.shuffle_scope
         K >= 0 independent random permutations; ``baseline`` / ``baseline_sd`` are the mean /
         sample sd (ddof=1) of their Î(τ).  ``"global"`` (default) permutes all symbols across
         sequences (lengths kept): the estimator's floor for independent symbols with the same
         frequencies.  ``"within"`` permutes inside each sequence, keeping each composition
         (see :mod:`miscaling.mi.resample`).
-    within_shuffles
+    config.within_shuffles
         K' >= 0 copies with the symbols permuted only inside each sequence, beside a global
         baseline (an error with ``shuffle_scope="within"``, whose ``baseline`` is this floor
         already); ``baseline_within`` / ``baseline_within_sd`` are the mean / sample sd
@@ -129,7 +79,7 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         permutation, so when ``shuffles >= 1`` (global) the within columns are a copy of
         ``baseline`` / ``baseline_sd`` and nothing more is counted
         (``df.attrs["within_floor"]`` says which).
-    bootstrap, confidence, block_length, resampling
+    config.bootstrap, config.confidence, config.block_length, config.resampling
         B >= 0 resampling replicates for an interval at ``confidence``.  Units are sequences
         when there are >= 10 of them, else contiguous blocks of ``block_length`` symbols
         (default ``max(2·max lag, n_symbols // 100)``); the same replicate units are used at
@@ -139,20 +89,16 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
         ``"replacement"``: percentile interval of the classic with-replacement bootstrap,
         which is biased whenever the estimator's bias is not negligible (see
         :mod:`miscaling.mi.resample`).
-    seed
+    config.seed
         Seeds the shuffles, the resampling and the within shuffles (three independent streams,
         children 0, 1, 2 of ``np.random.SeedSequence(seed)``); ``None``: fresh entropy.
-    backend, device
+    config.backend, device
         ``"numpy"``, ``"torch"`` (``device`` default: CUDA if available, else CPU) or
         ``"auto"`` (torch on CUDA when available, else numpy).  Same numbers either way.
     threads
         Lags are counted on this many threads; results do not depend on it.
     return_replicates
         Also return the resampling replicate curves (see below).
-    config
-        All the settings above at once, as an :class:`EstimatorConfig`; the setting keywords
-        must then be left at their defaults.  ``threads``, ``device`` and
-        ``return_replicates`` are not settings (they do not change the numbers).
 
     Returns
     -------
@@ -171,13 +117,8 @@ def mutual_information(sequences, lags, estimator: str = "grassberger", *, shuff
     each of them for an interval that carries the correlation between lags
     (:func:`miscaling.fit.fit_decay` with ``replicates``).
     """
-    config = EstimatorConfig.resolve(config, {
-        "estimator": estimator, "shuffles": shuffles, "shuffle_scope": shuffle_scope,
-        "within_shuffles": within_shuffles, "bootstrap": bootstrap, "resampling": resampling,
-        "confidence": confidence, "block_length": block_length, "seed": seed,
-        "backend": backend,
-    })
-    problems = check_count("threads", threads, 1)
+    config = EstimatorConfig.given(config)
+    problems = check_int("threads", threads, 1)
     if problems:
         raise ValueError(problems[0])
     if _path not in (None, "dense", "sparse"):

@@ -11,31 +11,16 @@ rebuilds the config that made a table, also after a round trip through CSV or Pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any, ClassVar
 
-from miscaling.settings import Settings, check_int, problems_error
+from miscaling.settings import Settings, choice, integer, number
 
 from .entropy import ESTIMATORS
 from .resample import RESAMPLING, SHUFFLE_SCOPES
 
-__all__ = ["BACKENDS", "EstimatorConfig", "check_count"]
+__all__ = ["BACKENDS", "EstimatorConfig"]
 
 BACKENDS: tuple[str, ...] = ("numpy", "torch", "auto")
-
-
-def _unknown(name: str, value: Any, choices: tuple[str, ...]) -> list[str]:
-    if value in choices:
-        return []
-    return [f"unknown {name} {value!r}; expected one of {', '.join(choices)}"]
-
-
-def check_count(name: str, value: Any, minimum: int, *, optional: bool = False) -> list[str]:
-    """:func:`miscaling.settings.check_int` with the estimator's wording of the problem."""
-    if not check_int(name, value, minimum, optional=optional):
-        return []
-    kind = "None or an integer" if optional else "an integer"
-    return [f"{name} must be {kind} >= {minimum}, got {value!r}"]
 
 
 @dataclass(frozen=True)
@@ -53,43 +38,20 @@ class EstimatorConfig(Settings):
     # Tables written before these fields existed were made with these values.
     ADDED_LATER: ClassVar[dict[str, Any]] = {"within_shuffles": 0}
 
-    estimator: str = "grassberger"
-    shuffles: int = 0
-    shuffle_scope: str = "global"
-    within_shuffles: int = 0
-    bootstrap: int = 0
-    resampling: str = "half"
-    confidence: float = 0.95
-    block_length: int | None = None
-    seed: int | None = 0
-    backend: str = "numpy"
+    estimator: str = choice("grassberger", ESTIMATORS)
+    shuffles: int = integer(0, ge=0)
+    shuffle_scope: str = choice("global", SHUFFLE_SCOPES)
+    within_shuffles: int = integer(0, ge=0)
+    bootstrap: int = integer(0, ge=0)
+    resampling: str = choice("half", RESAMPLING)
+    confidence: float = number(0.95, gt=0, lt=1)
+    block_length: int | None = integer(None, ge=1, optional=True)
+    seed: int | None = integer(0, ge=0, optional=True)
+    backend: str = choice("numpy", BACKENDS)
 
-    def __post_init__(self) -> None:
-        confidence_ok = (isinstance(self.confidence, Real) and not isinstance(self.confidence, bool)
-                         and 0.0 < self.confidence < 1.0)
-        problems_error("EstimatorConfig", [
-            *_unknown("estimator", self.estimator, ESTIMATORS),
-            *_unknown("shuffle_scope", self.shuffle_scope, SHUFFLE_SCOPES),
-            *_unknown("resampling", self.resampling, RESAMPLING),
-            *_unknown("backend", self.backend, BACKENDS),
-            *check_count("shuffles", self.shuffles, 0),
-            *check_count("within_shuffles", self.within_shuffles, 0),
-            *self._floor_problems(),
-            *check_count("bootstrap", self.bootstrap, 0),
-            *([] if confidence_ok else [f"confidence must be in (0, 1), got {self.confidence!r}"]),
-            *check_count("block_length", self.block_length, 1, optional=True),
-            *check_count("seed", self.seed, 0, optional=True),
-        ])
-        # plain Python numbers, so that a config equals its round trip through a table or JSON
-        for name in ("shuffles", "within_shuffles", "bootstrap", "block_length", "seed"):
-            value = getattr(self, name)
-            object.__setattr__(self, name, None if value is None else int(value))
-        object.__setattr__(self, "confidence", float(self.confidence))
-
-    def _floor_problems(self) -> list[str]:
+    def conflicts(self) -> list[str]:
         """The within floor is a second floor beside a global baseline, never a copy of it."""
-        if self.shuffle_scope == "within" and not check_int("within_shuffles",
-                                                            self.within_shuffles, 1):
+        if self.shuffle_scope == "within" and self.within_shuffles:
             return [f"within_shuffles={self.within_shuffles} with shuffle_scope='within': the "
                     "within floor (baseline_within) is the second floor beside the global one, "
                     "and with shuffle_scope='within' baseline would already be it; set "

@@ -1,26 +1,10 @@
 """Entropy estimators computed from histograms of counts (all results in nats).
 
-Every estimator here has the form
-
-    Ĥ = ln N − (1/N) Σ_i n_i g(n_i)  [+ a correction that depends only on N and m]
-
-where n_i are the non-zero bin counts, N = Σ n_i and m is the number of non-empty bins.
-So a histogram is fully described, for any estimator, by the triple ``(N, S, m)`` with
-``S = Σ n_i g(n_i)`` (:class:`CountSummary`).  The mutual-information engine
-(:mod:`miscaling.mi`) builds these summaries from millions of cells per lag, so ``n g(n)`` is
-read from a cached lookup table for ``n < LOOKUP_CAP`` and only the rare larger counts call
-the digamma function.
-
-Estimators (``ESTIMATORS``):
-
-* ``"grassberger"`` — Grassberger (1988), the estimator of the paper, Appendix D.1, Eq. (53):
-  ``g(n) = ψ(n)``.
-* ``"grassberger2003"`` — Grassberger (2003), "Entropy estimates from insufficient samplings",
-  arXiv:physics/0307138 (not used in the paper):
-  ``g(n) = G(n) = ψ(n) + ½ (−1)^n [ψ((n+1)/2) − ψ(n/2)]``; note ``G(1) = −γ_E − ln 2``.
-* ``"plugin"`` — maximum likelihood, ``−Σ p_i ln p_i`` with ``p_i = n_i / N``
-  (``g(n) = ln n``).
-* ``"miller_madow"`` — plug-in plus the Miller–Madow bias correction ``(m − 1) / (2N)``.
+:data:`ESTIMATORS`: ``"grassberger"`` (the paper's, Eq. 53), ``"grassberger2003"``,
+``"plugin"`` and ``"miller_madow"``, all of the form Ĥ = ln N − (1/N) Σ n_i g(n_i) [+ a
+correction], so a histogram is summarised by ``(N, S, m)`` (:class:`CountSummary`), with
+``n g(n)`` read from a lookup table below ``LOOKUP_CAP``.  Formulas: docs/METHODS.md §1.2,
+Eqs. (M3)–(M7).
 """
 
 from __future__ import annotations

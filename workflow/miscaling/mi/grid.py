@@ -1,13 +1,9 @@
 """The counting grid and the primitives every counter builds on.
 
-Symbols are laid out in a 2-D grid of compact ids (one row per sequence, or all sequences in
-one row separated by gaps); cells that hold no symbol carry a sentinel id ``U`` (the alphabet
-size) and every pair touching a sentinel is dropped.  A lag τ is then two slices of the grid:
-the pairs (x, y) = (grid[r, c], grid[r, c + τ]), coded as ``x·V + y`` (``V`` the grid's
-width of ids, ``U`` or ``U + 1`` with a sentinel).
-
-Everything of the length of the data is processed in chunks of :data:`COUNT_CHUNK` cells,
-so scratch memory is O(chunk), not O(symbols).
+Compact ids in a 2-D grid (one row per sequence, or all sequences in one row separated by gaps),
+empty cells holding the sentinel ``U`` whose pairs are dropped; a lag τ is two slices of the grid,
+its pairs coded as ``x·V + y``.  Everything of the length of the data is processed in chunks of
+:data:`COUNT_CHUNK` cells (scratch memory O(chunk)).  Layout: docs/METHODS.md §1.3.
 """
 
 from __future__ import annotations

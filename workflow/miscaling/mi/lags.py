@@ -1,7 +1,7 @@
 """The lag grammar: which distances τ an I(τ) table is measured at.
 
 One grammar for the command line (``miscaling mi --lags``), the config (``datasets.*.lags``)
-and the workflow's resource estimates (``resources.smk``): :func:`parse_lags`.  Importing
+and the workflow's resource estimates (``miscaling.plan.resources``): :func:`parse_lags`.  Importing
 :mod:`miscaling.mi` loads numpy, pandas and scipy but never torch, so the Snakefile can call
 it while it builds the DAG.
 """

@@ -1,38 +1,10 @@
-"""Shuffle baseline and resampling confidence intervals for :mod:`miscaling.mi`.
+"""Shuffle floors and resampling confidence intervals for :mod:`miscaling.mi`.
 
-Shuffles come in two scopes, and a table can carry a floor of each.  ``"global"`` (the
-default ``baseline``) permutes all symbols across all sequences while keeping the sequence
-lengths, which destroys every dependence: the floor is the estimator's bias for independent
-symbols with the corpus' symbol frequencies.  ``"within"`` permutes symbols only inside each
-sequence; it keeps each sequence's composition, so its floor is that bias plus the part of
-Î(τ) that comes from sequences differing in composition, the same at every lag (measured:
-0.016 nats on the paper's power-law binary set, whose sequence means fluctuate, against ~1e-5
-for the global shuffle).  A curve above the global floor shows dependence at τ; above the
-within floor too, a dependence that is more than each sequence's composition
-(``baseline_within``, ``within_shuffles`` copies beside the global ``baseline``).  With a
-single sequence both shuffles are the same permutation process.
-The resampling units are whole sequences or contiguous blocks, so that serial dependence
-survives inside a unit.
-
-Why the default interval is not the textbook bootstrap
-------------------------------------------------------
-Resampling units *with replacement* duplicates units, and duplicated counts are not a
-multinomial sample: the bias of every estimator here (plug-in bias ≈ (V−1)²/(2N) and the
-residual bias of Grassberger's correction) comes out different in each replicate.  Measured
-on i.i.d. 283-symbol Zipf data (200k symbols, 100 blocks): the Grassberger estimate was 0.081
-with Monte-Carlo sd 0.0007, while the with-replacement replicates were centred at ~0.19 with
-spread ±0.013, so the percentile interval did not even contain the estimate.  Taking a random
-half of the units *without* replacement (the delete-d jackknife of Shao & Wu 1989, d = n/2)
-avoids duplicates; its centred, rescaled replicate spread matched the Monte-Carlo sd within a
-factor 0.9–1.8 (conservative) on the same data, on a lag-dependent variant and on binary
-Markov chains.  ``method="replacement"`` keeps the textbook percentile bootstrap; it is fine
-when the estimator's bias is negligible (small alphabets, many pairs).
-
-Per lag, the pair counts of every unit are tabulated once; a replicate's joint counts are then
-a product ``unit_table @ weights`` rather than a recount, and its marginal counts are sums of
-its joint counts.  Units are contiguous ranges of the counting grid, so the table is built one
-unit (or one run of small units) at a time, from chunks of pair codes: no per-symbol unit
-labels and no full-length temporaries (memory stays O(chunk + table), not O(symbols)).
+Global and within-sequence shuffles; resampling units (whole sequences or contiguous blocks) and
+replicates by half-sampling without replacement (a delete-d jackknife, the default) or the
+textbook bootstrap.  A replicate's counts are a product of per-unit count tables and unit
+weights, never a recount, and the tables are built chunk by chunk (memory O(chunk + table)).
+Why half-sampling, and the formulas: docs/METHODS.md §1.4–1.5, Eqs. (M8)–(M11).
 """
 
 from __future__ import annotations

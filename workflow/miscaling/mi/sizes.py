@@ -1,9 +1,8 @@
-"""How much data stands behind an I(τ) table, read back from its pair counts.
+"""How much data stands behind an I(τ) table: the shape its input had.
 
-A table records ``n_pairs`` per lag: sequences of lengths L_1 … L_n give Σ max(L_i − τ, 0)
-pairs at lag τ, so for lags below the shortest sequence the count falls by n per unit of lag.
-The figures and the report say from this how many sequences and symbols a curve rests on,
-without going back to the data.
+``miscaling mi`` records it in every table (:func:`shape_columns`: sequences, symbols, shortest
+and longest sequence); tables written before it did are read back from their pair counts
+(sequences of lengths L_1 … L_n give Σ max(L_i − τ, 0) pairs at lag τ, docs/METHODS.md (M2)).
 """
 
 from __future__ import annotations
@@ -11,7 +10,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe_amount", "format_amount", "sample_shape", "sample_size", "sample_sizes"]
+__all__ = ["SHAPE_COLUMNS", "describe_amount", "format_amount", "sample_shape", "sample_size",
+           "sample_sizes", "shape_columns"]
+
+#: The input's shape, as columns of an I(tau) table.
+SHAPE_COLUMNS = ("n_sequences", "n_symbols", "min_length", "max_length")
+
+
+def shape_columns(sequences) -> dict[str, int]:
+    """The shape of what an I(tau) table is measured on (a 1-D array is one sequence, a 2-D
+    array one per row, a list one per non-empty array): :data:`SHAPE_COLUMNS`."""
+    if isinstance(sequences, np.ndarray) and sequences.ndim <= 2:
+        rows = sequences.reshape(1, -1) if sequences.ndim == 1 else sequences
+        lengths = np.full(rows.shape[0], rows.shape[1]) if rows.size else np.zeros(0, int)
+    else:
+        lengths = np.array([len(seq) for seq in sequences if len(seq)], dtype=np.int64)
+    lengths = lengths[lengths > 0]
+    if not lengths.size:
+        raise ValueError("no symbols to measure")
+    return {"n_sequences": int(lengths.size), "n_symbols": int(lengths.sum()),
+            "min_length": int(lengths.min()), "max_length": int(lengths.max())}
+
+
+def _recorded(curve: pd.DataFrame) -> pd.Series | None:
+    """The recorded shape of a table (None for a table written before it was recorded)."""
+    if not set(SHAPE_COLUMNS) <= set(curve) or curve.empty:
+        return None
+    row = curve[list(SHAPE_COLUMNS)].iloc[0]
+    return row if row.notna().all() else None
 
 
 def _first_lags(curve: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
@@ -23,10 +49,12 @@ def _first_lags(curve: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def sample_size(curve: pd.DataFrame) -> tuple[int, int] | None:
-    """(number of sequences, number of symbols) behind an I(tau) table, from the pair counts
-    of its two smallest lags (which must both be shorter than every sequence, as they are for
-    the lags 1, 2, … the pipeline measures).  None when the table cannot say (no ``n_pairs``,
-    one lag, or counts that no whole number of sequences gives)."""
+    """(number of sequences, number of symbols) behind an I(tau) table: recorded, or from the
+    pair counts of its two smallest lags (both shorter than every sequence, as the lags 1, 2, …
+    the pipeline measures are).  None when it cannot say."""
+    recorded = _recorded(curve)
+    if recorded is not None:
+        return int(recorded["n_sequences"]), int(recorded["n_symbols"])
     first = _first_lags(curve)
     if first is None:
         return None
@@ -41,6 +69,11 @@ def sample_shape(curve: pd.DataFrame) -> tuple[int, int] | None:
     """(number of sequences, their length) behind an I(tau) table when every sequence has the
     same length: n sequences of length L give n·(L − τ) pairs at every lag τ.  None when the
     table cannot say (see :func:`sample_size`) or the lengths differ."""
+    recorded = _recorded(curve)
+    if recorded is not None:
+        if recorded["min_length"] != recorded["max_length"]:
+            return None
+        return int(recorded["n_sequences"]), int(recorded["max_length"])
     size = sample_size(curve)
     if size is None:
         return None

@@ -1,17 +1,11 @@
-"""The torch counter: the per-lag joint counting of :func:`miscaling.mi.mutual_information`
-on any torch device.
+"""The torch counter: the per-lag joint counting of :func:`miscaling.mi.mutual_information` on any
+torch device.
 
-Same algorithm as :class:`miscaling.mi.numpy_counter.NumpyCounter` — dense ``bincount`` of pair
-codes for small alphabets, sort + run lengths otherwise — with torch ops on any device (CUDA
-when available), and the ``n g(n)`` lookup table moved to the device once.  The grid of compact
-ids travels to the device in its own small dtype and is widened there; the codes of a lag are
-computed whole (no chunking: device memory holds about 12–16 bytes per symbol).  Entropies are
-accumulated in float64, so results agree with numpy to rounding (~1e-12).  Everything else
-(marginals, shuffles, bootstrap) is shared with the numpy backend.
-
-This module imports torch at import time; :mod:`miscaling.mi` imports it only when
-``backend="torch"`` (or ``"auto"`` with CUDA) is requested.  The device follows the project's
-one rule (:func:`miscaling.device.resolve_device`).
+The algorithm of :class:`~miscaling.mi.numpy_counter.NumpyCounter` in torch ops (dense
+``bincount`` or sort + run lengths; the codes of a lag computed whole, about 12–16 bytes of device
+memory per symbol), entropies accumulated in float64 (agreeing with numpy to rounding).  Imports
+torch at import time; :mod:`miscaling.mi` imports this module only for ``backend="torch"`` (or
+``"auto"`` with CUDA).  The device follows :func:`miscaling.device.resolve_device`.
 """
 
 from __future__ import annotations

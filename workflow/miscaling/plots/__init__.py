@@ -11,24 +11,4 @@ from __future__ import annotations
 
 from miscaling.plots import fig4, fig5, fig6, models, text, theory
 
-
-def _first_line(module) -> str:
-    return module.__doc__.splitlines()[0]
-
-
-#: Every figure ``miscaling figure`` makes, with its one-line description, in ``--help`` order.
-TITLES: dict[str, str] = {
-    "fig1": models.TITLES["fig1"],
-    "fig2": text.TITLES["fig2"],
-    "fig3": models.TITLES["fig3"],
-    "fig3_text": text.TITLES["fig3_text"],
-    "fig4": _first_line(fig4),
-    "fig5": _first_line(fig5),
-    "fig6": _first_line(fig6),
-    "fig7": models.TITLES["fig7"],
-    "fig8": text.TITLES["fig8"],
-    "fig9": models.TITLES["fig9"],
-    "fig10": text.TITLES["fig10"],
-    "theory_linear_rnn": theory.TITLES["theory_linear_rnn"],
-    "theory_ising": theory.TITLES["theory_ising"],
-}
+__all__ = ["fig4", "fig5", "fig6", "models", "text", "theory"]

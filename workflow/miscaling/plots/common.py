@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -23,8 +24,17 @@ from matplotlib.ticker import (  # noqa: E402
     StrMethodFormatter,
 )
 
-from miscaling.io import atomic_path  # noqa: E402
+from miscaling.io import atomic_path, require_columns, stack_tables  # noqa: E402,F401
 from miscaling.mi.sizes import sample_shape  # noqa: E402,F401  (re-exported: the figures' API)
+
+#: Columns an I(tau) table may lack (older tables, estimators run without them): NaN then.
+OPTIONAL_CURVE_COLUMNS = ("ci_low", "ci_high", "baseline", "baseline_within", "n_pairs")
+
+
+def data_curve(table: pd.DataFrame) -> pd.DataFrame:
+    """The training data's I(tau) table, the reference curve of the model figures."""
+    require_columns(table, ["lag", "mi"], "training data I(tau) table")
+    return table
 
 
 def setup_style() -> None:
@@ -83,15 +93,25 @@ def save_figure(fig: plt.Figure, out: str | Path, table: pd.DataFrame,
 # curve figure draws a curve solid where it is above its global floor and faded where not, the
 # global floor dotted and the within floor dash-dotted in the curve's colour (the within floor
 # only where it differs from the global one: with one sequence they are the same), and keeps
-# the log axis from being stretched down by the noise.  The lines carry a ``gid`` naming their
-# part (CURVE_PARTS, WITHIN_FLOOR_PART), so a test can tell them apart.
+# the log axis from being stretched down by the noise or by floors orders of magnitude below
+# the data (:func:`clip_below_floors`: the legend then says they lie below).  The lines carry
+# a ``gid`` naming their part (CURVE_PARTS, WITHIN_FLOOR_PART), so a test can tell them apart.
 
 #: gid of the solid part (points above the floor), of the faded whole curve, and of the floor.
 CURVE_PARTS = ("above_floor", "below_floor", "floor")
 #: gid of the within-sequence floor's line.
 WITHIN_FLOOR_PART = "within_floor"
-#: The lower y-limit of a log I(tau) axis, as a fraction of the smallest floor drawn on it.
+#: A log I(tau) axis starts this factor below the lowest level it must show (the data, and the
+#: floors near them; :func:`floor_axis`).
 FLOOR_MARGIN = 0.3
+#: A floor line more than this factor below the data is left below the axis (a decade: the
+#: floors the issue is about lie orders of magnitude below; nearer, a floor is worth the room).
+FLOOR_GAP = 0.1
+#: The share of a curve's lowest positive points that may lie below the axis: on a log axis an
+#: estimate near zero (noise) lies orders of magnitude below the rest and would set it alone.
+LOW_QUANTILE = 0.05
+#: Names of the floors (their columns) in :func:`floors_key` and :class:`FloorAxis`.
+FLOOR_NAMES = {"baseline": "shuffle floor", "baseline_within": "within-sequence floor"}
 
 
 def _column(curve: pd.DataFrame, name: str) -> np.ndarray:
@@ -107,11 +127,21 @@ def has_within_floor(curve: pd.DataFrame) -> bool:
                 and not np.allclose(within, baseline, rtol=0, atol=0, equal_nan=True))
 
 
-def floors_key(curves, sep: str = "; ") -> str:
-    """The legend's note on the floor lines of ``curves`` (I(tau) tables)."""
-    if any(has_within_floor(curve) for curve in curves):
-        return sep.join(["dotted: shuffle floor", "dash-dot: within-sequence floor"])
-    return "dotted: shuffle floor"
+def floors_key(curves, sep: str = "; ", axis: FloorAxis | None = None) -> str:
+    """The legend's note on the floor lines of ``curves`` (I(tau) tables); given the panel's
+    ``axis`` (:func:`clip_below_floors`), a floor it leaves below says so, with its median."""
+    below = axis.below if axis is not None else {}
+    parts = []
+    for column, style in (("baseline", "dotted"), ("baseline_within", "dash-dot")):
+        if column == "baseline_within" and not any(has_within_floor(c) for c in curves):
+            continue
+        part = f"{style}: {FLOOR_NAMES[column]}"
+        if column in below:  # on a line of its own in a legend of one floor a line
+            which = "some" if column in axis.partly else "mostly"
+            part += (",\n  " if "\n" in sep else ", ") + (
+                f"{which} below the axis (median {below[column]:.0e})")
+        parts.append(part)
+    return sep.join(parts)
 
 
 def draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.1,
@@ -136,29 +166,95 @@ def draw_curve(ax, curve: pd.DataFrame, color, label: str | None, lw: float = 1.
                 alpha=0.7, gid=WITHIN_FLOOR_PART)
 
 
-def floor_bottom(curves) -> float | None:
-    """:data:`FLOOR_MARGIN` times the smallest positive floor (``baseline``) of ``curves``
-    (I(tau) tables); None when none has one (then the axis keeps its own limits)."""
-    floors = [c["baseline"].to_numpy(float) for c in curves if "baseline" in c]
-    floors = np.concatenate(floors) if floors else np.array([])
-    floors = floors[np.isfinite(floors) & (floors > 0)]
-    return float(FLOOR_MARGIN * floors.min()) if floors.size else None
+@dataclass(frozen=True)
+class FloorAxis:
+    """Where a log I(tau) axis starts (``bottom``; None: the axis keeps its own limits) and the
+    floors it leaves below: ``below`` maps a floor's column to the median of those of its lines
+    that lie below, ``partly`` names the floors some of whose lines are still shown."""
+
+    bottom: float | None
+    below: dict = field(default_factory=dict)
+    partly: frozenset = frozenset()
 
 
-def clip_below_floors(ax, curves) -> None:
-    """Start a log I(tau) axis just below the smallest floor of ``curves``: what lies further
-    down is noise (drawn faded), and would otherwise take most of the axis."""
-    bottom = floor_bottom(curves)
-    if bottom is not None:
-        ax.set_ylim(bottom=bottom)
+def _low(values) -> float:
+    """The :data:`LOW_QUANTILE` quantile of the positive finite ``values`` (NaN: none)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.quantile(values, LOW_QUANTILE)) if values.size else np.nan
 
 
-def semilog_inset(ax, curves, lags: tuple[float, float],
-                  bounds=(0.1, 0.08, 0.4, 0.36)):
+def _level(values) -> float:
+    """The median of the positive finite ``values``: a floor line's level (NaN: none)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.median(values)) if values.size else np.nan
+
+
+def floor_axis(curves, extra=()) -> FloorAxis:
+    """The lower end of a log I(tau) axis of ``curves`` (I(tau) tables drawn by
+    :func:`draw_curve`) beside the lines ``extra`` (arrays of values drawn as they are:
+    targets, reference curves).
+
+    The axis must show the data: each curve's points above its global floor and every line
+    of ``extra``, each but for its lowest :data:`LOW_QUANTILE` (estimates near zero, noise).
+    A floor line (a curve's global floor; its within-sequence floor where it has one of its
+    own), at its median, is shown too where it is near the data; one more than
+    1/:data:`FLOOR_GAP` below them is left below the axis (``below``), where it would take
+    most of it (a million pairs put the global floor of binary data near 1e-9, the data at
+    1e-6 and above).  The axis starts :data:`FLOOR_MARGIN` below the lowest level shown.
+    Without any floor the axis keeps its own limits (``bottom`` None)."""
+    curves = list(curves)
+    floors = {column: [level for level in (_level(_column(c, column)) for c in curves
+                                           if column == "baseline" or has_within_floor(c))
+                       if np.isfinite(level)]
+              for column in FLOOR_NAMES}
+    if not floors["baseline"]:
+        return FloorAxis(None)
+    levels = [_low(np.where(~(_column(c, "mi") <= _column(c, "baseline")),
+                            _column(c, "mi"), np.nan)) for c in curves]
+    levels += [_low(values) for values in extra]
+    levels = [level for level in levels if np.isfinite(level)]
+    if not levels:  # nothing above its floor: the floors are what there is to see
+        return FloorAxis(FLOOR_MARGIN * min(min(f) for f in floors.values() if f))
+    data = min(levels)
+    shown, below, partly = [data], {}, set()
+    for column, lines in floors.items():
+        low = [level for level in lines if level < FLOOR_GAP * data]
+        shown += [level for level in lines if level >= FLOOR_GAP * data]
+        if low:
+            below[column] = float(np.median(low))
+            if len(low) < len(lines):
+                partly.add(column)
+    return FloorAxis(FLOOR_MARGIN * min(shown), below, frozenset(partly))
+
+
+def clip_below_floors(ax, curves, extra=()) -> FloorAxis:
+    """Start the log I(tau) axis ``ax`` where :func:`floor_axis` says: what lies further down
+    is noise (drawn faded) or floors far below the data, and would otherwise take most of the
+    axis.  Returns the :class:`FloorAxis`, for the legend's note (:func:`floors_key`)."""
+    axis = floor_axis(curves, extra)
+    if axis.bottom is not None:
+        ax.set_ylim(bottom=axis.bottom)
+    return axis
+
+
+#: Where a panel's legend goes: beside it, at the top (inside, it would hide data: the curves
+#: run from the upper left down to their floors, which span the panel's width).
+LEGEND_BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False,
+                 "alignment": "left"}
+#: Where the semi-log inset goes, in fractions of its panel (x, y, width, height): beside it,
+#: below the legend.  Inside, it would cover data: once the axis ends near the data
+#: (:func:`clip_below_floors`) no corner of the panel is empty.
+INSET_BOUNDS = (1.17, 0.0, 0.5, 0.46)
+
+
+def semilog_inset(ax, curves, lags: tuple[float, float], bounds=INSET_BOUNDS):
     """A semi-log inset (linear τ, log I) of ``ax`` over ``lags`` (low, high; high is cut to
     the largest lag drawn), where an exponential decay is a straight line.  ``curves`` are
     (I(tau) table, colour, line width[, line style]); each is drawn as :func:`draw_curve` does
-    (faded below its floor), without the floor line.  Returns the inset axes."""
+    (faded below its floor), without the floor line, on an axis that ends as the panel's
+    (:func:`clip_below_floors`).  Returns the inset axes."""
     inset = ax.inset_axes(list(bounds))
     low, high = lags
     parts = []

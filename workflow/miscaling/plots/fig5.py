@@ -2,17 +2,24 @@
 
 (a) estimated I(tau) of binary sequences with I = A tau^-gamma for several gamma, log-log, with
 the target lines and each data set's two floors (global shuffle dotted, within-sequence shuffle
-dash-dotted, where the tables have them); (b) fitted gamma-hat against gamma with 95%
+dash-dotted, where the tables have them; a floor orders of magnitude below the estimates is
+left below the axis, and the legend says so); (b) fitted gamma-hat against gamma with 95%
 confidence intervals and the identity.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from miscaling.io import require_columns
-from miscaling.plots.common import floors_key, has_within_floor, setup_style
+from miscaling.plots.common import (
+    OPTIONAL_CURVE_COLUMNS,
+    clip_below_floors,
+    floors_key,
+    has_within_floor,
+    setup_style,
+    stack_tables,
+)
 
 CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "baseline",
                  "baseline_within", "n_pairs", "target_mi"]
@@ -20,11 +27,8 @@ CURVE_COLUMNS = ["gamma", "amplitude", "lag", "mi", "ci_low", "ci_high", "baseli
 
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate labelled I(tau) tables and add the target A tau^-gamma."""
-    curves = pd.concat(tables, ignore_index=True)
-    require_columns(curves, ["gamma", "amplitude", "lag", "mi"], "figure 5 curve table")
-    for column in ("ci_low", "ci_high", "baseline", "baseline_within", "n_pairs"):
-        if column not in curves:
-            curves[column] = np.nan
+    curves = stack_tables(tables, ["gamma", "amplitude", "lag", "mi"], "figure 5 curve table",
+                          OPTIONAL_CURVE_COLUMNS)
     curves["target_mi"] = curves["amplitude"] * curves["lag"].astype(float) ** (-curves["gamma"])
     return curves[CURVE_COLUMNS].sort_values(["gamma", "lag"], ignore_index=True)
 
@@ -73,16 +77,11 @@ def make_figure(curves: pd.DataFrame, gamma_fits: pd.DataFrame):
                 ax_curves.plot(group["lag"], floor, style, lw=0.6, color=palette[gamma], alpha=0.6)
     ax_curves.set(xscale="log", yscale="log", xlabel=r"$\tau$", ylabel=r"$I(\tau)$ (nats)",
                   title="(a) estimated (dots) vs. target (lines)")
-    key = floors_key([g for _, g in curves.groupby("gamma")])
-    # The axis spans the estimates, the targets and the within floors: the global floors of
-    # sequences this long lie orders of magnitude below (~1e-7) and would take most of it.
-    shown = pd.concat([curves["mi"], curves["target_mi"], curves["baseline_within"]])
-    shown = shown[shown > 0]
-    below = curves["baseline"][curves["baseline"] > 0]
-    if len(shown) and len(below) and below.median() < 0.3 * shown.min():
-        ax_curves.set_ylim(bottom=0.3 * shown.min())
-        key = key.replace("dotted: shuffle floor", f"dotted: shuffle floor, mostly below the "
-                          f"axis (median {below.median():.0e})")
+    # The axis spans the estimates, the targets and the floors near them: the global floors of
+    # sequences this long lie orders of magnitude below (~1e-7), and would take most of it.
+    groups = [group for _, group in curves.groupby("gamma")]
+    axis = clip_below_floors(ax_curves, groups, extra=[curves["target_mi"]])
+    key = floors_key(groups, axis=axis)
     ax_curves.legend(title=rf"$\gamma$ ({key})", fontsize=7, title_fontsize=6, ncols=2,
                      loc="lower left", frameon=False)
 

@@ -1,44 +1,41 @@
 """Figure 6: character-level I(tau) of natural-language corpora, train/valid/test (App. D.2).
 
 One panel per corpus, the three splits as curves with their 95% intervals (bands) and the
-shuffled-text baselines (dotted), log-log.  Beside the figure: fig6.csv (the curves) and
-fig6_uniformity.csv (per split: long-range exponent and excess over the baseline, from
-``miscaling uniformity``).
+shuffled-text baselines (dotted), log-log; the axis ends near the data (a baseline orders of
+magnitude below them is left below it, and the legend says so).  Beside the figure: fig6.csv
+(the curves) and fig6_uniformity.csv (per split: long-range exponent and excess over the
+baseline, from ``miscaling uniformity``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from miscaling.io import require_columns
-from miscaling.plots.common import draw_curve, floors_key, setup_style
+from miscaling.data.registry import CORPORA
+from miscaling.plan.names import TEXT_CORPORA
+from miscaling.plots.common import (
+    OPTIONAL_CURVE_COLUMNS,
+    clip_below_floors,
+    draw_curve,
+    floors_key,
+    setup_style,
+    stack_tables,
+)
 
 SPLITS = ("train", "valid", "test")
 CURVE_COLUMNS = ["corpus", "split", "lag", "mi", "ci_low", "ci_high", "baseline",
                  "baseline_within", "n_pairs"]
-#: Panel titles; corpora not listed keep their key.
-CORPUS_TITLES = {
-    "ptb": "Penn Treebank", "wikitext2": "WikiText-2", "wikitext103": "WikiText-103",
-    "text8": "text8",
-}
+#: Panel titles, in panel order: the corpora of the registry (miscaling.data.registry).
+CORPUS_TITLES = {key: corpus.label for key, corpus in CORPORA.items() if key in TEXT_CORPORA}
 
 
 UNIFORMITY_COLUMNS = ["corpus", "split", "gamma", "excess"]
 
 
-def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.DataFrame:
-    frame = pd.concat(tables, ignore_index=True)
-    require_columns(frame, required, f"figure 6 {what} table")
-    return frame
-
-
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The I(tau) tables of every corpus split, in split order (train, valid, test)."""
-    curves = _concat(tables, ["corpus", "split", "lag", "mi", "baseline"], "curve")
-    for column in ("ci_low", "ci_high", "baseline_within", "n_pairs"):
-        if column not in curves:
-            curves[column] = np.nan
+    curves = stack_tables(tables, ["corpus", "split", "lag", "mi", "baseline"],
+                          "figure 6 curve table", OPTIONAL_CURVE_COLUMNS)
     order = {split: i for i, split in enumerate(SPLITS)}
     curves = curves.assign(_order=curves["split"].map(order).fillna(len(order)))
     return curves.sort_values(["corpus", "_order", "lag"], ignore_index=True)[CURVE_COLUMNS]
@@ -46,7 +43,7 @@ def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 def collect_uniformity(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The ``miscaling uniformity`` tables of every corpus split, stacked."""
-    return _concat(tables, UNIFORMITY_COLUMNS, "uniformity")
+    return stack_tables(tables, UNIFORMITY_COLUMNS, "figure 6 uniformity table")
 
 
 def make_figure(curves: pd.DataFrame):
@@ -70,7 +67,9 @@ def make_figure(curves: pd.DataFrame):
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title=CORPUS_TITLES.get(corpus, corpus))
         drawn = [group for _, group in curves[curves["corpus"] == corpus].groupby("split")]
-        ax.legend(frameon=False, fontsize=8, title=floors_key(drawn), title_fontsize=7)
+        axis = clip_below_floors(ax, drawn)
+        ax.legend(frameon=False, fontsize=8, title=floors_key(drawn, axis=axis),
+                  title_fontsize=7)
     for ax in axes.flat[len(corpora):]:
         ax.set_visible(False)
     sns.despine(fig)

@@ -1,25 +1,10 @@
-"""Figures 2, 3(b–d), 8 and 10: the language models' samples on WikiText-2, at character level.
+"""Figures 2, 3(b–d), 8 and 10: the language models' samples, measured at character level.
 
-Every curve is drawn with what it must be read against (a 2 MB sample's shuffle floor is about
-1e-3 nats, as large as the data's long-range signal): its own floor (the sample set's
-``baseline``, dotted, in the curve's colour; the curve fades where it is not above it; the
-within-sequence floor ``baseline_within`` dash-dotted: what each stream's own character mix
-gives), the
-size-matched data reference (contiguous training text of the same length, measured the same
-way; grey dashed) and the training-data curve (black).
-
-* Figure 2: (a) character-level LSTM I(τ) by width (depth 1) with the semi-log inset at
-  intermediate τ, (b) word-level LSTM by width (depth 1).
-* ``fig3_text``: Figure 3 (b) character-level Transformer, (c) word-level Transformer,
-  (d) GPT-2; panel (a), the binary data, stays ``fig3`` (its inputs are the binary pipeline's,
-  so either pipeline draws without the other).
-* Figure 8: (a) LSTM ξ vs width (depth 1), character and word level, (b) ξ vs depth at the
-  depth-sweep widths (paper: 128 char, 512 word); Figure 10: the same for Transformers.  The
-  training data's ξ is the grey dashed line and band (as in Figures 1(c), 9).
-
-Input tables carry the labels of ``miscaling mi/fit --label``: corpus, level (the model's own
-tokens, char or word), arch, width, depth; references also ``reference``.  Each figure is a
-pure ``make_*`` function of tidy tables; :func:`drawn_points` is the CSV behind it.
+Every curve is drawn against its own floors (dotted; the within-sequence floor dash-dotted),
+the size-matched data reference (grey dashed) and the training data (black); legends sit beside
+their panels.  Figures 8 and 10 draw ξ vs width (depth 1) and vs depth at the depth-sweep
+widths.  Inputs carry the labels corpus, level, arch, width, depth (references: ``reference``);
+each figure is a pure ``make_*`` function of tidy tables, :func:`drawn_points` its CSV.
 """
 
 from __future__ import annotations
@@ -29,30 +14,28 @@ import pandas as pd
 
 from miscaling.io import require_columns
 from miscaling.mi.sizes import describe_amount, sample_sizes
-from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS, model_table
-from miscaling.plots.common import (
+from miscaling.model_summary import ARCH_TITLES, LEVEL_TITLES, TEXT_KEYS
+from miscaling.plots import models
+from miscaling.plots.common import (  # noqa: F401  (data_curve: the figures' API)
+    LEGEND_BESIDE,
     WITHIN_FLOOR_PART,
+    clip_below_floors,
+    data_curve,
     draw_curve,
     floors_key,
     has_within_floor,
     integer_axis,
     semilog_inset,
     setup_style,
+    stack_tables,
 )
-from miscaling.plots.models import QUALITATIVE, _label, _plot_xi, algebraic_mask
+from miscaling.plots.models import QUALITATIVE, algebraic_mask, model_label, plot_xi
+from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 
-#: The figures of this module, with the one-line description ``miscaling figure`` shows.
-TITLES = {
-    "fig2": "Figure 2: character- and word-level LSTM sample I(tau) on WikiText-2 by width",
-    "fig3_text": "Figure 3(b-d): character- and word-level Transformer and GPT-2 sample I(tau)",
-    "fig8": "Figure 8: LSTM correlation length vs width and depth on WikiText-2",
-    "fig10": "Figure 10: Transformer correlation length vs width and depth on WikiText-2",
-}
 CURVE_FIGURES, XI_FIGURES = ("fig2", "fig3_text"), ("fig8", "fig10")
 LEVEL_COLORS = {"char": "tab:blue", "word": "tab:red"}
-#: Where the inset sits in panel (a), in axes fractions: the upper right, where the curves have
-#: reached their floors (lower left: the legend).
-INSET_BOUNDS = (0.55, 0.55, 0.42, 0.38)
+#: The size of a curve panel with its legend beside it (inches).
+PANEL_WIDTH, PANEL_HEIGHT = 6.6, 4.4
 #: The semi-log inset of Figure 2(a): τ from … to (the intermediate distance).
 INSET_LAGS = (10, 200)
 #: The columns of the curves' CSV (``fig2.csv``, ``fig3_text.csv``), missing ones left empty.
@@ -68,29 +51,15 @@ PANELS = {
 }
 
 
-def _concat(tables: list[pd.DataFrame], required: list[str], what: str) -> pd.DataFrame:
-    if not tables:
-        raise ValueError(f"no {what} given")
-    frame = pd.concat(tables, ignore_index=True)
-    require_columns(frame, required, what)
-    return frame
-
-
 def collect_curves(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The samples' I(tau) tables, stacked (labels level, arch, width, depth; ``baseline`` is
     the sample set's own shuffle floor)."""
-    return _concat(tables, [*TEXT_KEYS, "lag", "mi", "baseline"], "text model I(tau) table")
+    return stack_tables(tables, [*TEXT_KEYS, "lag", "mi", "baseline"], "text model I(tau) table")
 
 
 def collect_references(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The size-matched references' I(tau) tables, labelled like the samples they match."""
-    return _concat(tables, [*TEXT_KEYS, "lag", "mi"], "size-matched reference I(tau) table")
-
-
-def data_curve(table: pd.DataFrame) -> pd.DataFrame:
-    """The training data's I(tau) table (``wikitext2_char`` train)."""
-    require_columns(table, ["lag", "mi"], "training data I(tau) table")
-    return table
+    return stack_tables(tables, [*TEXT_KEYS, "lag", "mi"], "size-matched reference I(tau) table")
 
 
 def collect_gpt2(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -107,7 +76,7 @@ def collect_gpt2(tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 def collect_fits(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The samples' fit tables, stacked, as one row per model (``model_table`` on TEXT_KEYS)."""
-    return model_table(_concat(tables, FIT_COLUMNS, "text model fit table"), keys=TEXT_KEYS)
+    return models.collect_fits(tables, TEXT_KEYS, "text model fit table")
 
 
 # --------------------------------------------------------------------------- curves
@@ -126,12 +95,17 @@ def _match(references: pd.DataFrame | None, models: pd.DataFrame) -> pd.DataFram
     return references.merge(keys, on=TEXT_KEYS)
 
 
-def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> None:
+def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> list:
+    """The size-matched references (grey dashed, their within floor grey dash-dotted, once per
+    distinct floor) and the training data's curve (black); returns the values of the grey
+    lines, which the axis must show (:func:`~miscaling.plots.common.clip_below_floors`)."""
     labelled, floors = False, []
+    drawn = []
     for _, ref in references.groupby(TEXT_KEYS):
         ref = ref.sort_values("lag")
         ax.plot(ref["lag"], ref["mi"].where(ref["mi"] > 0), "--", lw=0.9, color="0.55",
                 label=None if labelled else "size-matched data")
+        drawn.append(ref["mi"].to_numpy(float))
         labelled = True
         # Its within floor says up to which τ even the training text, cut like the samples,
         # shows more than each sequence's own character mix (drawn once per distinct floor).
@@ -141,32 +115,38 @@ def _draw_context(ax, references: pd.DataFrame, data: pd.DataFrame | None) -> No
                 floors.append(floor)
                 ax.plot(ref["lag"], np.where(floor > 0, floor, np.nan), "-.", lw=0.7,
                         color="0.55", alpha=0.8, gid=WITHIN_FLOOR_PART)
+                drawn.append(floor)
     if data is not None:
         draw_curve(ax, data, "black", "training data", lw=1.4)
+    return drawn
 
 
 def _curve_panel(ax, models: pd.DataFrame, references: pd.DataFrame,
-                 data: pd.DataFrame | None, title: str, legend: str,
-                 inset: bool = False) -> dict:
+                 data: pd.DataFrame | None, title: str, legend: str) -> dict:
     """One panel of sample curves; returns the colour of each model key."""
     keys = sorted({(int(w), int(d)) for w, d in zip(models["width"], models["depth"])},
                   key=lambda key: (key[1] > 1, key))  # depth 1 first, as the binary figures
     colors = {key: QUALITATIVE[i % len(QUALITATIVE)] for i, key in enumerate(keys)}
-    _draw_context(ax, references, data)
+    context = _draw_context(ax, references, data)
     for (width, depth), curve in models.groupby(["width", "depth"]):
-        draw_curve(ax, curve, colors[(int(width), int(depth))], _label(int(width), int(depth)))
+        draw_curve(ax, curve, colors[(int(width), int(depth))], model_label(int(width), int(depth)))
     ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
            ylabel=r"$I(\tau)$ (nats)", title=title)
-    # the curves fall from the upper left to their floors at the bottom: the legend goes to
-    # the upper right, or just below the inset where one takes that corner
-    place = {"loc": "center right", "bbox_to_anchor": (1.0, 0.42)} if inset else \
-        {"loc": "upper right"}
-    drawn = [curve for _, curve in models.groupby(["width", "depth"])]
-    drawn += [ref for _, ref in references.groupby(TEXT_KEYS)] if len(references) else []
-    drawn += [data] if data is not None else []
-    ax.legend(title=f"{legend}\n{floors_key(drawn)}", fontsize=7, title_fontsize=7, ncols=2,
-              frameon=False, **place)
+    curves = [curve for _, curve in models.groupby(["width", "depth"])]
+    curves += [data] if data is not None else []
+    axis = clip_below_floors(ax, curves, extra=context)
+    drawn = curves + ([ref for _, ref in references.groupby(TEXT_KEYS)] if len(references)
+                      else [])
+    _legend(ax, legend + "\n" + floors_key(drawn, sep="\n", axis=axis))
     return colors
+
+
+def _legend(ax, title: str) -> None:
+    """The panel's legend beside it (inside, it would cover data: the curves fall from the
+    upper left to their floors, which span the panel)."""
+    entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(title=title, fontsize=7, title_fontsize=7, ncols=1 if entries <= 10 else 2,
+              **LEGEND_BESIDE)
 
 
 def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFrame | None,
@@ -179,21 +159,24 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
 
     panels = PANELS[figure]
     setup_style()
+    # each panel with its legend (and Figure 2(a)'s inset) beside it; Figure 3(b-d) in two rows
     n = len(panels) + (figure == "fig3_text")
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.4), squeeze=False)
-    for ax, (panel, level, arch, shallow, title) in zip(axes[0], panels):
+    rows, cols = (1, n) if n <= 2 else (2, 2)
+    fig = plt.figure(figsize=(PANEL_WIDTH * cols, PANEL_HEIGHT * rows))
+    grid = fig.add_gridspec(rows, cols)
+    axes = [fig.add_subplot(grid[i // cols, i % cols]) for i in range(n)]
+    for ax, (panel, level, arch, shallow, title) in zip(axes, panels):
         models = _models(curves, level, arch, shallow)
-        with_inset = panel == "a" and inset is not None and not models.empty
         colors = _curve_panel(ax, models, _match(references, models), data, title,
-                              "width" if shallow else "width(×depth)", with_inset)
-        if with_inset:
+                              "width" if shallow else "width(×depth)")
+        if panel == "a" and inset is not None and not models.empty:
             drawn = [(curve, colors[(int(w), int(d))], 0.9)
                      for (w, d), curve in models.groupby(["width", "depth"])]
             semilog_inset(ax, drawn + ([(data, "black", 1.1)] if data is not None else []),
-                          inset, bounds=INSET_BOUNDS)
+                          inset)
     _note_sizes(fig, figure, curves, data, gpt2)
     if figure == "fig3_text":
-        ax = axes[0, -1]
+        ax = axes[-1]
         _draw_context(ax, _match(None, curves), data)
         shown = gpt2 if gpt2 is not None else pd.DataFrame(columns=["sample_set"])
         palette = sns.color_palette("rocket", max(shown["sample_set"].nunique(), 1))
@@ -202,8 +185,9 @@ def make_curve_figure(figure: str, curves: pd.DataFrame, references: pd.DataFram
         ax.set(xscale="log", yscale="log", xlabel=r"$\tau$ (characters)",
                ylabel=r"$I(\tau)$ (nats)", title="(d) GPT-2 samples (BPE; WebText)")
         drawn = [curve for _, curve in shown.groupby("sample_set")]
-        ax.legend(title=floors_key(drawn + ([data] if data is not None else [])), fontsize=7,
-                  title_fontsize=7, frameon=False)
+        drawn += [data] if data is not None else []
+        axis = clip_below_floors(ax, drawn)
+        _legend(ax, floors_key(drawn, sep="\n", axis=axis))
     sns.despine(fig)
     fig.tight_layout()
     return fig
@@ -267,7 +251,8 @@ def _sweeps(table: pd.DataFrame, arch: str, widths: dict[str, int]):
 
 
 def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, float, float],
-                   char_width: int = 128, word_width: int = 512):
+                   char_width: int = DEPTH_SWEEP_WIDTHS["char"],
+                   word_width: int = DEPTH_SWEEP_WIDTHS["word"]):
     """Figure 8 (LSTM) or 10 (Transformer): (a) ξ vs width at depth 1, (b) ξ vs depth at
     ``char_width`` / ``word_width``; the training data's ξ as the grey line and band."""
     import matplotlib.pyplot as plt
@@ -277,18 +262,19 @@ def make_xi_figure(figure: str, table: pd.DataFrame, reference: tuple[float, flo
     shallow, deep = _sweeps(table, arch, {"char": char_width, "word": word_width})
     setup_style()
     fig, (ax_w, ax_d) = plt.subplots(1, 2, figsize=(10, 4.2))
-    _plot_xi(ax_w, table, "width", shallow, reference,
+    plot_xi(ax_w, table, "width", shallow, reference,
              rf"(a) {ARCH_TITLES[arch]} $\xi$ vs width (depth 1)")
     integer_axis(ax_w, [w for g in shallow for w in g[1]["width"]], log2=True)
-    _plot_xi(ax_d, table, "depth", deep, reference, rf"(b) {ARCH_TITLES[arch]} $\xi$ vs depth")
+    plot_xi(ax_d, table, "depth", deep, reference, rf"(b) {ARCH_TITLES[arch]} $\xi$ vs depth")
     integer_axis(ax_d, [d for g in deep for d in g[1]["depth"]])
     sns.despine(fig)
     fig.tight_layout()
     return fig
 
 
-def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = 128,
-             word_width: int = 512, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+def drawn_xi(figure: str, table: pd.DataFrame, char_width: int = DEPTH_SWEEP_WIDTHS["char"],
+             word_width: int = DEPTH_SWEEP_WIDTHS["word"],
+             curves: pd.DataFrame | None = None) -> pd.DataFrame:
     """The points behind Figure 8/10: the model rows of each panel, with a ``panel`` column;
     given the samples' ``curves``, the sequences and symbols behind each model (``n_sequences``,
     ``n_symbols``, from the pair counts; empty otherwise)."""

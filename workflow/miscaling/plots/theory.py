@@ -14,13 +14,6 @@ from miscaling.io import require_columns
 from miscaling.plots.common import setup_style
 from miscaling.theory.ising import correlation_length
 
-#: The figures of this module, with the one-line description ``miscaling figure`` shows.
-TITLES = {
-    "theory_linear_rnn": "Linear RNN (App. A): exact I(x_0; x_t), Monte Carlo, decay rate from "
-                         "the poles of Eq. 35",
-    "theory_ising": "Ising chain (App. G): Eq. 62 sampling vs Boltzmann (TV), MI decay vs "
-                    "transfer matrix",
-}
 LINEAR_RNN_COLUMNS = {
     "curves": ["network", "lag", "mi_exact", "mi_monte_carlo", "mi_monte_carlo_sd",
                "mi_monte_carlo_tolerance", "in_fit_window"],

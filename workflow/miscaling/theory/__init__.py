@@ -1,22 +1,11 @@
-"""Analytical checks of the paper's theory: each topic computes exact predictions, measures the
-same quantity independently, and returns tidy tables plus a "checks" table
-(:data:`miscaling.theory.checks.CHECK_COLUMNS`).
+"""Analytical checks of the paper's theory: exact predictions against independent measurements.
 
-* :mod:`~miscaling.theory.linear_rnn` — Section 4.1 / Appendix A: linear Elman RNN with Gaussian
-  output; exact covariances by the recursions (Eqs. 15/21, 17/22), I(x_0; x_t) by Eq. 41, decay
-  rate from the poles of Eq. 35, Monte Carlo cross-check (:func:`run_linear_rnn_check`).
-* :mod:`~miscaling.theory.repetitive` — Appendix C: Eq. 52 against the estimator on simulated
-  repetitive sequences (Figure 4; :func:`run_repetitive_check`).
-* :mod:`~miscaling.theory.ising` — Appendix G: conditional sampling (Eq. 62) vs the enumerated
-  Boltzmann distribution, and MI decay vs the transfer matrix (:func:`run_ising_check`).
-
-Each check takes its settings as one frozen, validated dataclass
-(:mod:`~miscaling.theory.config`: :class:`LinearRNNConfig`, :class:`RepetitiveConfig`,
-:class:`IsingConfig`) or as the same keywords as before, and records them in every table it
-returns as constant columns after the measured ones (``XConfig.from_table`` reads them back).
-
-All functions are pure numpy/scipy and seeded.  The names below are imported on first use, so
-that ``miscaling.theory.config`` (which the command line reads its defaults from) stays light.
+Topics: :mod:`~miscaling.theory.linear_rnn` (Section 4.1 / Appendix A,
+:func:`run_linear_rnn_check`), :mod:`~miscaling.theory.repetitive` (Appendix C, Figure 4,
+:func:`run_repetitive_check`) and :mod:`~miscaling.theory.ising` (Appendix G,
+:func:`run_ising_check`), each returning tidy tables plus a "checks" table and taking a settings
+dataclass of :mod:`~miscaling.theory.config`.  Pure numpy/scipy, seeded; the names are imported
+on first use.  Mathematics: docs/METHODS.md §8, Eqs. (M39)–(M56).
 """
 
 from __future__ import annotations

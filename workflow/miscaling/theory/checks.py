@@ -2,7 +2,8 @@
 
 A row states what the paper (or an exact computation) predicts, what was measured, and the
 tolerance that the difference must not exceed; ``passed`` is ``|measured - predicted| <=
-tolerance``, the same rule for every row, so a reader never has to guess how a row was judged.
+tolerance`` (docs/METHODS.md, Eq. (M39)), the same rule for every row, so a reader never has to
+guess how a row was judged.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """Mutual information of jointly Gaussian vectors (paper Appendix A, Eqs. 38-41).
 
-For ``X ~ N(., Σ_XX)`` and ``Y ~ N(., Σ_YY)`` with cross-covariance ``Σ_XY`` the paper's Eq. 40 is
-
-    I(X; Y) = -1/2 ln det(I - Σ_XX^{-1} Σ_XY Σ_YY^{-1} Σ_XY^T)        (log-det form, exact)
-            ≈  1/2 tr(Σ_XX^{-1} Σ_XY Σ_YY^{-1} Σ_XY^T)                 (trace form, Eq. 41's ≈)
-
-The eigenvalues of the matrix in both forms are the squared canonical correlations ``ρ_k²`` (the
-squared singular values of the whitened cross-covariance ``L_X^{-1} Σ_XY L_Y^{-T}``), so the
-log-det form equals ``-1/2 Σ_k ln(1 - ρ_k²)``.  :func:`gaussian_mi` evaluates it that way with
-``log1p``: the literal determinant (:func:`gaussian_mi_logdet_literal`) loses all digits once
-``I`` falls below ~1e-16, while an exponential decay has to be followed far below that.
+:func:`gaussian_mi` evaluates Eq. 40's log-det form through the canonical correlations with
+``log1p``, which keeps its digits where the literal determinant
+(:func:`gaussian_mi_logdet_literal`) loses them (I below ~1e-16); the trace form is Eq. 41's
+approximation.  Formulas: docs/METHODS.md §8.1, Eqs. (M40)–(M42).
 """
 
 from __future__ import annotations

@@ -1,41 +1,24 @@
 r"""Nearest-neighbour Ising chain: Boltzmann distribution = conditional sampling (Appendix G).
 
-Open chain of N spins ``s_i = ±1`` with ``H = J Σ_i s_i s_{i+1}`` (Eqs. 56 and 60, every pair
-counted once) and ``p(s) ∝ e^{-βH}``; ``J < 0`` is ferromagnetic.  The paper shows that the
-Boltzmann distribution factorises as ``p(s_1) Π_t p(s_t | s_{t-1})`` (Eq. 55) with
-
-    p(s_t | s_{t-1}) = e^{-βJ s_{t-1} s_t} / (2 cosh βJ)                                 (Eq. 62)
-
-and ``p(s_1) = 1/2`` (spin-flip symmetry).  Checked here by enumeration: the product equals the
-Boltzmann distribution to round-off, and configurations sampled by Eq. 62 match it in total
-variation as closely as sampling noise allows.
-
-Two slips of the text, both harmless once noticed: Eq. 57 writes the exponent as
-``Σ_{i,j=1}^N`` (every pair twice), which is the Boltzmann distribution at ``2β``; Eq. 62 is
-exact for Eq. 56's ``Σ_{i<j}``, the convention used here (:func:`boltzmann_distribution` with
-``count_pairs_twice=True`` gives Eq. 57 read literally).  And the partition function after
-Eq. 57 is missing its summand ``e^{-βH}``.
-
-Decay of the mutual information.  With the transfer matrix ``T_{ss'} = e^{-βJ s s'}``
-(eigenvalues ``2 cosh βJ`` and ``-2 sinh βJ``), ``<s_i s_{i+r}> = c^r`` with
-``c = -tanh βJ`` and correlation length ``ξ = 1 / ln(λ_max / |λ_min|) = -1 / ln|tanh βJ|``.
-For two ±1 spins with uniform marginals and correlation ``ρ``,
-``I = ((1+ρ)/2) ln(1+ρ) + ((1-ρ)/2) ln(1-ρ) ≈ ρ²/2``, so ``I(r) ∝ e^{-2r/ξ}``: the mutual
-information decays with rate ``2/ξ``, twice the inverse correlation length.
+Checks by enumeration that the Boltzmann distribution of an open chain factorises as Eq. 62
+(configurations sampled by it against their expected total variation), and that the estimator's
+I(r) decays at twice the inverse correlation length of the transfer matrix
+(:func:`run_ising_check`).  Derivation and two slips of Eq. 57: docs/METHODS.md §8.4,
+Eqs. (M52)–(M56).
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from miscaling.fit import fit_decay
+from miscaling.fit import FitConfig, fit_decay
 from miscaling.mi import mutual_information
 from miscaling.theory.checks import check_row, checks_table
-from miscaling.theory.config import IsingConfig, config_from, record_config
+from miscaling.theory.config import IsingConfig, record_config
 
 TOPIC = "ising"
 MI_COLUMNS = [
@@ -198,7 +181,8 @@ def _padded(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def _fitted_rate(lags, mi, min_mi: float, min_lag: int, max_lag: int | None = None):
-    fits = fit_decay(lags, mi, "exponential", min_mi=min_mi, min_lag=min_lag, max_lag=max_lag)
+    fits = fit_decay(lags, mi, "exponential",
+                     config=FitConfig(min_mi=min_mi, min_lag=min_lag, max_lag=max_lag))
     xi = fits.loc[fits["parameter"] == "xi"].iloc[0]
     return 1.0 / float(xi["value"]), int(xi["lag_min"]), int(xi["lag_max"])
 
@@ -290,16 +274,14 @@ def check_temperature(beta: float, coupling: float, *, n_spins: int, n_samples: 
     return mi_curves, tv_curves, sampling_rows + decay_rows
 
 
-def run_ising_check(config: IsingConfig | None = None, /, **options: Any) -> IsingTables:
+def run_ising_check(config: IsingConfig | None = None) -> IsingTables:
     """Enumeration vs Eq. 62 sampling (TV distance) and exponential MI decay vs the transfer
     matrix's correlation length, for each β.  Deterministic for a given seed.
 
-    ``config``: an :class:`IsingConfig`; keywords (its fields: ``n_spins``, ``betas``,
-    ``coupling``, ``n_samples``, ``tv_sample_sizes``, ``n_chains``, ``chain_length``,
-    ``max_lag``, ``min_mi``, ``rate_tolerance``, ``n_sd``, ``seed``) build one or change the
-    one given.  Every returned table records the config as constant columns after its own.
+    ``config``: an :class:`IsingConfig` (None: its defaults).  Every returned table records
+    the config as constant columns after its own.
     """
-    config = config_from(IsingConfig, config, options)
+    config = IsingConfig.given(config)
     rng = np.random.default_rng(config.seed)
     mi_frames, tv_frames, rows = [], [], []
     for beta in config.betas:

@@ -1,33 +1,25 @@
 r"""Constant mutual information of repetitive sequences (paper Appendix C, Eq. 52, Figure 4).
 
-The sequence is made of independent two-symbol blocks at positions (2n, 2n+1): ``01`` with
-probability ``p`` and ``10`` with probability ``1 - p``.  For every lag τ >= 2 the paper finds
-(Eq. 52)
-
-    I(τ) = 4 p (p - 1) artanh[(1 - 2p)²] + ln[2 + 4 p (p - 1)],
-
-independent of τ (checked here: with ``q = p(1-p)`` it equals ``(1-2q) ln(2-4q) + 2q ln(4q)``,
-the mutual information of the joint distribution of Eqs. 50-51).  The paper's condition
-"τ > 1" matters: at τ = 1 half of the pairs lie inside one block, whose two symbols always
-differ, and I(1) is larger (:func:`exact_mi`, which enumerates the joint distribution of
-``(x_t, x_{t+τ})`` for any τ).  The paper's Figure 4 plots Eq. 52 against p.
+Independent two-symbol blocks, ``01`` with probability ``p`` and ``10`` otherwise: Eq. 52 gives
+I(τ) for every τ >= 2, independent of τ, and :func:`exact_mi` enumerates the joint distribution
+at any τ (I(1) is larger).  :func:`run_repetitive_check` compares the estimator with both.
+Derivation and pass criterion: docs/METHODS.md §8.3, Eqs. (M49)–(M51).
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from miscaling.mi import mutual_information
+from miscaling.mi import EstimatorConfig, mutual_information
 from miscaling.theory.checks import check_row, checks_table
 from miscaling.theory.config import (  # noqa: F401 - the defaults are re-exported here
     DEFAULT_LAGS,
     DEFAULT_PROBABILITIES,
     RepetitiveConfig,
-    config_from,
     record_config,
 )
 
@@ -102,30 +94,26 @@ class RepetitiveTables(NamedTuple):
     checks: pd.DataFrame
 
 
-def run_repetitive_check(config: RepetitiveConfig | None = None, /,
-                         **options: Any) -> RepetitiveTables:
+def run_repetitive_check(config: RepetitiveConfig | None = None) -> RepetitiveTables:
     """Estimate I(τ) (:func:`miscaling.mi.mutual_information`) on ``replicates`` independent
     simulated sequences per p and compare with Eq. 52 (τ >= 2) and the exact I(1).
 
-    ``config``: a :class:`RepetitiveConfig`; keywords (its fields: ``probabilities``, ``lags``,
-    ``replicates``, ``length``, ``estimator``, ``confidence``, ``seed``) build one or change
-    the one given.  Both returned tables record the config as constant columns after their own.
+    ``config``: a :class:`RepetitiveConfig` (None: its defaults); a changed setting is
+    ``config.replace(seed=5)``.  Both returned tables record the config as constant columns
+    after their own.
 
-    A check passes when the mean over replicates (and over lags >= 2) lies within the
-    two-sided Student-t interval at ``confidence`` (t quantile with replicates − 1 degrees of
-    freedom times the standard error of the replicate means), plus ``BIAS_ALLOWANCE/length``
-    for the estimator's O(1/N) bias, of the prediction.  The t quantile matters with few
-    replicates: with 2, a normal "5 standard errors" rule failed on seed 0 at p = 0.5 because
-    the standard error of two values is itself badly estimated (t_{0.9995, 1} = 637)."""
-    config = config_from(RepetitiveConfig, config, options)
+    A check passes when the replicates' mean lies within a Student-t interval at ``confidence``
+    plus ``BIAS_ALLOWANCE/length`` of the prediction (docs/METHODS.md, Eq. (M51))."""
+    config = RepetitiveConfig.given(config)
     lags = np.asarray(config.lags, dtype=np.int64)
     replicates, length, confidence = config.replicates, config.length, config.confidence
     rng = np.random.default_rng(config.seed)
+    estimator = EstimatorConfig(estimator=config.estimator)
     frames = []
     for p in config.probabilities:
         for replicate in range(replicates):
             sequence = sample_sequences(float(p), 1, length, rng)[0]
-            table = mutual_information(sequence, lags, estimator=config.estimator)
+            table = mutual_information(sequence, lags, config=estimator)
             frames.append(pd.DataFrame({"p": float(p), "replicate": replicate,
                                         "lag": table["lag"], "mi": table["mi"]}))
     curves = pd.concat(frames, ignore_index=True)

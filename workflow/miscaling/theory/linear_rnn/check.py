@@ -7,14 +7,14 @@ as constant columns after its own.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from miscaling.fit import fit_decay
+from miscaling.fit import FitConfig, fit_decay
 from miscaling.theory.checks import check_row, checks_table
-from miscaling.theory.config import LinearRNNConfig, config_from, record_config
+from miscaling.theory.config import LinearRNNConfig, record_config
 from miscaling.theory.linear_rnn.covariance import (
     CovarianceSeries,
     covariance_recursion,
@@ -61,7 +61,8 @@ def fit_window(mi_exact: np.ndarray, lags: np.ndarray, mi_floor: float) -> tuple
 
 
 def _fitted_rate(lags, mi, window) -> float:
-    fits = fit_decay(lags, mi, "exponential", min_lag=window[0], max_lag=window[1])
+    fits = fit_decay(lags, mi, "exponential", config=FitConfig(min_lag=window[0],
+                                                               max_lag=window[1]))
     xi = float(fits.loc[fits["parameter"] == "xi", "value"].iloc[0])
     return 1.0 / xi  # fit_decay maps a non-negative slope to ξ = inf: no decay, rate 0
 
@@ -156,18 +157,15 @@ def check_network(name: str, kind: str, net: LinearRNN, initial_cov: np.ndarray,
     return curves, poles.assign(network=name, kind=kind)[POLE_COLUMNS], rows
 
 
-def run_linear_rnn_check(config: LinearRNNConfig | None = None, /,
-                         **options: Any) -> LinearRNNTables:
+def run_linear_rnn_check(config: LinearRNNConfig | None = None) -> LinearRNNTables:
     """Random stationary networks (``rnn0..``, Σ_0 stationary) and one memorising network
     (Σ_0 random positive definite): exact I(t), poles, predicted vs fitted decay rate, and a
     Monte Carlo cross-check.  Deterministic for a given seed.
 
-    ``config``: a :class:`LinearRNNConfig`; keywords (its fields: ``n_networks``, ``hidden``,
-    ``dim``, ``sigma``, ``max_lag``, ``mc_sequences``, ``mc_batches``, ``include_memorising``,
-    ``rate_tolerance``, ``mi_floor``, ``seed``) build one or change the one given.  Every
-    returned table records the config as constant columns after its own.
+    ``config``: a :class:`LinearRNNConfig` (None: its defaults).  Every returned table
+    records the config as constant columns after its own.
     """
-    config = config_from(LinearRNNConfig, config, options)
+    config = LinearRNNConfig.given(config)
     rng = np.random.default_rng(config.seed)
     hidden, dim, sigma = config.hidden, config.dim, config.sigma
     cases = []

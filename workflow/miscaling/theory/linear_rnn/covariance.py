@@ -3,6 +3,8 @@
 * :func:`covariance_recursion`: the paper's recursions, Eq. 15/21 and Eq. 17/22;
 * :func:`state_space_covariances`: the VAR(1) propagation of ``(h_t, x_t)``;
 * :func:`mi_series`: Eq. 41 (log-det and trace forms) and the entropy definition.
+
+Formulas: docs/METHODS.md §8.1–8.2, Eqs. (M40)–(M45).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The linear Elman RNN of Eq. 10/12 and its initial conditions (Section 4.1, Appendix A).
 
 ``LinearRNN`` holds the weights; ``transition`` is the matrix ``M`` of the VAR(1) form
-``(h_{t+1}, x_{t+1}) = M (h_t, x_t) + (0, y_{t+1})`` every other module builds on (see the
-package docstring for why the readout is ``C = U_o U_h``).
+``(h_{t+1}, x_{t+1}) = M (h_t, x_t) + (0, y_{t+1})`` every other module builds on (why the
+readout is ``C = U_o U_h``: docs/METHODS.md §8.2, Eqs. (M43)–(M45)).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class LinearRNN:
 
     @property
     def readout(self) -> np.ndarray:
-        """``C = U_o U_h``: Eq. 12 is ``o_t = C h_{t-1}`` (see the module docstring)."""
+        """``C = U_o U_h``: Eq. 12 is ``o_t = C h_{t-1}`` (docs/METHODS.md, Eq. (M44))."""
         return self.u_o @ self.u_h
 
     @property

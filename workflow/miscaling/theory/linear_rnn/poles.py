@@ -1,7 +1,8 @@
 """The generating function Σ(z) of Eq. 35, its poles, and the decay rate they predict.
 
 ``Σ_{x_t x_0} ~ |z_0|^{-t}`` for the pole ``z_0`` nearest the origin, so I(t), quadratic in it,
-decays at the rate ``2 ln|z_0|`` (:func:`predicted_decay_rate`).
+decays at the rate ``2 ln|z_0|`` (:func:`predicted_decay_rate`; docs/METHODS.md §8.2,
+Eqs. (M46)–(M48)).
 """
 
 from __future__ import annotations
