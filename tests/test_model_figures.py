@@ -436,10 +436,12 @@ def test_model_summary_settings_change_the_tables(tables):
         assert strict.set_index("claim").loc[claim_id, "lean"]
     assert (strict["clear_delta_aicc"] == 1e9).all()
     assert (trend_checks(table, TrendSettings(width=4))["comparison_width"] == 4).all()
-    with pytest.raises(ValueError, match="lags must be >= 2"):
+    with pytest.raises(ValueError, match="lags must be an integer >= 2, got 1"):
         LogLagRefit(lags=1)
-    with pytest.raises(ValueError, match="width must be >= 1"):
+    with pytest.raises(ValueError, match="width must be an integer >= 1, got 0"):
         TrendSettings(width=0)
+    with pytest.raises(ValueError, match="selection must be one of"):
+        LogLagRefit(selection="some")
 
 
 def test_trend_checks_fail_when_the_claims_do_not_hold(tables):

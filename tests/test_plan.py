@@ -107,6 +107,12 @@ def test_the_figure_registry_is_what_the_cli_and_the_report_read():
     for entry in FIGURES:
         assert (ROOT / "workflow/report" / entry.caption).is_file(), entry.caption
     assert figure("fig6").label == "Figure 6"
+    # every source of the claims table is made by one rule of the run
+    from miscaling.claims import SOURCES
+    from miscaling.plan import CLAIMS, CLAIMS_TABLES
+
+    assert {table.source for table in CLAIMS_TABLES} == set(SOURCES)
+    assert {claim.source for claim in CLAIMS} <= set(SOURCES)
     with pytest.raises(ValueError, match="unknown figure 'fig11'"):
         figure("fig11")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from miscaling.settings import Settings, check_int, problems_error
+from miscaling.settings import Settings, integer, number
 from miscaling.summary import (
     ARCH_TITLES,
     BINARY,
@@ -69,18 +69,8 @@ class TrendSettings(Settings):
 
     COLUMN_NAMES = {"width": "comparison_width"}
 
-    width: int = 8
-    clear_delta_aicc: float = CLEAR_DELTA_AICC
-
-    def __post_init__(self) -> None:
-        problems = check_int("width", self.width, 1)
-        value = self.clear_delta_aicc
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-                or not value >= 0:
-            problems.append(f"clear_delta_aicc must be a number >= 0, got {value!r}")
-        problems_error("TrendSettings", problems)
-        object.__setattr__(self, "width", int(self.width))
-        object.__setattr__(self, "clear_delta_aicc", float(value))
+    width: int = integer(8, ge=1)
+    clear_delta_aicc: float = number(CLEAR_DELTA_AICC, ge=0)
 
 
 def summarize_binary(fits: pd.DataFrame, reference: pd.DataFrame,

@@ -21,7 +21,7 @@ from miscaling.io import read_table, require_columns, stack_tables
 from miscaling.mi.sizes import sample_size
 from miscaling.paper_claims import claim, claims_of
 from miscaling.seed_spread import FALLBACK, SeedSpread, pooled_models, pooled_spread, restart_xi
-from miscaling.settings import Settings, check_choice, check_int, problems_error
+from miscaling.settings import Settings, choice, integer
 from miscaling.verdicts import (
     NOT_MEASURED,
     Estimate,
@@ -83,14 +83,8 @@ class LogLagRefit(Settings):
 
     COLUMN_NAMES = {"lags": "log_lags_requested", "selection": "log_lags_selection"}
 
-    lags: int = LOG_LAGS
-    selection: str = "all"
-
-    def __post_init__(self) -> None:
-        problems_error("LogLagRefit", [*check_int("lags", self.lags, 2),
-                                       *check_choice("selection", self.selection,
-                                                     ("all", "contiguous"))])
-        object.__setattr__(self, "lags", int(self.lags))
+    lags: int = integer(LOG_LAGS, ge=2)
+    selection: str = choice("all", ("all", "contiguous"))
 
 
 REFIT_COLUMNS = list(LogLagRefit.column_names().values())

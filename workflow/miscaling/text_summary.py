@@ -18,7 +18,7 @@ import pandas as pd
 from miscaling.io import require_columns
 from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 from miscaling.seed_spread import FALLBACK, SeedSpread
-from miscaling.settings import Settings, check_int, problems_error
+from miscaling.settings import Settings, integer, number
 from miscaling.summary import (
     CLEAR_DELTA_AICC,
     REFIT_COLUMNS,
@@ -71,37 +71,23 @@ class TextSettings(Settings):
 
     ADDED_LATER = {"short_lag_max": 10, "far_lag_max": 1000}
 
-    mid_lag_min: int = 10
-    mid_lag_max: int = 100
-    long_lag_min: int = 50
-    long_lag_max: int = 500
-    floor_sds: float = 2.0
-    char_width: int = DEPTH_SWEEP_WIDTHS["char"]
-    word_width: int = DEPTH_SWEEP_WIDTHS["word"]
-    clear_delta_aicc: float = CLEAR_DELTA_AICC
-    short_lag_max: int = 10
-    far_lag_max: int = 1000
+    mid_lag_min: int = integer(10, ge=1)
+    mid_lag_max: int = integer(100, ge=2)
+    long_lag_min: int = integer(50, ge=1)
+    long_lag_max: int = integer(500, ge=2)
+    floor_sds: float = number(2.0, ge=0)
+    char_width: int = integer(DEPTH_SWEEP_WIDTHS["char"], ge=1)
+    word_width: int = integer(DEPTH_SWEEP_WIDTHS["word"], ge=1)
+    clear_delta_aicc: float = number(CLEAR_DELTA_AICC, ge=0)
+    short_lag_max: int = integer(10, ge=2)
+    far_lag_max: int = integer(1000, ge=2)
 
-    def __post_init__(self) -> None:
-        problems = [*check_int("mid_lag_min", self.mid_lag_min, 1),
-                    *check_int("long_lag_min", self.long_lag_min, 1),
-                    *check_int("short_lag_max", self.short_lag_max, 2),
-                    *check_int("char_width", self.char_width, 1),
-                    *check_int("word_width", self.word_width, 1)]
-        for low, high in (("mid_lag_min", "mid_lag_max"), ("long_lag_min", "long_lag_max"),
-                          ("long_lag_min", "far_lag_max")):
-            problems += check_int(high, getattr(self, high), 2)
-            if not problems and getattr(self, high) <= getattr(self, low):
-                problems.append(f"{high} must be > {low} ({getattr(self, low)}), "
-                                f"got {getattr(self, high)!r}")
-        for name in ("floor_sds", "clear_delta_aicc"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-                    or not value >= 0:
-                problems.append(f"{name} must be a number >= 0, got {value!r}")
-        problems_error("TextSettings", problems)
-        for name in ("floor_sds", "clear_delta_aicc"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+    def conflicts(self) -> list[str]:
+        return [f"{high} must be > {low} ({getattr(self, low)}), got {getattr(self, high)!r}"
+                for low, high in (("mid_lag_min", "mid_lag_max"),
+                                  ("long_lag_min", "long_lag_max"),
+                                  ("long_lag_min", "far_lag_max"))
+                if getattr(self, high) <= getattr(self, low)]
 
     def windows(self) -> dict[str, tuple[int, int]]:
         """Window name -> (first, last lag), as the table's column suffixes."""

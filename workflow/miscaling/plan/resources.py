@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 
 from miscaling.mi.lags import parse_lags
-from miscaling.plan.pipeline import Plan, family_corpus, family_level
+from miscaling.plan.pipeline import Jobs, family_corpus, family_level
 
 __all__ = ["Resources", "count_symbols"]
 
@@ -167,14 +167,14 @@ def model_microseconds_per_symbol(arch: str, width: int, depth: int) -> float:
 
 
 class Resources:
-    """The cost model of a :class:`~miscaling.plan.pipeline.Plan`'s jobs."""
+    """The cost model of a plan's jobs (a :class:`~miscaling.plan.pipeline.Jobs`)."""
 
     #: Rules whose jobs hold tables of (replicates x lags) numbers and draw one figure.
     TABLE_RULES = ("fit_data", "uniformity_data", "fig4", "fig5", "fig6", "model_figure",
                    "model_summary", "text_figure", "text_model_summary", "fig_theory_linear_rnn",
                    "fig_theory_ising", "size_matched_control")
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Jobs):
         self.plan = plan
         self.config = plan.config
 
