@@ -10,5 +10,5 @@ from miscaling.plan.names import MODEL, RESTART, cli_flags, fmt_number, parse_da
 from miscaling.plan.outputs import Plan
 from miscaling.plan.pipeline import Jobs, Model, SampleSet
 
-__all__ = ["CLAIMS", "CLAIMS_TABLES", "FIGURES", "MODEL", "RESTART", "SECTIONS", "Figure", "Jobs", "Model",
-           "Plan", "SampleSet", "cli_flags", "figure", "fmt_number", "parse_dataset"]
+__all__ = ["CLAIMS", "CLAIMS_TABLES", "FIGURES", "MODEL", "RESTART", "SECTIONS", "Figure", "Jobs",
+           "Model", "Plan", "SampleSet", "cli_flags", "figure", "fmt_number", "parse_dataset"]
