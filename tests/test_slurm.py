@@ -10,8 +10,9 @@ also when a test fails.  Where Slurm cannot be had (not root, no apt-get, no pac
 tests are skipped with the reason.
 
 Proved here:
-* the smoke preset runs through the Slurm executor, every job as a Slurm job (GPU steps with
-  --gpus against the node's GPU slots), and its outputs equal a local run's, table by table;
+* a slice of the smoke preset (every kind of job and group) runs through the Slurm executor,
+  every job as a Slurm job (GPU steps with --gpus against the node's GPU slots), and its
+  outputs equal a local run's, table by table;
 * a training job cancelled mid-run (scancel) is resubmitted by Snakemake (the profile's
   retries) and resumes from its checkpoint: the final model, its log and its result equal
   those of an uninterrupted run.
@@ -130,10 +131,16 @@ def test_slurm_tests_are_opt_in(monkeypatch):
 @pytest.mark.slow
 @opted_in
 def test_smoke_preset_on_slurm_equals_local_run(cluster, smoke_run, tmp_path):
+    """A slice of the smoke preset through Slurm: one model from the data to its samples' fit
+    (CPU and GPU groups), a data set's I(tau) with its fits, a theory check with its figure.
+    Every kind of job and group the profile knows, in a fraction of the whole preset's time."""
+    targets = ["results/fits/data/binary_samples/transformer_w8_d1.csv",
+               "results/fits/data/estimator_benchmark/gamma0.2.csv",
+               "results/figures/theory_ising.pdf"]
     earlier = {job["id"] for job in cluster.jobs()}
     start = time.monotonic()
-    slurm_run(cluster, tmp_path, "--configfile", str(ROOT / "presets/smoke.yaml"))
-    print(f"smoke preset through Slurm: {time.monotonic() - start:.0f} s")
+    slurm_run(cluster, tmp_path, *targets, "--configfile", str(ROOT / "presets/smoke.yaml"))
+    print(f"smoke preset's slice through Slurm: {time.monotonic() - start:.0f} s")
 
     # the work ran as Slurm jobs, and all of them succeeded
     jobs = [job for job in cluster.jobs() if job["id"] not in earlier]
@@ -142,13 +149,16 @@ def test_smoke_preset_on_slurm_equals_local_run(cluster, smoke_run, tmp_path):
     for rule in ("train_model", "synth_binary"):
         assert f"rule_{rule}" in comments, comments
     assert any(job["comment"].startswith("rule_sample") for job in jobs), comments  # GPU group
+    for target in targets:
+        assert (tmp_path / target).is_file(), target
     # each rule's own log lands where a local run puts it (Slurm's logs of successful jobs are
     # removed by the executor; those of failed jobs stay under .snakemake/slurm_logs/)
-    assert {p.relative_to(tmp_path) for p in (tmp_path / "results/logs").rglob("*.log")} == \
+    logs = {p.relative_to(tmp_path) for p in (tmp_path / "results/logs").rglob("*.log")}
+    assert len(logs) >= 10 and logs <= \
         {p.relative_to(smoke_run) for p in (smoke_run / "results/logs").rglob("*.log")}
 
-    compared, _ = assert_same_results(smoke_run / "results", tmp_path / "results")
-    assert compared > 50
+    compared, _ = assert_same_results(smoke_run / "results", tmp_path / "results", common=True)
+    assert compared > 15
 
 
 @pytest.mark.slow
