@@ -5,7 +5,7 @@
 wildcard_constraints:
     dataset=f"binary|binary_samples|estimator_benchmark|gpt2_char|({CORPORA})_(char|word)"
     + f"|({CORPORA})_(char|word)_samples|({CORPORA})_char_reference",
-    arch="rnn|lstm|transformer",
+    arch="|".join(ARCHS),
     width=r"\d+",
     depth=r"\d+",
     seed=r"\d+",

@@ -14,6 +14,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 if _PACKAGE_ROOT not in sys.path:
     sys.path.insert(0, _PACKAGE_ROOT)
 
+from miscaling.choices import ARCHS
 from miscaling.plan import FIGURES, MODEL, RESTART, Plan, cli_flags
 from miscaling.plan.checks import config_problems
 from miscaling.plan.names import TEXT_CORPORA
