@@ -100,7 +100,7 @@ class MambaBlock(nn.Module):
         u = F.silu(self.conv(padded)).transpose(1, 2)  # [B, T, D]: causal, no padding
         dt, B, C = self.x_proj(u).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = F.softplus(self.dt_proj(dt))  # [B, T, D]
-        A = -torch.exp(self.A_log.float())  # [D, N]
+        A = -torch.exp(self.A_log)  # [D, N]
         dt_t = dt.transpose(0, 1).unsqueeze(-1)  # [T, B, D, 1]
         dA = torch.exp(dt_t * A)  # [T, B, D, N]
         dBx = (dt_t * u.transpose(0, 1).unsqueeze(-1)) * B.transpose(0, 1).unsqueeze(2)
