@@ -12,6 +12,7 @@ its size: :func:`ssm_state_values`.  Design and recipe: docs/METHODS.md §7.4 an
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
