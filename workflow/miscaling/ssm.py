@@ -6,7 +6,7 @@ input-dependent Δ (softplus, rank ceil(width/16)), B and C, a diagonal A = −e
 init, A = −1 … −d_state), the selective scan h_t = exp(Δ_t A) h_{t−1} + Δ_t B_t x_t,
 y_t = C_t·h_t + D x_t, gated by SiLU(z), out-projection.  The state (per layer the conv buffer of
 the last kernel−1 inputs and h) is carried by ``advance``/``step`` like an RNN's hidden state;
-its size: :func:`ssm_state_values`.  Design and recipe: docs/METHODS.md §7.4 and §7.9.
+its size: :func:`ssm_state_values`.  Design: docs/METHODS.md §7.9; recipe: §7.4.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = ["MambaBlock", "SSMBody", "SSMState", "selective_scan", "ssm_state_val
 
 #: Mamba's Δ initialisation: Δ = exp(U(log DT_MIN, log DT_MAX)), at least DT_FLOOR.
 DT_MIN, DT_MAX, DT_FLOOR = 1e-3, 1e-1, 1e-4
+NORM_EPS = 1e-5  # mamba_ssm's RMSNorm
 
 #: (conv buffers [depth, B, d_inner, kernel-1], scan states [depth, B, d_inner, d_state])
 SSMState = tuple[torch.Tensor, torch.Tensor]
@@ -97,7 +98,7 @@ class MambaBlock(nn.Module):
         length = x.shape[1]
         u, z = self.in_proj(x).chunk(2, dim=-1)  # [B, T, D] each
         padded = torch.cat([conv_state, u.transpose(1, 2)], dim=2)  # [B, D, kernel-1+T]
-        conv_state = padded[:, :, padded.shape[2] - (self.kernel - 1):]
+        conv_state = padded[:, :, padded.shape[2] - (self.kernel - 1):].contiguous()
         u = F.silu(self.conv(padded)).transpose(1, 2)  # [B, T, D]: causal, no padding
         dt, B, C = self.x_proj(u).split([self.rank, self.state_size, self.state_size], dim=-1)
         dt = F.softplus(self.dt_proj(dt))  # [B, T, D]
@@ -122,10 +123,10 @@ class SSMBody(nn.Module):
         super().__init__()
         self.shape = (depth, expand * width, state_size, conv_kernel)
         self.residual_dropout = nn.Dropout(dropout)
-        self.norms = nn.ModuleList(nn.RMSNorm(width) for _ in range(depth))
+        self.norms = nn.ModuleList(nn.RMSNorm(width, eps=NORM_EPS) for _ in range(depth))
         self.blocks = nn.ModuleList(MambaBlock(width, state_size, expand, conv_kernel)
                                     for _ in range(depth))
-        self.final_norm = nn.RMSNorm(width)
+        self.final_norm = nn.RMSNorm(width, eps=NORM_EPS)
         for block in self.blocks:
             block.reset_parameters(depth)
 
