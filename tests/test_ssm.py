@@ -176,7 +176,7 @@ def test_recipes_are_stated_for_every_data_set():
     binary, char, word = (paper_config("ssm", data) for data in ("binary", "char", "word"))
     for config in (binary, char, word):
         assert (config.optimizer, config.lr, config.clip, config.schedule) == \
-            ("adam", 1e-3, 1.0, "cosine")
+            ("adam", 2e-3, 1.0, "cosine")
     assert binary.batch_size == 50 and binary.bptt is None and not binary.stateful
     assert (char.batch_size, char.bptt, char.stateful, char.reset_probability) == \
         (128, 100, True, 0.01)

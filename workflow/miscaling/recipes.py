@@ -115,7 +115,7 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
     early stopping; Transformer Adam lr 2.5e-4, clip 5.0, cosine, batch 32, context 128,
     patience 10, L2 0.01 on the embedding (added to the loss, as Keras' regularizer does).
     The vanilla RNN takes the LSTM's recipe on text (the paper trained no text RNNs).
-    ssm (not in the paper; docs/METHODS.md §7.4): Adam lr 1e-3, clip 1.0, cosine to lr/32 (the
+    ssm (not in the paper; docs/METHODS.md §7.4): Adam lr 2e-3, clip 1.0, cosine to lr/32 (the
     usual Mamba choice) on the LSTM's batches: binary batch 50, whole sequences; char batch 128,
     stateful BPTT 100, resets 0.01; word batch 20, stateful BPTT 50, 60 epochs, patience 10.
 
@@ -132,7 +132,7 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
     word_lstm = dict(optimizer="sgd", lr=20.0, clip=0.25, schedule="plateau", anneal_factor=4.0,
                      batch_size=20, bptt=50, stateful=True, reset_probability=0.0,
                      shuffle=False, max_epochs=60, patience=None)
-    ssm = dict(optimizer="adam", lr=1e-3, betas=(0.9, 0.999), clip=1.0, schedule="cosine")
+    ssm = dict(optimizer="adam", lr=2e-3, betas=(0.9, 0.999), clip=1.0, schedule="cosine")
     ssm_streams = dict(stateful=True, shuffle=False)
     presets: dict[tuple[str, str], dict[str, Any]] = {
         ("rnn", "binary"): dict(rmsprop, lr=1e-3, batch_size=50),
