@@ -108,3 +108,12 @@ def test_bench_seed_spread_measures_every_restart(tmp_path):
     assert len(row) == 5  # the model, two restarts' xi, the seed spread, the CI half-width
     assert "median seed sd/mean over 1 models" in out
     assert "pooled seed sd/mean (root mean square, what the pipeline uses)" in out
+
+
+def test_bench_ssm_prints_both_models_with_equal_state():
+    out = run_benchmark("bench_ssm.py", "--quick", "--batch", "4", "--length", "16")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("ssm", "lstm")}
+    assert set(rows) == {"ssm", "lstm"}
+    assert rows["ssm"][3] == rows["lstm"][3] == "304"  # the same number of state values
+    assert rows["lstm"][6] == rows["lstm"][8] == "1.00x"

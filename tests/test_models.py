@@ -16,7 +16,7 @@ from miscaling.models import (
 )
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
+ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}, "ssm": {}}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -33,14 +33,14 @@ def tokens(batch=3, length=12, vocab_size=5, seed=1):
     return torch.randint(0, vocab_size, (batch, length), generator=generator)
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_forward_gives_logits_per_position(arch):
     logits = make(arch)(tokens())
     assert logits.shape == (3, 12, 5)
     assert logits.dtype == torch.float32
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_logits_never_see_later_tokens(arch):
     model = make(arch).eval()
     x = tokens()
@@ -50,7 +50,7 @@ def test_logits_never_see_later_tokens(arch):
     assert not torch.allclose(model(x)[:, 7:], model(changed)[:, 7:])
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_config_is_json_and_rebuilds_the_model(arch):
     model = make(arch, dropout=0.1)
     config = json.loads(json.dumps(model.config))
@@ -62,7 +62,7 @@ def test_config_is_json_and_rebuilds_the_model(arch):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("depth", [1, 2, 3])
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_step_by_step_logits_equal_full_forward(arch, depth, device):
     model = make(arch, depth=depth).to(device).eval()
     x = tokens(length=20).to(device)
@@ -76,7 +76,7 @@ def test_step_by_step_logits_equal_full_forward(arch, depth, device):
     torch.testing.assert_close(torch.stack(stepped, dim=1), full, rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_chunked_advance_equals_full_forward(arch):
     """Prefill then mixed chunks: the transformer's offset causal mask and the RNN state carry."""
     model = make(arch, depth=2).eval()
@@ -195,7 +195,7 @@ def test_sinusoidal_encoding_is_the_original_formula():
     assert "positional_encoding" not in make("transformer").state_dict()
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_tied_weights_share_one_matrix(arch):
     model = make(arch, tie_weights=True)
     assert model.decoder.weight is model.embedding.weight
@@ -219,7 +219,7 @@ def test_recurrent_state_shapes():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"arch": "gru"}, "arch must be one of rnn, lstm, transformer, got .gru."),
+    ({"arch": "gru"}, "arch must be one of rnn, lstm, transformer, ssm, got .gru."),
     ({"width": 0}, "width"),
     ({"depth": 0}, "depth"),
     ({"vocab_size": 0}, "vocab_size"),
@@ -254,7 +254,7 @@ def test_token_tensors_of_the_wrong_rank_are_rejected():
 # ModelConfig: the frozen, validated constructor arguments
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_model_config_is_the_frozen_form_of_model_config_dict(arch):
     model = make(arch, dropout=0.1)
     # the dict checkpoints and result.json store: the same keys, order and values as ever

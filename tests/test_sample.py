@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from miscaling.models import ModelConfig, build_model
 from miscaling.sample import first_symbol_distribution, generate, symbol_frequencies
 
-ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}}
+ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}, "ssm": {}}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -38,7 +38,7 @@ def test_shape_and_smallest_unsigned_dtype(vocab_size, dtype):
     assert samples.max() < vocab_size
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_same_seed_same_samples_other_seed_other_samples(arch):
     model = make(arch)
     first = generate(model, 40, 30, batch_size=16, seed=7, device="cpu")
@@ -48,7 +48,7 @@ def test_same_seed_same_samples_other_seed_other_samples(arch):
     assert (first != other).any()
 
 
-@pytest.mark.parametrize("arch", ["lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["lstm", "transformer", "ssm"])
 def test_cached_generation_equals_recomputing_the_prefix(arch):
     model = make(arch)
     cached = generate(model, 12, 25, batch_size=5, seed=3, device="cpu")

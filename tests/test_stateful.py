@@ -79,11 +79,12 @@ def test_windows_cover_every_target_once_in_order():
     assert feeder.position == 0 and feeder.hidden is None  # ready for the next epoch
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "ssm"])
 def test_stateful_windows_reproduce_the_full_sequence_loss(arch):
     torch.manual_seed(0)
     # float64: the comparison is about the carried state, not about rounding
-    model = build_model(ModelConfig(arch, 5, 8, 2, embedding_dim=6)).double().eval()
+    embedding_dim = 8 if arch == "ssm" else 6  # the ssm embeds in width dimensions
+    model = build_model(ModelConfig(arch, 5, 8, 2, embedding_dim=embedding_dim)).double().eval()
     with torch.no_grad():  # larger weights: logits that depend on the state
         for parameter in model.parameters():
             parameter.mul_(4)

@@ -254,7 +254,7 @@ def test_same_seed_same_result_other_seed_other_result(tmp_path):
     assert all(torch.equal(a["model_state"][k], b["model_state"][k]) for k in a["model_state"])
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])
 def test_trains_the_project_models(tmp_path, arch):
     models = pytest.importorskip("miscaling.models")
     model_config = {"arch": arch, "vocab_size": 3, "width": 8, "depth": 1,

@@ -89,9 +89,15 @@ class TrainResult:
     model_config: dict[str, Any]
     data: dict[str, Any]
     best_checkpoint: str = BEST_NAME
+    #: numbers carried from symbol to symbol (miscaling.models.state_values); None, and left
+    #: out of result.json, for a Transformer or a model that does not say
+    state_values: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if data["state_values"] is None:
+            del data["state_values"]
+        return data
 
     @classmethod
     def from_dict(cls, result: Mapping[str, Any]) -> TrainResult:

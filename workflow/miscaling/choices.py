@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = ["ARCHS", "DEVICES"]
 
-#: The sequence-model architectures (:mod:`miscaling.models`).
-ARCHS = ("rnn", "lstm", "transformer")
+#: The sequence-model architectures (:mod:`miscaling.models`; ``ssm``: :mod:`miscaling.ssm`).
+ARCHS = ("rnn", "lstm", "transformer", "ssm")
 #: Where a step runs (:func:`miscaling.device.resolve_device`).
 DEVICES = ("auto", "cpu", "cuda")

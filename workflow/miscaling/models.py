@@ -1,9 +1,10 @@
-"""The paper's sequence models: vanilla RNN, LSTM and Transformer language models.
+"""The paper's sequence models: vanilla RNN, LSTM and Transformer language models (and an SSM).
 
 One family, built by :func:`build_model` from a frozen :class:`ModelConfig`:
 ``tokens [B, T] -> embedding -> body -> linear -> logits [B, T, vocab]``, ``logits[:, t]``
 scoring the symbol at ``t + 1`` (causal, no start token).  Incremental use goes through a state
-(``init_state``, ``step``, ``advance``: the RNN hidden state or a Transformer :class:`KVCache`).
+(``init_state``, ``step``, ``advance``: the RNN hidden state, a Transformer :class:`KVCache` or
+the selective SSM's conv buffers and scan states, :mod:`miscaling.ssm`).
 Initialisation (``init="keras"``, the paper's Keras models, or ``"word_language_model"``) and
 the one known deviation from Keras: docs/METHODS.md §7.7.
 """
@@ -23,6 +24,7 @@ from torch import nn
 
 from .choices import ARCHS  # re-exported: the torch-free names
 from .settings import Settings, choice, flag, integer, number
+from .ssm import SSMBody, ssm_state_values
 
 __all__ = [
     "ARCHS",
@@ -30,10 +32,12 @@ __all__ = [
     "ModelConfig",
     "RecurrentModel",
     "SequenceModel",
+    "StateSpaceModel",
     "TransformerModel",
     "build_model",
     "count_parameters",
     "sinusoidal_encoding",
+    "state_values",
 ]
 
 INITS = ("keras", "word_language_model")
@@ -47,7 +51,8 @@ FEED_FORWARD_MULTIPLIER = 4  # position-wise feed-forward width / model width (V
 class ModelConfig(Settings):
     """The constructor arguments of one model; ``to_dict()`` is ``model.config``.
 
-    arch: "rnn" (Elman, tanh), "lstm" or "transformer".
+    arch: "rnn" (Elman, tanh), "lstm", "transformer" or "ssm" (selective state space, Mamba-1
+        blocks: :mod:`miscaling.ssm`).
     vocab_size: number of symbols (input ids and output classes).
     width: hidden units per recurrent layer, or the Transformer's model width (heads × head dim).
     depth: number of recurrent layers or Transformer blocks.
@@ -64,6 +69,8 @@ class ModelConfig(Settings):
         Orthogonal initializer, gain 1: the paper's character-level LSTMs).
     output_dropout: RNN/LSTM only: also apply ``dropout`` to the last recurrent layer's output,
         as PyTorch's word_language_model code (which trained the paper's word LSTMs) does.
+    state_size, expand, conv_kernel: SSM only: d_state (per channel), d_inner / width, and the
+        causal convolution's kernel (Mamba's 16, 2 and 4).
     init: the initialisation scheme (module docstring): "keras" (the paper's Keras models) or
         "word_language_model" (PyTorch's word_language_model example: the paper's word LSTMs).
         The latter is RNN/LSTM only, because it is the example's RNNModel init and the paper's
@@ -89,10 +96,14 @@ class ModelConfig(Settings):
     embedding_init: str = choice("keras", EMBEDDING_INITS)
     output_dropout: bool = flag(False)
     init: str = choice("keras", INITS)
+    state_size: int = integer(16, ge=1)
+    expand: int = integer(2, ge=1)
+    conv_kernel: int = integer(4, ge=1)
 
-    #: Added for the text models: a stored config without them was made with these values.
+    #: Added for the text models and the SSM: a stored config without them was made with these.
     ADDED_LATER: ClassVar[dict[str, Any]] = {"embedding_init": "keras", "output_dropout": False,
-                                             "init": "keras"}
+                                             "init": "keras", "state_size": 16, "expand": 2,
+                                             "conv_kernel": 4}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -101,15 +112,28 @@ class ModelConfig(Settings):
 
     def conflicts(self) -> list[str]:
         problems = []
+        ssm_fields = {"state_size": 16, "expand": 2, "conv_kernel": 4}
+        if self.arch != "ssm":
+            problems += [f"{name} only applies to the ssm, not to {self.arch!r}"
+                         for name, default in ssm_fields.items()
+                         if getattr(self, name) != default]
         if self.init != "keras":
-            if self.arch == "transformer":
+            if self.arch in ("transformer", "ssm"):
                 problems.append(f"init={self.init!r} only applies to rnn/lstm (the example's "
-                                "RNNModel); the transformer is initialised as in Keras")
+                                f"RNNModel); the {self.arch} is initialised as in Keras")
             if self.embedding_init != "keras":
                 problems.append(f"embedding_init={self.embedding_init!r} only applies with "
                                 f"init='keras'; init={self.init!r} draws the embedding from "
                                 f"U(-{WORD_LANGUAGE_MODEL_BOUND}, {WORD_LANGUAGE_MODEL_BOUND})")
-        if self.arch == "transformer":
+        if self.arch == "ssm":
+            problems += [f"{name} only applies to rnn/lstm" for name in ("output_dropout",)
+                         if getattr(self, name)]
+            if self.heads is not None:
+                problems.append("heads only applies to the transformer, not to 'ssm'")
+            if self.embedding_dim is not None and self.embedding_dim != self.width:
+                problems.append(f"the ssm embeds in width ({self.width}) dimensions because of "
+                                f"its residual connections; got embedding_dim={self.embedding_dim}")
+        elif self.arch == "transformer":
             if self.heads is None:
                 problems.append("the transformer needs heads (the paper: 4 on binary, 8 on text)")
             elif self.width % self.heads:
@@ -161,7 +185,23 @@ def build_model(config: ModelConfig) -> SequenceModel:
                         "stored config dict: ModelConfig.from_dict(config))")
     if config.arch == "transformer":
         return TransformerModel(config)
+    if config.arch == "ssm":
+        return StateSpaceModel(config)
     return RecurrentModel(config)
+
+
+def state_values(config: ModelConfig) -> int | None:
+    """Numbers a recurrent model carries from one symbol to the next: width·depth (RNN),
+    2·width·depth (LSTM: h and c), depth·d_inner·(d_state + kernel − 1) (SSM); None for the
+    Transformer, whose KV cache grows with the context."""
+    if config.arch == "rnn":
+        return config.width * config.depth
+    if config.arch == "lstm":
+        return 2 * config.width * config.depth
+    if config.arch == "ssm":
+        return ssm_state_values(config.width, config.depth, config.state_size, config.expand,
+                                config.conv_kernel)
+    return None
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -191,6 +231,11 @@ class SequenceModel(nn.Module):
     def context_limit(self) -> int | None:
         """Most positions one sequence may hold (None: unlimited)."""
         return None
+
+    @property
+    def state_values(self) -> int | None:
+        """Size of the carried state (:func:`state_values`)."""
+        return state_values(self.settings)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits [B, T, vocab] for tokens [B, T]; logits[:, t] predict x[:, t + 1]."""
@@ -453,3 +498,25 @@ class TransformerModel(SequenceModel):
         if state is not None:
             state.length = end  # after all blocks: each one writes at the same positions
         return self.decoder(h), state
+
+
+class StateSpaceModel(SequenceModel):
+    """Embedding (width) -> ``depth`` pre-norm Mamba blocks -> RMSNorm -> linear
+    (:mod:`miscaling.ssm`); embedding and decoder initialised as the RNNs' (Keras)."""
+
+    def __init__(self, config: ModelConfig | Mapping[str, Any]):
+        super().__init__(config)
+        c = self.settings
+        self.input_dropout = nn.Dropout(c.dropout)
+        self.body = SSMBody(c.width, c.depth, c.state_size, c.expand, c.conv_kernel, c.dropout)
+        self._init_embedding_and_decoder()
+
+    def init_state(self, batch_size: int, device=None, capacity: int | None = None):
+        """Zero (conv buffers, scan states), each [depth, B, d_inner, ·]; capacity unused."""
+        device = self._parameter_device() if device is None else device
+        return self.body.init_state(batch_size, device, self.embedding.weight.dtype)
+
+    def advance(self, x: torch.Tensor, state):
+        _check_tokens(x, dims=2)
+        output, state = self.body(self.input_dropout(self.embedding(x)), state)
+        return self.decoder(output), state

@@ -115,6 +115,9 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
     early stopping; Transformer Adam lr 2.5e-4, clip 5.0, cosine, batch 32, context 128,
     patience 10, L2 0.01 on the embedding (added to the loss, as Keras' regularizer does).
     The vanilla RNN takes the LSTM's recipe on text (the paper trained no text RNNs).
+    ssm (not in the paper; docs/METHODS.md §7.4): Adam lr 2e-3, clip 1.0, cosine to lr/32 (the
+    usual Mamba choice) on the LSTM's batches: binary batch 50, whole sequences; char batch 128,
+    stateful BPTT 100, resets 0.01; word batch 20, stateful BPTT 50, 60 epochs, patience 10.
 
     ``overrides`` replace single fields, e.g. ``paper_config("lstm", seed=3)``.
     """
@@ -129,6 +132,8 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
     word_lstm = dict(optimizer="sgd", lr=20.0, clip=0.25, schedule="plateau", anneal_factor=4.0,
                      batch_size=20, bptt=50, stateful=True, reset_probability=0.0,
                      shuffle=False, max_epochs=60, patience=None)
+    ssm = dict(optimizer="adam", lr=2e-3, betas=(0.9, 0.999), clip=1.0, schedule="cosine")
+    ssm_streams = dict(stateful=True, shuffle=False)
     presets: dict[tuple[str, str], dict[str, Any]] = {
         ("rnn", "binary"): dict(rmsprop, lr=1e-3, batch_size=50),
         ("lstm", "binary"): dict(rmsprop, lr=5e-3, batch_size=50),
@@ -140,6 +145,11 @@ def paper_config(arch: str, data: str = "binary", **overrides: Any) -> TrainConf
         ("lstm", "word"): word_lstm,
         ("transformer", "word"): dict(adam, lr=2.5e-4, batch_size=32, bptt=128, patience=10,
                                       embedding_l2=0.01),
+        ("ssm", "binary"): dict(ssm, batch_size=50),
+        ("ssm", "char"): dict(ssm, **ssm_streams, batch_size=128, bptt=100,
+                              reset_probability=0.01),
+        ("ssm", "word"): dict(ssm, **ssm_streams, batch_size=20, bptt=50, reset_probability=0.0,
+                              max_epochs=60, patience=10),
     }
     settings: dict[str, Any] = dict(max_epochs=200, patience=5, bptt=None, shuffle=True)
     settings.update(presets[arch, data])
@@ -157,12 +167,16 @@ def paper_model_options(arch: str, data: str) -> dict[str, Any]:
     embedding, between LSTM layers and after the last one -- the word_language_model code the
     paper ran (its text omits the last one); the LSTM also takes that code's initialisation
     (``init="word_language_model"``), the RNN, which the paper never trained on text, keeps the
-    Keras one; Transformer 8 heads, tied, dropout 0.1.
+    Keras one; Transformer 8 heads, tied, dropout 0.1.  ssm (not in the paper; it embeds in
+    width dimensions, like the Transformer): Mamba's d_state 16, expand 2, kernel 4 throughout;
+    word: tied, dropout 0.1.
     """
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch must be one of {ARCHITECTURES}, got {arch!r}")
     if data not in DATASETS:
         raise ValueError(f"data must be one of {DATASETS}, got {data!r}")
+    if arch == "ssm":
+        return dict(tie_weights=True, dropout=0.1) if data == "word" else {}
     recurrent = arch != "transformer"
     presets = {
         "binary": dict(embedding_dim=2) if recurrent else dict(heads=4),

@@ -45,11 +45,11 @@ def windows_per_pass(length: int, bptt: int) -> int:
 
 
 def check_stateful_model(model: nn.Module) -> None:
-    """Stateful training needs ``advance(tokens, state)`` and no context limit (rnn/lstm)."""
+    """Stateful training needs ``advance(tokens, state)`` and no context limit (rnn/lstm/ssm)."""
     if not callable(getattr(model, "advance", None)) or getattr(model, "context_limit", None):
         raise ValueError(
             "stateful training needs a recurrent model with advance(tokens, state) and no "
-            f"context limit (rnn/lstm); got {type(model).__name__}. Transformers train on "
+            f"context limit (rnn/lstm/ssm); got {type(model).__name__}. Transformers train on "
             "shuffled windows: set stateful=false"
         )
 

@@ -406,6 +406,7 @@ def train(
         final_train_loss=last["train_loss"],
         final_val_loss=last["val_loss"],
         num_parameters=sum(p.numel() for p in network.parameters() if p.requires_grad),
+        state_values=getattr(network, "state_values", None),
         seed=config.seed,
         device=str(device),
         torch_version=str(torch.__version__),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from miscaling.choices import ARCHS
 from miscaling.cli.common import (
     InputError,
     log,
@@ -20,7 +21,7 @@ from miscaling.cli.common import (
 def register(commands) -> None:
     """Add this family's subcommands to ``commands`` (an argparse subparsers action)."""
     train = commands.add_parser("train", help="train one sequence model (one restart)")
-    train.add_argument("--arch", required=True, choices=("rnn", "lstm", "transformer"))
+    train.add_argument("--arch", required=True, choices=ARCHS)
     train.add_argument("--width", type=positive_int, required=True)
     train.add_argument("--depth", type=positive_int, required=True)
     train.add_argument("--train", required=True, help="training sequences (.npy, [N, L] ints)")
