@@ -154,3 +154,23 @@ def test_the_rules_hold_little_python():
     lines of Python outside rule blocks before the plan existed)."""
     counts = smk_python_lines(ROOT)
     assert sum(counts.values()) <= 100, counts
+
+
+def test_an_ssm_is_planned_like_the_other_architectures():
+    """Beyond the paper: the selective SSM joins a grid by config alone."""
+    config = yaml.safe_load((ROOT / "presets/smoke.yaml").read_text())
+    config["binary_models"]["architectures"]["ssm"] = {"widths": [4], "depth_sweep_widths": [4],
+                                                       "depths": [1, 2]}
+    assert config_problems(config, SCHEMA) == []
+    plan = Plan(config)
+    assert {m.name for m in plan.family_models("binary") if m.arch == "ssm"} == {
+        "ssm_w4_d1", "ssm_w4_d2"}
+    flags = plan.train_flags(SimpleNamespace(arch="ssm", width="4", depth="2", seed="0"))
+    assert "--arch ssm --width 4 --depth 2" in flags and "--embedding-dim" not in flags
+    resources = Resources(plan)
+    wildcards = SimpleNamespace(arch="ssm", width="4", depth="2")
+    assert resources.train_runtime(wildcards, 1) > 0 and resources.sample_mem_mb(wildcards, 1) > 0
+    config["binary_models"]["architectures"]["ssm"]["heads"] = 2
+    assert config_problems(copy.deepcopy(config), SCHEMA) == [
+        "binary_models.architectures.ssm: heads does not apply to the ssm (it embeds in its "
+        "width and has no attention)"]

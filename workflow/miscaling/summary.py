@@ -37,7 +37,7 @@ from miscaling.verdicts import (
 #: The label columns that name a binary model, and a text model (``level``: char or word).
 MODEL_KEYS = ["arch", "width", "depth"]
 TEXT_KEYS = ["level", "arch", "width", "depth"]
-ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer"}
+ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "transformer": "Transformer", "ssm": "SSM"}
 LEVEL_TITLES = {"char": "character-level", "word": "word-level"}
 #: |AICc(exponential) - AICc(power)| from which a verdict counts as clear.
 CLEAR_DELTA_AICC = 10.0

@@ -192,6 +192,14 @@ def semantic_problems(config) -> list[str]:
                             "(a Transformer's embedding is its width)")
         if architectures.get("lstm", {}).get("heads") is not None:
             problems.append(f"{section}.lstm: heads applies to Transformers only")
+    for section, architectures in (
+            ("binary_models.architectures", config["binary_models"]["architectures"]),
+            *((f"text_models.{level}.architectures", config["text_models"][level]["architectures"])
+              for level in ("char", "word"))):
+        ssm = architectures.get("ssm") or {}
+        problems += [f"{section}.ssm: {key} does not apply to the ssm (it embeds in its width"
+                     f"{' and has no attention' if key == 'heads' else ''})"
+                     for key in ("embedding_dim", "heads") if ssm.get(key) is not None]
     shuffles = config["estimator"]["shuffles"]
     for section in FIT_SECTIONS:
         if _lookup(config, (section, "fit", "floor_sds")) is not None and shuffles < 2:

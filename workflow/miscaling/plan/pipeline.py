@@ -30,6 +30,9 @@ CORPUS_SPLITS = ("train", "valid", "test")
 TEXT_LEVEL = "char"
 #: The splits whose size the size-matched control's training chunks take.
 CONTROL_TARGETS = ("valid", "test")
+#: The architectures with an embedding of their own size (the Transformer and the SSM embed in
+#: their width).
+RECURRENT = ("rnn", "lstm")
 #: Sample sets are measured up to 98% of their longest sequence (``mi --max-lag-fraction``): a
 #: Transformer's samples are context + 1 symbols and the paper's claims about them reach
 #: tau ~ 500; every lag carries its own floor (docs/METHODS.md).
@@ -346,7 +349,7 @@ class Jobs:
             arch_cfg = cfg["architectures"][arch]
             return cli_flags({
                 "arch": arch, "width": wc.width, "depth": wc.depth, "data": "binary",
-                "embedding_dim": arch_cfg["embedding_dim"] if arch != "transformer" else None,
+                "embedding_dim": arch_cfg["embedding_dim"] if arch in RECURRENT else None,
                 "heads": arch_cfg["heads"] if arch == "transformer" else None,
                 "train_sequences": arch_cfg["train_sequences"] or cfg["train_sequences"],
                 "max_epochs": arch_cfg["max_epochs"] or cfg["max_epochs"],
@@ -358,8 +361,8 @@ class Jobs:
             "arch": arch, "width": wc.width, "depth": wc.depth,
             # the paper's recipe of the level (Appendix E); the flags below override settings
             "data": model.level,
-            "embedding_dim": arch_cfg["embedding_dim"] if arch != "transformer" else None,
-            "heads": arch_cfg["heads"] if arch == "transformer" else None,
+            "embedding_dim": arch_cfg.get("embedding_dim") if arch in RECURRENT else None,
+            "heads": arch_cfg.get("heads") if arch == "transformer" else None,
             "train_symbols": self.setting(family, arch, "train_symbols"),
             "valid_symbols": self.setting(family, arch, "valid_symbols"),
             "bptt": arch_cfg["bptt"],

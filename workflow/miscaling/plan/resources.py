@@ -50,7 +50,10 @@ SAMPLE_BATCH = 500  # miscaling sample --batch-size default
 #: Training cost per symbol on one CPU thread, in microseconds, per layer: c0 + c1 * width^2,
 #: fitted to benchmarks/RESULTS.md (RNN 1.1/1.8/5.5 us at width 8/32/128, LSTM 1.0/3.6/19 us,
 #: Transformer 17-38 us at width 8-32 and 59 us at 128).
-TRAIN_MICROSECONDS = {"rnn": (1.2, 2.6e-4), "lstm": (2.0, 1.1e-3), "transformer": (40.0, 1.2e-3)}
+TRAIN_MICROSECONDS = {"rnn": (1.2, 2.6e-4), "lstm": (2.0, 1.1e-3), "transformer": (40.0, 1.2e-3),
+                      # the selective SSM, through 5.1 us at width 8 x 1 and 79 us at 32 x 2
+                      # (benchmarks/bench_ssm.py, one thread, batch 50 x 512)
+                      "ssm": (2.8, 3.6e-2)}
 #: A Slurm job longer than this is unusual on shared clusters; training jobs are capped here
 #: and rely on their checkpoint: when the limit kills one, the retry resumes where it stopped.
 MAX_RUNTIME_MINUTES = 24 * 60
@@ -112,6 +115,12 @@ GPU_TRAIN_REFERENCE = {
     ("rnn", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
     ("lstm", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
     ("transformer", "binary"): (64, 1, 50 * 512, 1e6 / 2.0e6),  # 0.5 us
+    # The selective SSM: NOT measured on a GPU.  Its scan is a loop over time of a few small
+    # kernels per step and layer, launch-bound: ~512 steps x ~5 kernels x ~10 us forward, about
+    # 3x that with the backward pass, per batch of 50 x 512 (char: 128 x 100) symbols.
+    ("ssm", "binary"): (64, 1, 50 * 512, 3.0),
+    ("ssm", "char"): (512, 1, 128 * 100, 3.0),
+    ("ssm", "word"): (512, 1, 20 * 50, 30.0),
 }
 #: GPU sampling: each generated position is one sequential step of the whole batch (recurrent
 #: state or key/value cache), a few small kernels per layer whose launches, not arithmetic, bound
