@@ -6,9 +6,23 @@ Torch-free, so that the recipes and the workflow's rules read them without impor
 
 from __future__ import annotations
 
-__all__ = ["ARCHS", "DEVICES"]
+__all__ = ["ARCHS", "DEVICES", "state_values"]
 
 #: The sequence-model architectures (:mod:`miscaling.models`; ``ssm``: :mod:`miscaling.ssm`).
 ARCHS = ("rnn", "lstm", "transformer", "ssm")
 #: Where a step runs (:func:`miscaling.device.resolve_device`).
 DEVICES = ("auto", "cpu", "cuda")
+
+
+def state_values(arch: str, width: int, depth: int, state_size: int = 16, expand: int = 2,
+                 conv_kernel: int = 4) -> int | None:
+    """Numbers a model carries from one symbol to the next: width·depth (RNN), 2·width·depth
+    (LSTM: h and c), depth·expand·width·(state_size + conv_kernel − 1) (SSM: its scan state and
+    conv buffer, docs/METHODS.md §7.9); None for the Transformer, whose cache grows."""
+    if arch == "rnn":
+        return width * depth
+    if arch == "lstm":
+        return 2 * width * depth
+    if arch == "ssm":
+        return depth * expand * width * (state_size + conv_kernel - 1)
+    return None

@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .choices import ARCHS  # re-exported: the torch-free names
+from .choices import state_values as choice_state_values
 from .settings import Settings, choice, flag, integer, number
-from .ssm import SSMBody, ssm_state_values
+from .ssm import SSMBody
 
 __all__ = [
     "ARCHS",
@@ -191,17 +192,10 @@ def build_model(config: ModelConfig) -> SequenceModel:
 
 
 def state_values(config: ModelConfig) -> int | None:
-    """Numbers a recurrent model carries from one symbol to the next: width·depth (RNN),
-    2·width·depth (LSTM: h and c), depth·d_inner·(d_state + kernel − 1) (SSM); None for the
+    """Size of a model's carried state (:func:`miscaling.choices.state_values`); None for the
     Transformer, whose KV cache grows with the context."""
-    if config.arch == "rnn":
-        return config.width * config.depth
-    if config.arch == "lstm":
-        return 2 * config.width * config.depth
-    if config.arch == "ssm":
-        return ssm_state_values(config.width, config.depth, config.state_size, config.expand,
-                                config.conv_kernel)
-    return None
+    return choice_state_values(config.arch, config.width, config.depth, config.state_size,
+                               config.expand, config.conv_kernel)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from miscaling.choices import state_values
+
 __all__ = ["MambaBlock", "SSMBody", "SSMState", "selective_scan", "ssm_state_values"]
 
 #: Mamba's Δ initialisation: Δ = exp(U(log DT_MIN, log DT_MAX)), at least DT_FLOOR.
@@ -36,7 +38,7 @@ def ssm_state_values(width: int, depth: int, state_size: int = 16, expand: int =
                      conv_kernel: int = 4) -> int:
     """Numbers in the recurrent state: per layer d_inner·(d_state + kernel − 1), d_inner =
     expand·width (an LSTM's is 2·width·depth, a vanilla RNN's width·depth)."""
-    return depth * expand * width * (state_size + conv_kernel - 1)
+    return state_values("ssm", width, depth, state_size, expand, conv_kernel)
 
 
 def selective_scan(dA: torch.Tensor, dBx: torch.Tensor, C: torch.Tensor,

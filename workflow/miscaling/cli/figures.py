@@ -25,8 +25,8 @@ def register(commands) -> None:
               **{name: functools.partial(_add_text_curves, name=name)
                  for name in ("fig2", "fig3_text")},
               **{name: functools.partial(_add_text_xi, name=name) for name in ("fig8", "fig10")},
-              **{name: functools.partial(_add_model_figure, name=name)
-                 for name in ("fig1", "fig3", "fig7", "fig9")}}
+              **{entry.name: functools.partial(_add_model_figure, name=entry.name)
+                 for entry in FIGURES if entry.made_for == "binary"}}
     runners = {"fig4": run_fig4, "fig5": run_fig5, "fig6": run_fig6,
                "theory_linear_rnn": run_theory_linear_rnn, "theory_ising": run_theory_ising,
                "fig2": run_text_curves, "fig3_text": run_text_curves,

@@ -19,6 +19,7 @@ SECTIONS = (
     ("theory", "Theory: Figure 4, linear RNNs, the Ising chain"),
     ("binary", "Binary sequence models: Figures 1, 3(a), 7, 9"),
     ("language", "Language models: Figures 2, 3(b-d), 8, 10, Appendix F"),
+    ("beyond", "Beyond the paper: a selective state-space model"),
 )
 
 
@@ -70,6 +71,9 @@ FIGURES = (
            "binary", "models.rst", "binary", ("lstm",)),
     Figure("fig9", "Figure 9", "Figure 9: Transformer correlation length vs width and depth",
            "binary", "models.rst", "binary", ("transformer",)),
+    Figure("fig_ssm", "SSM figure", "Beyond the paper: selective SSM sample I(tau) by width, and "
+           "correlation length vs state size beside the RNN and LSTM", "beyond", "ssm.rst",
+           "binary", ("ssm",)),
     Figure("fig2", "Figure 2", "Figure 2: character- and word-level LSTM sample I(tau) on "
            "WikiText-2 by width", "language", "text_models.rst", "text", ("lstm",)),
     Figure("fig3_text", "Figure 3(b-d)", "Figure 3(b-d): character- and word-level Transformer "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from miscaling.choices import state_values
 from miscaling.mi.sizes import sample_sizes
 from miscaling.model_summary import ARCH_TITLES, MODEL_KEYS, model_table
 from miscaling.plots.common import (  # noqa: F401  (data_curve: the figures' API)
@@ -26,7 +27,10 @@ from miscaling.plots.common import (  # noqa: F401  (data_curve: the figures' AP
     stack_tables,
 )
 
-ARCH_COLORS = {"rnn": "tab:orange", "lstm": "tab:blue", "transformer": "tab:green"}
+ARCH_COLORS = {"rnn": "tab:orange", "lstm": "tab:blue", "transformer": "tab:green",
+               "ssm": "tab:purple"}
+#: The recurrent architectures drawn against their state size in the SSM figure.
+STATEFUL = ("rnn", "lstm", "ssm")
 #: The columns of a fit table beside the model's labels.
 FIT_VALUE_COLUMNS = ["model", "parameter", "value", "ci_low", "ci_high", "aicc"]
 FIT_COLUMNS = [*MODEL_KEYS, *FIT_VALUE_COLUMNS]
@@ -283,11 +287,40 @@ def make_fig9(curves: pd.DataFrame, table: pd.DataFrame,
     return fig
 
 
+def with_state_values(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``state_values``, the numbers each model carries from symbol to symbol
+    (:func:`miscaling.choices.state_values`, the SSM at its default sizes)."""
+    return table.assign(state_values=[
+        float(state_values(arch, int(width), int(depth)) or np.nan)
+        for arch, width, depth in zip(table["arch"], table["width"], table["depth"])])
+
+
+def make_fig_ssm(curves: pd.DataFrame, table: pd.DataFrame,
+                 reference: tuple[float, float, float], data: pd.DataFrame | None = None):
+    """Beyond the paper: (a) the SSMs' sample I(tau) by width (×depth) beside the training
+    data's; (b) ξ against the state size of the depth-1 RNNs, LSTMs and SSMs."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    setup_style()
+    fig, (ax_c, ax_x) = plt.subplots(1, 2, figsize=(12, 4.4))
+    _note_sizes(fig, curves[curves["arch"] == "ssm"], data)
+    _plot_curves(ax_c, curves, "ssm", "(a) SSM samples", data)
+    shallow = with_state_values(table[(table["depth"] == 1) & table["arch"].isin(STATEFUL)])
+    groups = [(ARCH_TITLES[a], g, ARCH_COLORS[a]) for a, g in shallow.groupby("arch")]
+    plot_xi(ax_x, shallow, "state_values", groups, reference,
+            r"(b) $\xi$ vs state size (depth 1)")
+    ax_x.set(xscale="log", xlabel="numbers in the state")
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
 def make_figure(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
                 reference: tuple[float, float, float], data: pd.DataFrame | None = None,
                 inset: tuple[float, float] | None = INSET_LAGS):
-    """Figure ``figure`` (fig1, fig3, fig7 or fig9) from the collected tables; ``data`` is the
-    training data's I(tau) (drawn as the reference curve, and its size noted)."""
+    """Figure ``figure`` (fig1, fig3, fig7, fig9 or fig_ssm) from the collected tables; ``data``
+    is the training data's I(tau) (drawn as the reference curve, and its size noted)."""
     if figure == "fig1":
         return make_fig1(curves, table, reference, data, inset)
     if figure == "fig3":
@@ -296,7 +329,10 @@ def make_figure(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
         return make_fig7(curves, table, reference, data)
     if figure == "fig9":
         return make_fig9(curves, table, reference, data)
-    raise ValueError(f"unknown model figure {figure!r}; expected one of fig1, fig3, fig7, fig9")
+    if figure == "fig_ssm":
+        return make_fig_ssm(curves, table, reference, data)
+    raise ValueError(f"unknown model figure {figure!r}; expected one of fig1, fig3, fig7, fig9, "
+                     "fig_ssm")
 
 
 def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
@@ -310,9 +346,12 @@ def drawn_points(figure: str, curves: pd.DataFrame, table: pd.DataFrame,
             parts.append(data.assign(role="training_data"))
         table = pd.concat(parts, ignore_index=True)
         return table[["role", *(c for c in table.columns if c != "role")]]
-    archs = {"fig1": ["rnn", "lstm"], "fig7": ["lstm"], "fig9": ["transformer"]}[figure]
+    archs = {"fig1": ["rnn", "lstm"], "fig7": ["lstm"], "fig9": ["transformer"],
+             "fig_ssm": list(STATEFUL)}[figure]
     drawn = table[table["arch"].isin(archs)].drop(columns=["n_sequences", "n_symbols"],
                                                    errors="ignore")
+    if figure == "fig_ssm":  # the SSMs, and the depth-1 models panel (b) sets them against
+        drawn = with_state_values(drawn[(drawn["arch"] == "ssm") | (drawn["depth"] == 1)])
     drawn = drawn.assign(xi_is_correlation_length=~algebraic_mask(drawn))
     # the sequences and symbols behind each model's ξ, from its curve's pair counts
     return drawn.merge(sample_sizes(curves, MODEL_KEYS), on=MODEL_KEYS, how="left")
