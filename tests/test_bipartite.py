@@ -184,3 +184,14 @@ def test_cli_bad_input_names_the_file(tmp_path, run_dir, capsys):
                    "--block-lengths", "2", *common) == 2
     assert "missing.npy" in capsys.readouterr().err
     assert not (tmp_path / "mi.csv").exists()
+
+
+def test_cli_cuts_a_stream_into_windows_of_the_largest_block_pair(tmp_path, run_dir, rnn):
+    stream = generate(rnn, 1, 100, first_token=FIRST, seed=6)[0]
+    np.save(tmp_path / "stream.npy", stream)
+    out = tmp_path / "mi.parquet"
+    assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "stream.npy",
+                   "--first-symbols", tmp_path / "stream.npy", "--block-lengths", "2,4",
+                   "--ratio", "2.5", "--out", out) == 0
+    table = pd.read_parquet(out)
+    assert list(table.L) == [5, 5, 10, 10] and (table.n_sequences == 10).all()

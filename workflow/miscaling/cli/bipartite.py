@@ -21,7 +21,8 @@ def register(commands) -> None:
         "bipartite", help="bipartite MI from a model's log-probabilities (direct and vCLUB)")
     bip.add_argument("model", help="a `select` .json or a `train` run folder: q")
     bip.add_argument("--sequences", required=True,
-                     help=".npy [N, T] or .npz (one 1-D array per key, each at least L long)")
+                     help=".npy [N, T], a 1-D .npy stream (cut into windows of the largest L) or "
+                          ".npz (one 1-D array per key, each at least L long)")
     bip.add_argument("--first-symbols", required=True,
                      help="training data whose first-symbol frequencies score a block's first "
                           "symbol (as `sample` draws it)")
@@ -34,6 +35,7 @@ def register(commands) -> None:
     bip.add_argument("--batch-size", type=positive_int, default=256)
     bip.add_argument("--seed", type=non_negative_int, default=0,
                      help="shuffles the sequences before the vCLUB pairing")
+    bip.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
     bip.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     bip.add_argument("--out", required=True, help="estimates (.csv or .parquet)")
     bip.add_argument("--positions-out", default=None,
@@ -50,8 +52,9 @@ def _sequences(path: str, length: int):
     from miscaling.io import load_sequences
 
     data = load_sequences(path)
-    rows = list(data) if isinstance(data, list) else (
-        [data] if data.ndim == 1 else list(data))
+    if isinstance(data, np.ndarray) and data.ndim == 1:  # one stream (a corpus): windows of L
+        data = data[:len(data) // length * length].reshape(-1, length)
+    rows = list(data)
     short = [i for i, row in enumerate(rows) if len(row) < length]
     if short:
         raise InputError(f"--sequences {path!r}: sequence {short[0]} has {len(rows[short[0]])} "
@@ -71,6 +74,7 @@ def run_bipartite(args: argparse.Namespace) -> None:
     from miscaling.bipartite import bipartite_mi, fit_power, position_loss
     from miscaling.checkpoint import load_best_model
     from miscaling.cli.models import _load_symbols
+    from miscaling.device import resolve_device
     from miscaling.io import check_table_suffix, write_table
     from miscaling.mi.lags import parse_lags
     from miscaling.sample import first_symbol_distribution
@@ -91,7 +95,8 @@ def run_bipartite(args: argparse.Namespace) -> None:
     longest = int(round(args.ratio * ells.max()))
     torch.set_num_threads(args.threads)
     run_dir = resolve_run_dir(args.model)
-    model, _ = load_best_model(run_dir, device="cpu")
+    device = resolve_device(args.device)
+    model, _ = load_best_model(run_dir, device=device)
     vocab = model.config["vocab_size"]
     sequences = _sequences(args.sequences, longest)
     if sequences.max() >= vocab:
@@ -109,7 +114,8 @@ def run_bipartite(args: argparse.Namespace) -> None:
     sequences = sequences[order]
     start = time.perf_counter()
     table = bipartite_mi(model, sequences, ells, first, ratio=args.ratio, pairs=args.pairs,
-                         confidence=args.confidence, batch_size=args.batch_size)
+                         confidence=args.confidence, batch_size=args.batch_size,
+                         device=device)
     settings = {"model": str(run_dir), "sequences": str(args.sequences), "seed": args.seed}
     for key, value in settings.items():
         table[key] = value
@@ -127,7 +133,8 @@ def run_bipartite(args: argparse.Namespace) -> None:
         write_table(pd.DataFrame(fits), args.fit_out)
     if args.positions_out is not None:
         positions = position_loss(model, sequences[:, :longest], first,
-                                  confidence=args.confidence, batch_size=args.batch_size)
+                                  confidence=args.confidence, batch_size=args.batch_size,
+                         device=device)
         for key, value in settings.items():
             positions[key] = value
         write_table(positions, args.positions_out)
