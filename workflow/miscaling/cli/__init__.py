@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from miscaling.cli import (
     analysis,
+    bipartite,
     controls,
     data,
     figures,
@@ -32,7 +33,7 @@ __all__ = ["EXIT_BAD_INPUT", "InputError", "build_parser", "main"]
 
 #: In the order ``--help`` lists them: data, measurement, models, theory, figures, controls,
 #: and the report that gathers them.
-FAMILIES = (data, analysis, models, text, summary, theory, figures, controls, report)
+FAMILIES = (data, analysis, models, bipartite, text, summary, theory, figures, controls, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
