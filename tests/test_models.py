@@ -28,6 +28,18 @@ def make(arch, vocab_size=5, width=8, depth=2, **kwargs):
                                    **{**ARCH_KWARGS[arch], **kwargs}))
 
 
+def assert_stepping_equals_forward(model, x):
+    """The logits of ``model`` stepped token by token equal one forward pass over ``x``."""
+    with torch.no_grad():
+        full = model(x)
+        state = model.init_state(x.shape[0])
+        stepped = []
+        for t in range(x.shape[1]):
+            logits, state = model.step(x[:, t], state)
+            stepped.append(logits)
+    torch.testing.assert_close(torch.stack(stepped, dim=1), full, rtol=0, atol=1e-5)
+
+
 def tokens(batch=3, length=12, vocab_size=5, seed=1):
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(0, vocab_size, (batch, length), generator=generator)
@@ -66,14 +78,7 @@ def test_config_is_json_and_rebuilds_the_model(arch):
 def test_step_by_step_logits_equal_full_forward(arch, depth, device):
     model = make(arch, depth=depth).to(device).eval()
     x = tokens(length=20).to(device)
-    with torch.no_grad():
-        full = model(x)
-        state = model.init_state(x.shape[0])
-        stepped = []
-        for t in range(x.shape[1]):
-            logits, state = model.step(x[:, t], state)
-            stepped.append(logits)
-    torch.testing.assert_close(torch.stack(stepped, dim=1), full, rtol=0, atol=1e-5)
+    assert_stepping_equals_forward(model, x)
 
 
 @pytest.mark.parametrize("arch", ["rnn", "lstm", "transformer", "ssm"])

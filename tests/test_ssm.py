@@ -16,6 +16,7 @@ from miscaling.recipes import paper_config, paper_model_options
 from miscaling.sample import generate
 from miscaling.ssm import dt_rank, selective_scan, ssm_state_values
 from miscaling.train import TrainConfig, train
+from test_models import assert_stepping_equals_forward
 from test_stateful import TEXT, VALID_TEXT
 from test_train import TRAIN, VALID
 
@@ -100,14 +101,7 @@ def test_scan_gradients_match_finite_differences():
 def test_forward_equals_stepping_token_by_token(options):
     model = sharpen(make(depth=3, **options)).eval()
     x = tokens(length=30)
-    with torch.no_grad():
-        full = model(x)
-        state = model.init_state(x.shape[0])
-        stepped = []
-        for t in range(x.shape[1]):
-            logits, state = model.step(x[:, t], state)
-            stepped.append(logits)
-    torch.testing.assert_close(torch.stack(stepped, dim=1), full, rtol=0, atol=1e-5)
+    assert_stepping_equals_forward(model, x)
 
 
 def test_chunks_from_a_carried_state_equal_the_whole_sequence():

@@ -15,7 +15,7 @@ from jsonschema.validators import validator_for
 from miscaling.mi.lags import parse_lags
 from miscaling.plan.names import TEXT_CORPORA
 
-__all__ = ["FIT_SECTIONS", "LAG_SPEC_KEYS", "check_config", "coerce_overrides",
+__all__ = ["FIT_SECTIONS", "LAG_SPEC_KEYS", "coerce_overrides",
            "config_problems"]
 
 #: Config values that are lag specs (miscaling.mi.parse_lags), as key paths.
@@ -118,8 +118,8 @@ def _coerced(value, node, schema):
             return value
         return parsed if not isinstance(parsed, (str, dict, list)) else value
     if isinstance(value, list):
-        items = _resolve(node, schema).get("items") if isinstance(_resolve(node, schema), dict) \
-            else None
+        resolved = _resolve(node, schema)
+        items = resolved.get("items") if isinstance(resolved, dict) else None
         return [_coerced(item, items, schema) if items else item for item in value]
     if isinstance(value, dict):
         return {key: _coerced(item, _child(node, key, schema), schema)
@@ -230,11 +230,11 @@ def semantic_problems(config) -> list[str]:
     return problems
 
 
-def config_problems(config, schema_path, configfiles=(), overrides=None, fill_defaults=None):
+def config_problems(config, schema_path, configfiles=(), overrides=None):
     """Every problem of ``config`` (validated in place, defaults filled in where it passes).
 
-    ``fill_defaults(config, schema_path)`` fills the schema's defaults (Snakemake's
-    ``validate``); ``overrides`` are the ``--config`` values, whose strings are parsed first.
+    Snakemake's ``validate`` fills the schema's defaults; ``overrides`` are the ``--config``
+    values, whose strings are parsed first.
     """
     with open(schema_path) as handle:
         schema = yaml.safe_load(handle)
@@ -242,15 +242,8 @@ def config_problems(config, schema_path, configfiles=(), overrides=None, fill_de
     problems = (unknown_key_problems(config, schema, configfiles, overrides)
                 or schema_problems(config, schema))
     if not problems:
-        if fill_defaults is None:
-            from snakemake.utils import validate as fill_defaults
-        fill_defaults(config, schema_path)
+        from snakemake.utils import validate
+
+        validate(config, schema_path)
         problems = semantic_problems(config)
     return problems
-
-
-def check_config(config, schema_path, configfiles=(), overrides=None):
-    """Validate ``config`` in place or raise ValueError with one line per problem."""
-    problems = config_problems(config, schema_path, configfiles, overrides)
-    if problems:
-        raise ValueError("\n".join(problems))

@@ -96,10 +96,6 @@ def figure(name: str) -> Figure:
         raise ValueError(f"unknown figure {name!r}; expected one of {known}") from None
 
 
-def figures_of(made_for: str) -> tuple[Figure, ...]:
-    return tuple(entry for entry in FIGURES if entry.made_for == made_for)
-
-
 @dataclass(frozen=True)
 class ClaimsTable:
     """A table the claims read (``source``: a key of miscaling.claims.SOURCES), under results/,

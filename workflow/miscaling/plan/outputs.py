@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from miscaling.controls import chunk_name
-from miscaling.plan.figures import CLAIMS_TABLES, FIGURES, Figure
+from miscaling.plan.figures import CLAIMS_TABLES, FIGURES, Figure, figure
 from miscaling.plan.names import cli_flags
 from miscaling.plan.pipeline import CONTROL_TARGETS, CORPUS_SPLITS, Jobs
 from miscaling.recipes import DEPTH_SWEEP_WIDTHS
@@ -92,11 +92,8 @@ class Plan(Jobs):
         widths = cfg.get("depth_sweep_widths") or []
         return widths[0] if widths else DEPTH_SWEEP_WIDTHS[level]
 
-    def _figure_arch(self, name: str) -> str:
-        return next(figure.archs[0] for figure in FIGURES if figure.name == name)
-
     def text_figure_inputs(self, wc) -> dict:
-        sets = self.sample_sets(arch=self._figure_arch(wc.figure))
+        sets = self.sample_sets(arch=figure(wc.figure).archs[0])
         if wc.figure in ("fig8", "fig10"):
             return {"fits": [self.fit_table(*s.samples) for s in sets],
                     "curves": [self.mi_table(*s.samples) for s in sets],
@@ -110,7 +107,7 @@ class Plan(Jobs):
 
     def text_figure_flags(self, wc, input) -> str:
         if wc.figure in ("fig8", "fig10"):
-            arch = self._figure_arch(wc.figure)
+            arch = figure(wc.figure).archs[0]
             return cli_flags({"fits": list(input.fits), "curves": list(input.curves),
                               "reference": input.reference,
                               "char_width": self.depth_sweep_width("char", arch),

@@ -69,12 +69,6 @@ class SampleSet:
     samples: tuple[str, str]  # (dataset, name)
     reference: tuple[str, str]
 
-    def as_dict(self) -> dict:
-        model = self.model
-        return {"family": model.family, "corpus": model.corpus, "level": model.level,
-                "arch": model.arch, "width": model.width, "depth": model.depth,
-                "model": model.name, "samples": self.samples, "reference": self.reference}
-
 
 def family_corpus(family: str) -> str:
     return family.rsplit("_", 1)[0]

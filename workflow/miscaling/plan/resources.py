@@ -349,10 +349,11 @@ class Resources:
     # ------------------------------------------------------------------ per rule
 
     def step(self, rule: str) -> dict:
-        """`resources:` of a rule, as keyword arguments: ``**RESOURCES.step("mi_data")``."""
-        if rule in ("train_model", "train_text_model"):
+        """`resources:` of a rule, as keyword arguments: ``**RESOURCES.step("mi_data")`` (a
+        ``use rule ... as`` variant inherits its rule's)."""
+        if rule == "train_model":
             return {"gpu": 1, "mem_mb": self.train_mem_mb, "runtime": self.train_runtime}
-        if rule in ("sample_model", "sample_restart", "sample_text_model", "sample_text_restart"):
+        if rule == "sample_model":
             return {"gpu": 1, "mem_mb": self.sample_mem_mb, "runtime": self.sample_runtime}
         if rule == "mi_data":
             return {"mem_mb": self.mi_mem_mb, "runtime": self.mi_runtime}
@@ -393,11 +394,11 @@ class Resources:
                 "runtime": lambda wildcards, attempt: _minutes(
                     2e-6 * self.theory_elements(topic), attempt),
             }
-        if rule in ("words_to_chars", "words_to_chars_restart", "text_reference", "appendix_f"):
+        if rule in ("words_to_chars", "text_reference", "appendix_f"):
             # a few million ids, a vocabulary and the training text: seconds; up to 10 sample
             # sets of 2 M ids held at once (Appendix F), 16 B each
             return _fixed(PYTHON_MB + 1000, 10)
-        if rule in ("select_model", "select_text_model"):
+        if rule == "select_model":
             return _fixed(TORCH_MB, 5)  # reads a few JSON files, but imports torch
         if rule in self.TABLE_RULES or rule == "calibrate":
             # tables of (replicates x lags) numbers and one figure: measured <= 240 MB, <= 10 s;
