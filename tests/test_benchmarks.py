@@ -117,3 +117,22 @@ def test_bench_ssm_prints_both_models_with_equal_state():
     assert set(rows) == {"ssm", "lstm"}
     assert rows["ssm"][3] == rows["lstm"][3] == "304"  # the same number of state values
     assert rows["lstm"][6] == rows["lstm"][8] == "1.00x"
+
+
+def test_bench_text_scale_times_trainer_and_bare_loop_in_steady_state(one_torch_thread):
+    """The paper-scale benchmark's two timings on a tiny synthetic text (every precision's
+    code path; the rates themselves are the machine's, not checked)."""
+    import torch
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_text_scale import PRECISIONS, Setting, bare_rate, trainer_rate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    text = np.arange(30_000) % 7
+    for arch in ("lstm", "transformer"):  # stateful streams, shuffled windows
+        setting = Setting("word", arch, 8, 1, (text, text[:10_000], 7), "fp32",
+                          torch.device("cpu"), steps=3)
+        assert setting.config.tf32 is False and setting.config.mixed_precision is False
+        assert trainer_rate(setting, 1, 2) > 0 and bare_rate(setting, 1, 2) > 0
+    assert PRECISIONS["bf16+tf32"] == (True, True)

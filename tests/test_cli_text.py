@@ -72,7 +72,8 @@ def test_word_models_and_bad_flags(text_dir, tmp_path):
     model, config = result["model_config"], result["train_config"]
     assert (model["heads"], model["tie_weights"], model["dropout"], model["max_len"]) == (
         8, False, 0.1, 16)
-    assert config["embedding_l2"] == 0.01 and config["mixed_precision"]
+    # bf16 and TF32 act on CUDA only: a CPU run records them off (their old values, left out)
+    assert config["embedding_l2"] == 0.01 and "mixed_precision" not in config
 
     two_d = tmp_path / "rows.npy"
     np.save(two_d, np.zeros((4, 10), dtype=np.uint8))
@@ -82,3 +83,19 @@ def test_word_models_and_bad_flags(text_dir, tmp_path):
                    "--valid", two_d, "--reset-probability", "1.5", "--out-dir",
                    tmp_path / "y") == 2
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_numerics_flags_reach_the_training_settings():
+    from miscaling.cli import build_parser
+    from miscaling.cli.models import _train_overrides
+    from miscaling.recipes import paper_config
+
+    def settings(*flags):
+        args = build_parser().parse_args(["train", "--arch", "transformer", "--width", "8",
+                                          "--depth", "1", "--train", "t.npy", "--valid", "v.npy",
+                                          "--data", "char", "--out-dir", "o", *flags])
+        return paper_config("transformer", "char", **_train_overrides(args))
+
+    assert (settings().tf32, settings().mixed_precision) == (True, True)  # the recipe's
+    assert (settings("--no-tf32").tf32, settings("--no-mixed-precision").mixed_precision) == (
+        False, False)

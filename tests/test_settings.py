@@ -102,7 +102,7 @@ def test_fit_tables_from_before_floor_sds_read_back(tmp_path):
 def test_stored_training_configs_from_before_the_text_fields_read_back():
     """Was compat.OPTIONAL_FIELDS: result.json / checkpoints of binary runs lack the fields
     added for the text models, and a binary run still writes exactly those files."""
-    config = paper_config("lstm", batch_size=10)
+    config = paper_config("lstm", batch_size=10).on_device("cpu")  # what a CPU run records
     stored = json.loads(json.dumps(config.to_dict()))
     assert set(TrainConfig.ADDED_LATER) & set(stored) == set()
     assert TrainConfig.from_dict(stored) == config

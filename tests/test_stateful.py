@@ -184,7 +184,13 @@ def test_presets_match_appendix_e():
     assert (word_tf.optimizer, word_tf.lr, word_tf.batch_size, word_tf.bptt, word_tf.patience,
             word_tf.embedding_l2, word_tf.shuffle, word_tf.clip) == (
         "adam", 2.5e-4, 32, 128, 10, 0.01, True, 5.0)
-    assert not any(c.mixed_precision for c in (char_lstm, word_lstm, char_tf, word_tf))
+    # numerics on CUDA (METHODS §7.10): TF32 everywhere, bf16 for the Transformers on text
+    assert [c.mixed_precision for c in (char_lstm, word_lstm, char_tf, word_tf)] == [
+        False, False, True, True]
+    assert all(paper_config(arch, data).tf32 for arch in ("rnn", "lstm", "transformer", "ssm")
+               for data in ("binary", "char", "word"))
+    assert not any(paper_config(arch, "binary").mixed_precision
+                   for arch in ("rnn", "lstm", "transformer", "ssm"))
     assert paper_model_options("lstm", "char") == {"embedding_dim": 200,
                                                    "embedding_init": "orthogonal"}
     assert paper_model_options("lstm", "word") == {"tie_weights": True, "dropout": 0.4,
@@ -211,7 +217,10 @@ def test_mixed_precision_is_off_on_cpu(tmp_path, caplog):
     mixed = train(lstm(), TEXT, VALID_TEXT, config.replace(mixed_precision=True),
                   tmp_path / "bf16")
     assert mixed.best_val_loss == plain.best_val_loss
-    assert mixed.train_config["mixed_precision"] and "mixed_precision" not in plain.train_config
+    # a CPU run records what ran: no bf16, no TF32 (the old records' values, left out)
+    assert not {"mixed_precision", "tf32"} & (set(mixed.train_config) | set(plain.train_config))
+    assert config.tf32 and config.on_device("cpu") == config.replace(tf32=False)
+    assert config.replace(mixed_precision=True).on_device("cuda").mixed_precision
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
@@ -327,5 +336,5 @@ def test_binary_runs_write_what_they_wrote_before_and_old_runs_are_accepted(tmp_
         stored["train_config"]
     # a real difference in a new field is still refused
     (tmp_path / "result.json").unlink()
-    with pytest.raises(Exception, match=r"mixed_precision: False -> True"):
-        train(model, data, data[:10], config.replace(mixed_precision=True), tmp_path)
+    with pytest.raises(Exception, match=r"anneal_factor: 4.0 -> 2.0"):
+        train(model, data, data[:10], config.replace(anneal_factor=2.0), tmp_path)

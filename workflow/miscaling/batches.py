@@ -44,9 +44,9 @@ def iterate_batches(
     examples: torch.Tensor, order: np.ndarray, batch_size: int
 ) -> Iterator[torch.Tensor]:
     """``examples`` in ``order``, ``batch_size`` at a time (the last batch may be smaller)."""
-    for start in range(0, len(order), batch_size):
-        index = torch.from_numpy(order[start : start + batch_size]).to(examples.device)
-        yield examples.index_select(0, index)
+    index = torch.from_numpy(np.ascontiguousarray(order, dtype=np.int64)).to(examples.device)
+    for start in range(0, len(index), batch_size):  # one copy to the device per epoch
+        yield examples.index_select(0, index[start : start + batch_size])
 
 
 def inputs_and_targets(

@@ -87,25 +87,50 @@ class TrainingDiverged(RuntimeError):
 
 
 def make_optimizer(
-    parameters: Iterable[nn.Parameter], config: TrainConfig
+    parameters: Iterable[nn.Parameter], config: TrainConfig,
+    device: torch.device | None = None,
 ) -> torch.optim.Optimizer:
-    """RMSprop or Adam with Keras' default constants, or plain SGD (:mod:`miscaling.recipes`)."""
+    """RMSprop or Adam with Keras' default constants, or plain SGD (:mod:`miscaling.recipes`);
+    on CUDA Adam and SGD take torch's fused kernels (one launch per step, no host sync)."""
+    fused = {"fused": True} if device is not None and device.type == "cuda" else {}
     if config.optimizer == "rmsprop":
         return torch.optim.RMSprop(
             parameters, lr=config.lr, alpha=config.rmsprop_rho, eps=config.eps
         )
     if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.lr)
-    return torch.optim.Adam(parameters, lr=config.lr, betas=config.betas, eps=config.eps)
+        return torch.optim.SGD(parameters, lr=config.lr, **fused)
+    return torch.optim.Adam(parameters, lr=config.lr, betas=config.betas, eps=config.eps,
+                            **fused)
+
+
+def bf16_autocast(device_type: str) -> Precision:
+    """A factory of bf16 autocast contexts on ``device_type`` (the trainer's mixed precision)."""
+    return lambda: torch.autocast(device_type, dtype=torch.bfloat16)
 
 
 def precision_context(device: torch.device, mixed_precision: bool) -> Precision:
     """A factory of the context the forward pass and loss run in: bf16 autocast or nothing."""
     if mixed_precision and device.type == "cuda":
-        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+        return bf16_autocast("cuda")
     if mixed_precision:
         log.info("mixed_precision is off on %s: bf16 autocast is only used on CUDA", device)
     return contextlib.nullcontext
+
+
+@contextlib.contextmanager
+def matmul_precision(device: torch.device, tf32: bool) -> Iterator[None]:
+    """TF32 (``tf32``) or full fp32 matmuls and cuDNN kernels on CUDA while training; restores
+    the process settings afterwards.  Nothing changes on other devices."""
+    if device.type != "cuda":
+        yield
+        return
+    backends = torch.backends
+    previous = backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32
+    backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = tf32
+    try:
+        yield
+    finally:
+        backends.cuda.matmul.allow_tf32, backends.cudnn.allow_tf32 = previous
 
 
 def first_embedding(model: nn.Module) -> nn.Embedding:
@@ -206,24 +231,20 @@ def train_one_epoch(
 
     ``forward`` maps inputs to logits (the model, or a :class:`StreamFeeder` carrying the
     state); ``divisions`` is the plateau schedule's count; ``embedding`` gets the L2 penalty.
+    The step losses are read back once, after the pass (a per-step read would stall a GPU);
+    a non-finite one then raises :class:`TrainingDiverged` naming its step.
     """
     model.train()
-    epoch = state.epoch + 1
-    total_loss, total_symbols, lr = 0.0, 0, config.lr
-    for step, (inputs, targets) in enumerate(batches, start=1):
+    first_step, lr = state.global_step, config.lr
+    losses, symbols = [], []  # read back once per epoch: no host sync per step
+    for inputs, targets in batches:
         lr = learning_rate_at(state.global_step, config, total_steps, divisions)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with precision():
             loss = next_symbol_loss(forward(inputs), targets)
-        loss_value = loss.item()
-        if not math.isfinite(loss_value):
-            raise TrainingDiverged(
-                f"training loss is {loss_value} at epoch {epoch}, step {step}/{steps_per_epoch} "
-                f"(global step {state.global_step + 1}, lr {lr:.3g}); no result written. "
-                "Rerunning resumes from the last checkpoint and repeats the same steps: lower "
-                "the learning rate or the gradient clip"
-            )
+        losses.append(loss.detach())
+        symbols.append(targets.numel())
         if embedding is not None:
             loss = loss + config.embedding_l2 * embedding.weight.pow(2).sum()
         optimizer.zero_grad(set_to_none=True)
@@ -232,12 +253,22 @@ def train_one_epoch(
             nn.utils.clip_grad_norm_(model.parameters(), config.clip)
         optimizer.step()
         state.global_step += 1
-        total_loss += loss_value * targets.numel()
-        total_symbols += targets.numel()
-    return total_loss / total_symbols, lr, total_symbols
+    values = torch.stack(losses).tolist()
+    total_loss = 0.0
+    for step, (value, count) in enumerate(zip(values, symbols), start=1):
+        if not math.isfinite(value):
+            step_lr = learning_rate_at(first_step + step - 1, config, total_steps, divisions)
+            raise TrainingDiverged(
+                f"training loss is {value} at epoch {state.epoch + 1}, step {step}/"
+                f"{steps_per_epoch} (global step {first_step + step}, lr {step_lr:.3g}); no "
+                "result written. Rerunning resumes from the last checkpoint and repeats the "
+                "same steps: lower the learning rate or the gradient clip"
+            )
+        total_loss += value * count
+    return total_loss / sum(symbols), lr, sum(symbols)
 
 
-class _Batches:
+class TrainingBatches:
     """The training and validation batches of one run: shuffled windows/rows or streams."""
 
     def __init__(self, network: nn.Module, train_data: np.ndarray, valid_data: np.ndarray,
@@ -317,13 +348,13 @@ def train(
     device = resolve_device(config.device)
     precision = precision_context(device, config.mixed_precision)
 
-    with deterministic_algorithms(device):
+    with deterministic_algorithms(device), matmul_precision(device, config.tf32):
         # the model is built right after seeding, so the seed fixes its initial weights
         seed_everything(config.seed)
         network = _build_model(model, builder)
         vocab_size = model_vocab_size(network)
         identity = {
-            "train_config": config.to_dict(),
+            "train_config": config.on_device(device.type).to_dict(),
             "model_config": model_description(network),
             "data": {"train": data_fingerprint(train_data), "valid": data_fingerprint(valid_data)},
         }
@@ -334,9 +365,9 @@ def train(
             log.info("%s already holds a finished run; returning its result", out_dir)
             return finished
 
-        data = _Batches(network, train_data, valid_data, config, vocab_size, device)
+        data = TrainingBatches(network, train_data, valid_data, config, vocab_size, device)
         embedding = first_embedding(network) if config.embedding_l2 > 0 else None
-        optimizer = make_optimizer(network.parameters(), config)
+        optimizer = make_optimizer(network.parameters(), config, device)
         order_rng = np.random.default_rng(config.seed)
         state, best_state = TrainingState(), None
         if (out_dir / CHECKPOINT_NAME).exists():

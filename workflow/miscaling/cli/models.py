@@ -45,6 +45,8 @@ def register(commands) -> None:
     train.add_argument("--batch-size", type=positive_int, default=None)
     train.add_argument("--lr", type=number, default=None)
     train.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"))
+    train.add_argument("--tf32", action=argparse.BooleanOptionalAction, default=None,
+                       help="TF32 matmuls and cuDNN on CUDA (default on; no effect on CPU)")
     _add_text_flags(train)
     train.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     train.add_argument("--out-dir", required=True,
@@ -93,7 +95,8 @@ def _add_text_flags(train: argparse.ArgumentParser) -> None:
     train.add_argument("--embedding-l2", type=non_negative_number, default=None,
                        help="L2 penalty on the embedding matrix (word Transformer: 0.01)")
     train.add_argument("--mixed-precision", action=onoff, default=None,
-                       help="bf16 autocast on CUDA (off on CPU)")
+                       help="bf16 autocast on CUDA (no effect on CPU; default: the recipe's, "
+                            "on for the Transformers on text)")
     train.add_argument("--dropout", type=probability, default=None)
     train.add_argument("--tie-weights", action=onoff, default=None,
                        help="share the embedding with the output layer")
@@ -171,6 +174,7 @@ def _train_overrides(args: argparse.Namespace) -> dict:
         "bptt": args.bptt, "stateful": args.stateful,
         "reset_probability": args.reset_probability, "clip": args.clip,
         "embedding_l2": args.embedding_l2, "mixed_precision": args.mixed_precision,
+        "tf32": args.tf32,
     }.items() if value is not None}
     if args.stateful is not None:  # streams are never shuffled; windows are
         overrides["shuffle"] = not args.stateful

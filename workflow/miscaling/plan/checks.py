@@ -110,8 +110,11 @@ def _types(node, schema):
 def _coerced(value, node, schema):
     """``value`` with the strings the schema wants as numbers or booleans parsed as YAML."""
     types = _types(node, schema)
-    if isinstance(value, str) and "string" not in types and types & {"integer", "number",
-                                                                       "boolean", "null"}:
+    resolved = _resolve(node, schema)
+    enum = resolved.get("enum") if isinstance(resolved, dict) else None
+    as_string = "string" in types and not (enum and value not in enum)
+    if isinstance(value, str) and not as_string and types & {"integer", "number", "boolean",
+                                                             "null"}:
         try:
             parsed = yaml.safe_load(value)
         except yaml.YAMLError:

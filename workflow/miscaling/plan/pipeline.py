@@ -349,7 +349,7 @@ class Jobs:
                 "max_epochs": arch_cfg["max_epochs"] or cfg["max_epochs"],
                 "lr": arch_cfg["lr"], "batch_size": arch_cfg["batch_size"],
                 "patience": cfg["patience"], "seed": seed,
-            })
+            }) + self.numerics_flags(family)
         arch_cfg = self.level_config(family)["architectures"][arch]
         flags = cli_flags({
             "arch": arch, "width": wc.width, "depth": wc.depth,
@@ -365,8 +365,18 @@ class Jobs:
             "lr": arch_cfg["lr"], "batch_size": arch_cfg["batch_size"],
             "dropout": arch_cfg["dropout"], "seed": seed,
         })
-        return flags + (" --mixed-precision" if self.config["text_models"]["mixed_precision"]
-                        else "")
+        return flags + self.numerics_flags(family)
+
+    def numerics_flags(self, family: str) -> str:
+        """TF32 and bf16 switches on CUDA: flags only where the config departs from the
+        recipe's choice (``tf32: true``, ``mixed_precision: auto``), so commands stay as they
+        were."""
+        flags = "" if self.config.get("tf32", True) else " --no-tf32"
+        if family != "binary":
+            mixed = self.config["text_models"].get("mixed_precision", "auto")
+            if mixed is not None and mixed != "auto":
+                flags += " --mixed-precision" if mixed else " --no-mixed-precision"
+        return flags
 
     def restart_train_flags(self, wc) -> list[str]:
         """The training flags of every restart of a model: select_model's params, so that a
