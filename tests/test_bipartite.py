@@ -195,3 +195,41 @@ def test_cli_cuts_a_stream_into_windows_of_the_largest_block_pair(tmp_path, run_
                    "--ratio", "2.5", "--out", out) == 0
     table = pd.read_parquet(out)
     assert list(table.L) == [5, 5, 10, 10] and (table.n_sequences == 10).all()
+
+
+def test_cli_cuts_rows_labels_the_model_and_scores_several_ratios(tmp_path, run_dir, rnn):
+    np.save(tmp_path / "streams.npy", generate(rnn, 3, 40, first_token=FIRST, seed=7))
+    out, fits = tmp_path / "mi.csv", tmp_path / "fit.csv"
+    assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "streams.npy",
+                   "--first-symbols", tmp_path / "streams.npy", "--block-lengths", "2,4",
+                   "--ratio", "2", "1.5", "--cut-rows", "--max-sequences", "12",
+                   "--label", "source=samples", "--out", out, "--fit-out", fits) == 0
+    table = pd.read_csv(out)
+    assert sorted(set(table.ratio)) == [1.5, 2.0] and (table.n_sequences == 12).all()
+    # 3 rows of 40 cut into 8-symbol windows: 15, of which 12 are scored
+    assert set(table.L) == {3, 4, 6, 8}
+    row = table.iloc[0]
+    assert (row.arch, row.width, row.depth, row.source) == ("rnn", rnn.config["width"],
+                                                            rnn.config["depth"], "samples")
+    assert row.memory_values == rnn.config["width"] * rnn.config["depth"]
+    assert row.memory_kind == "state"
+    assert len(pd.read_csv(fits)) == 4  # two estimators x two ratios
+
+
+def test_cli_scores_with_the_best_of_several_selections(tmp_path, run_dir, rnn, capsys):
+    import json
+
+    samples = generate(rnn, 20, 8, first_token=FIRST, seed=8)
+    np.save(tmp_path / "s.npy", samples)
+    selections = []
+    for name, loss in (("worse", 0.9), ("better", 0.4)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"best_dir": str(run_dir), "best_val_loss": loss}))
+        selections.append(path)
+    out = tmp_path / "mi.csv"
+    common = ["--sequences", tmp_path / "s.npy", "--first-symbols", tmp_path / "s.npy",
+              "--block-lengths", "2", "--out", out]
+    assert run_cli("bipartite", *selections, *common) == 0
+    assert pd.read_csv(out).model.iloc[0] == str(run_dir)
+    assert run_cli("bipartite", selections[0], run_dir, *common) == 2
+    assert "best_val_loss" in capsys.readouterr().err
