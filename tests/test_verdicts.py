@@ -28,6 +28,8 @@ from miscaling.verdicts import (
     every,
     every_decay,
     grows,
+    grows_or_saturates,
+    growth_slope,
     ordered,
     placed_among,
     window_decay,
@@ -179,7 +181,8 @@ def test_calibration_rates_add_up_and_name_their_cases(calibration):
     total = calibration[["correct_clear", "wrong_clear", "inconclusive"]].sum(axis=1)
     assert np.allclose(total, 1.0)
     assert set(calibration["rule"]) == {"decay_in_window", "ordered", "grows", "no_gain",
-                                        "within_tolerance", "placed_among"}
+                                        "within_tolerance", "placed_among",
+                                        "grows_or_saturates"}
     assert calibration["case"].str.contains("exponential xi=").any()
 
 
@@ -232,6 +235,48 @@ def test_calibrate_cli(tmp_path, capsys):
     assert run_cli("calibrate", "--windows", "100:10", "--out", tmp_path / "x.csv") == 2
     assert "must be LOW:HIGH" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+# --------------------------------------------------------------------------- growth of a curve
+
+
+def _curve(values, relative_sd=0.05):
+    grid = 2.0 * np.array([1, 2, 4, 9, 19, 40, 85, 181, 256])
+    values = np.asarray(values, dtype=float)
+    return grid, values, values * (1 - 1.96 * relative_sd), values * (1 + 1.96 * relative_sd)
+
+
+def test_the_growth_slope_reads_the_upper_half_of_the_grid():
+    grid = _curve(np.ones(9))[0]
+    # flat above L = 38, steep below: only the upper half counts
+    values = np.where(grid >= 38, 1.0, grid / 38)
+    slope = growth_slope(*_curve(values))
+    assert abs(slope.value) < 1e-9 and slope.has_interval
+    power = growth_slope(*_curve(grid ** 0.5))
+    assert abs(power.value - 0.5) < 1e-9 and power.ci_low < 0.5 < power.ci_high
+    # fewer than 3 positive estimates in the upper half: undetermined
+    assert not growth_slope(*_curve(np.where(grid > 200, 1.0, -1.0))).finite
+
+
+def test_growth_or_saturation_needs_the_slope_clear_of_the_margin():
+    grows_ = Estimate(0.5, 0.3, 0.7, "slope")
+    flat = Estimate(0.01, -0.03, 0.05, "slope")
+    unclear = Estimate(0.1, 0.0, 0.2, "slope")
+    assert grows_or_saturates(grows_, "grows").status == HOLDS
+    assert grows_or_saturates(grows_, "saturates").status == FAILS
+    assert grows_or_saturates(flat, "saturates").status == HOLDS
+    assert grows_or_saturates(flat, "grows").status == FAILS
+    assert grows_or_saturates(unclear, "grows").status == INCONCLUSIVE
+    assert grows_or_saturates(Estimate(float("nan")), "grows").status == INCONCLUSIVE
+    with pytest.raises(ValueError, match="grows or saturates"):
+        grows_or_saturates(flat, "decays")
+
+
+def test_the_growth_rule_decides_clean_curves_and_is_rarely_wrong(calibration):
+    rows = calibration[calibration["rule"] == "grows_or_saturates"]
+    assert (rows["wrong_clear"] <= WRONG_CLEAR_GOAL).all()
+    clean = rows[rows["profile"].str.startswith("relative sd 0.02")]
+    assert (clean["correct_clear"] >= 0.95).all(), clean[["case", "correct_clear"]]
 
 
 # --------------------------------------------------------------------------- the registry

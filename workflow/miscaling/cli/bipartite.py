@@ -55,6 +55,23 @@ def register(commands) -> None:
     add_labels(bip)
     bip.set_defaults(func=run_bipartite)
 
+    summary = commands.add_parser(
+        "bipartite-summary", help="the bipartite tables stacked, their growth, the L²M claims "
+                                  "and their figure")
+    summary.add_argument("--tables", nargs="+", action="extend", required=True,
+                         help="`miscaling bipartite --out` tables, labelled level, family, "
+                              "source")
+    summary.add_argument("--positions", nargs="+", action="extend", default=[],
+                         help="their `--positions-out` tables, labelled alike")
+    summary.add_argument("--margin", type=number, default=None,
+                         help="slope of ln I on ln L between saturation and growth (default: "
+                              "verdicts.SLOPE_MARGIN)")
+    summary.add_argument("--out", required=True,
+                         help="results/figures/bipartite.pdf: the figure, .png, .csv (the "
+                              "estimates drawn) and _growth.csv, _trends.csv, _positions.csv "
+                              "beside it")
+    summary.set_defaults(func=run_bipartite_summary)
+
 
 def _sequences(path: str, length: int, cut_rows: bool = False):
     """[N, length] int64 from ``path``: a 2-D .npy or an .npz of 1-D arrays cut to ``length``
@@ -178,3 +195,31 @@ def run_bipartite(args: argparse.Namespace) -> None:
         for key, value in settings.items():
             positions[key] = value
         write_table(with_labels(positions, args.labels), args.positions_out)
+
+
+def run_bipartite_summary(args: argparse.Namespace) -> None:
+    """The stacked tables, the growth per curve, the claims' trends and the figure."""
+    import pandas as pd
+
+    from miscaling.bipartite_summary import collect, growth_table, trend_rows
+    from miscaling.io import read_table
+    from miscaling.plots.bipartite import make_fig_bipartite
+    from miscaling.plots.common import figure_paths, save_figure
+    from miscaling.verdicts import SLOPE_MARGIN
+
+    figure_paths(args.out)
+    margin = SLOPE_MARGIN if args.margin is None else args.margin
+    try:
+        estimates = collect([read_table(path) for path in args.tables])
+        positions = (pd.concat([read_table(path) for path in args.positions], ignore_index=True)
+                     if args.positions else pd.DataFrame(
+                         columns=["position", "loss", "level", "source", "arch", "width",
+                                  "depth"]))
+        growth = growth_table(estimates)
+        trends = trend_rows(growth, margin=margin)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    fig = make_fig_bipartite(estimates, growth, positions, margin=margin)
+    save_figure(fig, args.out, estimates,
+                {"growth": growth, "trends": trends, "positions": positions})
+    log.info("bipartite summary of %d curves from %d tables", len(growth), len(args.tables))
