@@ -285,7 +285,8 @@ def test_the_growth_rule_decides_clean_curves_and_is_rarely_wrong(calibration):
 def test_the_registry_is_consistent():
     ids = [c.id for c in CLAIMS]
     assert len(ids) == len(set(ids))
-    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among", "no_gain"}
+    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among", "no_gain",
+             "grows_or_saturates"}
     for c in CLAIMS:
         assert c.rule in rules | EXACT_RULES | {""}, c
         assert c.statement and c.section and c.figure and c.scope and c.quantity, c
@@ -325,3 +326,28 @@ def test_the_corpora_claim_a_power_law_in_every_training_set(tmp_path):
     exponential.to_csv(paths[1], index=False)
     assert run_cli("corpus-summary", "--curves", *paths, "--out", out) == 0
     assert pd.read_csv(out).set_index("claim").loc["training_sets_power_law", "status"] == FAILS
+
+
+def test_the_pending_claims_wait_for_a_snapshot_and_are_decided_by_their_summary():
+    """Beyond the paper: the L2M claims join CLAIMS with a snapshot refresh
+    (paper_claims.PENDING_REGISTERED); until then their summary decides them all the same."""
+    from miscaling.bipartite_summary import trend_rows
+    from miscaling.paper_claims import PENDING_REGISTERED, PENDING_SNAPSHOT
+
+    pending = {c.id for c in PENDING_SNAPSHOT}
+    assert pending == {"fixed_state_bipartite_saturates", "transformer_bipartite_grows"}
+    assert PENDING_REGISTERED == (pending <= {c.id for c in CLAIMS})
+    for c in PENDING_SNAPSHOT:
+        assert c.rule == "grows_or_saturates" and c.source in SOURCES
+    growth = pd.DataFrame({
+        "level": "binary", "family": "binary", "source": "samples",
+        "arch": ["rnn", "lstm", "transformer"], "width": 8, "depth": 1,
+        "memory_values": [8, 16, 8192], "memory_kind": ["state", "state", "kv_cache"],
+        "estimator": "vclub", "ratio": 2.0, "upper_slope": [0.01, 0.02, 0.5],
+        "upper_slope_ci_low": [-0.05, -0.03, 0.3], "upper_slope_ci_high": [0.06, 0.07, 0.7]})
+    trends = trend_rows(growth).set_index("claim")
+    assert set(trends.index) == pending
+    assert (trends["status"] == HOLDS).all(), trends
+    assert "rnn 8x1 (8 values)" in trends.loc["fixed_state_bipartite_saturates", "evidence"]
+    assert trend_rows(growth.iloc[:0]).set_index("claim").loc[
+        "transformer_bipartite_grows", "status"] == NOT_MEASURED
