@@ -20,6 +20,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/controls.smk"
+include: "workflow/rules/bipartite.smk"
 include: "workflow/rules/report.smk"
 
 

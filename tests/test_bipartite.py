@@ -195,3 +195,87 @@ def test_cli_cuts_a_stream_into_windows_of_the_largest_block_pair(tmp_path, run_
                    "--ratio", "2.5", "--out", out) == 0
     table = pd.read_parquet(out)
     assert list(table.L) == [5, 5, 10, 10] and (table.n_sequences == 10).all()
+
+
+def test_cli_cuts_rows_labels_the_model_and_scores_several_ratios(tmp_path, run_dir, rnn):
+    np.save(tmp_path / "streams.npy", generate(rnn, 3, 40, first_token=FIRST, seed=7))
+    out, fits = tmp_path / "mi.csv", tmp_path / "fit.csv"
+    assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "streams.npy",
+                   "--first-symbols", tmp_path / "streams.npy", "--block-lengths", "2,4",
+                   "--ratio", "2", "1.5", "--cut-rows", "--max-sequences", "12",
+                   "--label", "source=samples", "--out", out, "--fit-out", fits) == 0
+    table = pd.read_csv(out)
+    assert sorted(set(table.ratio)) == [1.5, 2.0] and (table.n_sequences == 12).all()
+    # 3 rows of 40 cut into 8-symbol windows: 15, of which 12 are scored
+    assert set(table.L) == {3, 4, 6, 8}
+    row = table.iloc[0]
+    assert (row.arch, row.width, row.depth, row.source) == ("rnn", rnn.config["width"],
+                                                            rnn.config["depth"], "samples")
+    assert row.memory_values == rnn.config["width"] * rnn.config["depth"]
+    assert row.memory_kind == "state"
+    assert len(pd.read_csv(fits)) == 4  # two estimators x two ratios
+
+
+def test_cli_scores_with_the_best_of_several_selections(tmp_path, run_dir, rnn, capsys):
+    import json
+
+    samples = generate(rnn, 20, 8, first_token=FIRST, seed=8)
+    np.save(tmp_path / "s.npy", samples)
+    selections = []
+    for name, loss in (("worse", 0.9), ("better", 0.4)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"best_dir": str(run_dir), "best_val_loss": loss}))
+        selections.append(path)
+    out = tmp_path / "mi.csv"
+    common = ["--sequences", tmp_path / "s.npy", "--first-symbols", tmp_path / "s.npy",
+              "--block-lengths", "2", "--out", out]
+    assert run_cli("bipartite", *selections, *common) == 0
+    assert pd.read_csv(out).model.iloc[0] == str(run_dir)
+    assert run_cli("bipartite", selections[0], run_dir, *common) == 2
+    assert "best_val_loss" in capsys.readouterr().err
+
+
+def _bipartite_table(arch, source, slope, memory):
+    ell = np.array([1, 2, 4, 8, 16, 32])
+    estimate = 0.01 * (2 * ell) ** slope
+    rows = []
+    for estimator in ("direct", "vclub"):
+        rows.append(pd.DataFrame({
+            "ell": ell, "L": 2 * ell, "ratio": 2.0, "estimator": estimator,
+            "estimate": estimate, "ci_low": 0.95 * estimate, "ci_high": 1.05 * estimate,
+            "n_sequences": 100, "level": "binary", "family": "binary", "source": source,
+            "arch": arch, "width": 8, "depth": 1, "memory_values": memory,
+            "memory_kind": "kv_cache" if arch == "transformer" else "state"}))
+    return pd.concat(rows)
+
+
+def test_bipartite_summary_stacks_fits_decides_and_draws(tmp_path):
+    tables = []
+    for arch, source, slope, memory in (("lstm", "samples", 0.0, 16),
+                                        ("transformer", "samples", 0.6, 8192),
+                                        ("lstm", "data", 0.5, 16)):
+        path = tmp_path / f"{arch}_{source}.csv"
+        _bipartite_table(arch, source, slope, memory).to_csv(path, index=False)
+        tables.append(path)
+    positions = tmp_path / "positions.csv"
+    pd.DataFrame({"position": [1, 2, 3], "loss": [0.7, 0.6, 0.6], "level": "binary",
+                  "source": "samples", "arch": "lstm", "width": 8, "depth": 1}).to_csv(
+        positions, index=False)
+    out = tmp_path / "figures" / "bipartite.pdf"
+    assert run_cli("bipartite-summary", "--tables", *tables, "--positions", positions,
+                   "--out", out) == 0
+    growth = pd.read_csv(tmp_path / "figures" / "bipartite_growth.csv")
+    assert len(growth) == 6  # 3 curves x 2 estimators
+    lstm = growth[(growth.arch == "lstm") & (growth.source == "data")].iloc[0]
+    assert abs(lstm.beta - 0.5) < 1e-9 and lstm.beta_ci_low <= 0.5 <= lstm.beta_ci_high
+    trends = pd.read_csv(tmp_path / "figures" / "bipartite_trends.csv").set_index("claim")
+    assert set(trends["status"]) == {"holds"}
+    for name in ("bipartite.png", "bipartite.csv", "bipartite_positions.csv"):
+        assert (tmp_path / "figures" / name).is_file()
+
+
+def test_bipartite_summary_names_a_table_without_its_columns(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"ell": [1]}).to_csv(bad, index=False)
+    assert run_cli("bipartite-summary", "--tables", bad, "--out", tmp_path / "b.pdf") == 2
+    assert "bipartite table 1" in capsys.readouterr().err

@@ -87,14 +87,16 @@ def test_targets_end_with_the_report_and_hold_every_figure_the_run_makes():
     targets = plan.targets()
     assert targets[-2:] == plan.report_targets()
     made = {entry.name for entry in plan.figures()}
-    # the default run makes every figure of the paper (beyond it: the SSM's, when one is trained)
-    assert made == {entry.name for entry in FIGURES if entry.section != "beyond"}
+    # the default run makes every figure of the paper and, beyond it, the L2M figure (the
+    # SSM's only when one is trained)
+    assert made == {entry.name for entry in FIGURES if entry.name != "fig_ssm"}
     for entry in plan.figures():
         for ext in ("pdf", "png"):
             assert f"results/figures/{entry.name}.{ext}" in targets
     smoke = Plan(validated("presets/smoke.yaml"))
     assert {e.name for e in smoke.figures()} == {"fig1", "fig3", "fig4", "fig5", "fig7", "fig9",
-                                                  "theory_linear_rnn", "theory_ising"}
+                                                  "theory_linear_rnn", "theory_ising",
+                                                  "bipartite"}
 
 
 def test_the_figure_registry_is_what_the_cli_and_the_report_read():
@@ -177,3 +179,44 @@ def test_an_ssm_is_planned_like_the_other_architectures():
     assert config_problems(copy.deepcopy(config), SCHEMA) == [
         "binary_models.architectures.ssm: heads does not apply to the ssm (it embeds in its "
         "width and has no attention)"]
+
+
+def test_bipartite_jobs_score_every_model_and_the_data_by_each_architectures_best():
+    plan = Plan(validated("presets/smoke.yaml"))
+    jobs = plan.bipartite_jobs()
+    assert jobs == [("binary", "samples", name) for name in plan.binary_model_names()] + [
+        ("binary", "data", f"best_{arch}") for arch in ("lstm", "rnn", "transformer")]
+    for name in ("bipartite.png", "bipartite_growth.csv", "bipartite_trends.csv"):
+        assert f"results/figures/{name}" in plan.targets()
+    data = plan.bipartite_data_inputs(SimpleNamespace(family="binary", arch="lstm"))
+    assert data == {"model": ["results/models/binary/lstm_w4_d1/selection.json",
+                              "results/models/binary/lstm_w4_d2/selection.json"],
+                    "sequences": "results/data/binary/valid.npy",
+                    "first": "results/data/binary/train.npy"}
+    wc = SimpleNamespace(family="binary", arch="rnn", width="2", depth="1")
+    assert plan.bipartite_sample_inputs(wc)["sequences"] == \
+        "results/data/binary_samples/rnn_w2_d1.npy"
+    flags = plan.bipartite_flags(wc, "samples")
+    assert "--block-lengths log:32:4 --ratio 2 --pairs 2 --max-sequences 50" in flags
+    assert "--label level=binary --label family=binary --label source=samples" in flags
+    resources = Resources(plan)
+    assert resources.bipartite_runtime(wc, 1) >= 5 and resources.bipartite_mem_mb(wc, 2) > \
+        resources.bipartite_mem_mb(wc, 1)
+    # the default run scores the language models too, each level at its own block lengths
+    default = Plan(validated())
+    families = {family for family, _, _ in default.bipartite_jobs()}
+    assert families == {"binary", "wikitext2_char", "wikitext2_word"}
+    word = SimpleNamespace(family="wikitext2_word", arch="transformer", width="64", depth="1")
+    assert "--block-lengths log:64:7" in default.bipartite_flags(word, "data")
+    assert default.bipartite_data_inputs(word)["sequences"] == \
+        "results/data/wikitext2_word/test.npy"
+    off = Plan(validated("presets/smoke.yaml", bipartite={"enabled": False}))
+    assert off.bipartite_jobs() == [] and "bipartite" not in {f.name for f in off.figures()}
+
+
+def test_binary_blocks_must_fit_the_binary_sequences():
+    config = yaml.safe_load((ROOT / "presets/smoke.yaml").read_text())
+    config["bipartite"]["ratios"] = [2, 3]
+    assert config_problems(config, SCHEMA) == [
+        "config key bipartite.ratios: L = 3 x 32 (the largest of bipartite.binary.block_lengths) "
+        "exceeds binary.length 64"]

@@ -28,6 +28,8 @@ from miscaling.verdicts import (
     every,
     every_decay,
     grows,
+    grows_or_saturates,
+    growth_slope,
     ordered,
     placed_among,
     window_decay,
@@ -179,7 +181,8 @@ def test_calibration_rates_add_up_and_name_their_cases(calibration):
     total = calibration[["correct_clear", "wrong_clear", "inconclusive"]].sum(axis=1)
     assert np.allclose(total, 1.0)
     assert set(calibration["rule"]) == {"decay_in_window", "ordered", "grows", "no_gain",
-                                        "within_tolerance", "placed_among"}
+                                        "within_tolerance", "placed_among",
+                                        "grows_or_saturates"}
     assert calibration["case"].str.contains("exponential xi=").any()
 
 
@@ -234,13 +237,56 @@ def test_calibrate_cli(tmp_path, capsys):
     assert not (tmp_path / "x.csv").exists()
 
 
+# --------------------------------------------------------------------------- growth of a curve
+
+
+def _curve(values, relative_sd=0.05):
+    grid = 2.0 * np.array([1, 2, 4, 9, 19, 40, 85, 181, 256])
+    values = np.asarray(values, dtype=float)
+    return grid, values, values * (1 - 1.96 * relative_sd), values * (1 + 1.96 * relative_sd)
+
+
+def test_the_growth_slope_reads_the_upper_half_of_the_grid():
+    grid = _curve(np.ones(9))[0]
+    # flat above L = 38, steep below: only the upper half counts
+    values = np.where(grid >= 38, 1.0, grid / 38)
+    slope = growth_slope(*_curve(values))
+    assert abs(slope.value) < 1e-9 and slope.has_interval
+    power = growth_slope(*_curve(grid ** 0.5))
+    assert abs(power.value - 0.5) < 1e-9 and power.ci_low < 0.5 < power.ci_high
+    # fewer than 3 positive estimates in the upper half: undetermined
+    assert not growth_slope(*_curve(np.where(grid > 200, 1.0, -1.0))).finite
+
+
+def test_growth_or_saturation_needs_the_slope_clear_of_the_margin():
+    grows_ = Estimate(0.5, 0.3, 0.7, "slope")
+    flat = Estimate(0.01, -0.03, 0.05, "slope")
+    unclear = Estimate(0.1, 0.0, 0.2, "slope")
+    assert grows_or_saturates(grows_, "grows").status == HOLDS
+    assert grows_or_saturates(grows_, "saturates").status == FAILS
+    assert grows_or_saturates(flat, "saturates").status == HOLDS
+    assert grows_or_saturates(flat, "grows").status == FAILS
+    assert grows_or_saturates(unclear, "grows").status == INCONCLUSIVE
+    assert grows_or_saturates(Estimate(float("nan")), "grows").status == INCONCLUSIVE
+    with pytest.raises(ValueError, match="grows or saturates"):
+        grows_or_saturates(flat, "decays")
+
+
+def test_the_growth_rule_decides_clean_curves_and_is_rarely_wrong(calibration):
+    rows = calibration[calibration["rule"] == "grows_or_saturates"]
+    assert (rows["wrong_clear"] <= WRONG_CLEAR_GOAL).all()
+    clean = rows[rows["profile"].str.startswith("relative sd 0.02")]
+    assert (clean["correct_clear"] >= 0.95).all(), clean[["case", "correct_clear"]]
+
+
 # --------------------------------------------------------------------------- the registry
 
 
 def test_the_registry_is_consistent():
     ids = [c.id for c in CLAIMS]
     assert len(ids) == len(set(ids))
-    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among", "no_gain"}
+    rules = {"every_decay", "ordered", "grows", "within_tolerance", "placed_among", "no_gain",
+             "grows_or_saturates"}
     for c in CLAIMS:
         assert c.rule in rules | EXACT_RULES | {""}, c
         assert c.statement and c.section and c.figure and c.scope and c.quantity, c
@@ -280,3 +326,28 @@ def test_the_corpora_claim_a_power_law_in_every_training_set(tmp_path):
     exponential.to_csv(paths[1], index=False)
     assert run_cli("corpus-summary", "--curves", *paths, "--out", out) == 0
     assert pd.read_csv(out).set_index("claim").loc["training_sets_power_law", "status"] == FAILS
+
+
+def test_the_pending_claims_wait_for_a_snapshot_and_are_decided_by_their_summary():
+    """Beyond the paper: the L2M claims join CLAIMS with a snapshot refresh
+    (paper_claims.PENDING_REGISTERED); until then their summary decides them all the same."""
+    from miscaling.bipartite_summary import trend_rows
+    from miscaling.paper_claims import PENDING_REGISTERED, PENDING_SNAPSHOT
+
+    pending = {c.id for c in PENDING_SNAPSHOT}
+    assert pending == {"fixed_state_bipartite_saturates", "transformer_bipartite_grows"}
+    assert PENDING_REGISTERED == (pending <= {c.id for c in CLAIMS})
+    for c in PENDING_SNAPSHOT:
+        assert c.rule == "grows_or_saturates" and c.source in SOURCES
+    growth = pd.DataFrame({
+        "level": "binary", "family": "binary", "source": "samples",
+        "arch": ["rnn", "lstm", "transformer"], "width": 8, "depth": 1,
+        "memory_values": [8, 16, 8192], "memory_kind": ["state", "state", "kv_cache"],
+        "estimator": "vclub", "ratio": 2.0, "upper_slope": [0.01, 0.02, 0.5],
+        "upper_slope_ci_low": [-0.05, -0.03, 0.3], "upper_slope_ci_high": [0.06, 0.07, 0.7]})
+    trends = trend_rows(growth).set_index("claim")
+    assert set(trends.index) == pending
+    assert (trends["status"] == HOLDS).all(), trends
+    assert "rnn 8x1 (8 values)" in trends.loc["fixed_state_bipartite_saturates", "evidence"]
+    assert trend_rows(growth.iloc[:0]).set_index("claim").loc[
+        "transformer_bipartite_grows", "status"] == NOT_MEASURED

@@ -66,6 +66,9 @@ def test_dry_run_succeeds_on_every_preset(config, tmp_path):
     counts = job_counts(result.stdout + result.stderr)
     assert counts.get("fig5") == 1
     assert counts.get("synth_binary") == 2
+    # beyond the paper: every model's bipartite MI, the data by each architecture's best
+    assert counts.get("bipartite_samples", 0) >= 4 and counts.get("bipartite_data", 0) >= 3
+    assert counts.get("bipartite_summary") == 1
 
 
 def _train_commands(config: str, workdir: Path) -> dict[str, str]:
@@ -204,16 +207,17 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
         "all": 1,
     }
 
-    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9) and the
-    # summary tables hold every model, so they are redone (and the report that shows them); no
-    # other model is trained again
+    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9), the
+    # summary tables and the L2M figure hold every model, so they are redone (and the report
+    # that shows them), as is the data's bipartite MI by the best RNN; no other model is
+    # trained again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
                          binary_models__architectures__rnn__widths=[2, 4])
     dry = snakemake("-n", "--configfile", str(wider), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "sample_restart": 2,
         "mi_data": 3, "fit_data": 3, "model_figure": 4, "model_summary": 1, "report": 1,
-        "all": 1,
+        "bipartite_samples": 1, "bipartite_data": 1, "bipartite_summary": 1, "all": 1,
     }
 
     # a changed estimator setting reruns every I(tau) table, but generates no data again

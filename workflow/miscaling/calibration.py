@@ -24,6 +24,8 @@ from miscaling.verdicts import (
     Placement,
     decay_in_window_batch,
     grows,
+    grows_or_saturates,
+    growth_slope,
     no_gain,
     ordered,
     placed_among,
@@ -32,7 +34,7 @@ from miscaling.verdicts import (
 )
 
 __all__ = ["CALIBRATION_COLUMNS", "NoiseProfile", "WRONG_CLEAR_GOAL", "calibrate",
-           "noise_profile", "rule_rates", "window_cases"]
+           "calibrate_growth", "growth_cases", "noise_profile", "rule_rates", "window_cases"]
 
 WRONG_CLEAR_GOAL = 0.05
 CALIBRATION_COLUMNS = ["rule", "scale", "profile", "case", "truth", "replicates",
@@ -204,6 +206,42 @@ def calibrate_placement(*, replicates: int, rng: np.random.Generator, chunks: in
     return rows
 
 
+#: The L grid of the growth rule's cases: L = 2ℓ, ℓ on ``log:256:8`` (the binary default).
+GROWTH_GRID = 2.0 * np.array([1, 2, 4, 9, 19, 40, 85, 181, 256])
+#: Relative sd of each estimate in the growth cases (the binary run's vCLUB intervals: a few %
+#: at the largest L, tens of % at the smallest).
+GROWTH_NOISE = (0.02, 0.1, 0.3)
+
+
+def growth_cases(grid: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
+    """(case, truth, I(L)) of the growth rule: power laws that keep growing (β = 0.3, 0.6) and
+    curves I∞(1 − e^(−L/L₀)) that saturate well inside the grid (L₀ = 4, 16)."""
+    return [*((f"power beta={beta:g}", "grows", grid ** beta) for beta in (0.3, 0.6)),
+            *((f"saturating L0={l0:g}", "saturates", 1 - np.exp(-grid / l0))
+              for l0 in (4.0, 16.0))]
+
+
+def calibrate_growth(*, replicates: int, rng: np.random.Generator,
+                     scale: str = "") -> list[dict]:
+    """:func:`~miscaling.verdicts.grows_or_saturates` on the upper slope of noisy curves of
+    :func:`growth_cases` (normal noise of relative sd :data:`GROWTH_NOISE`, exact intervals),
+    with both expectations: the truth's (holds) and the other (does not hold)."""
+    rows = []
+    for case, truth, curve in growth_cases(GROWTH_GRID):
+        for noise in GROWTH_NOISE:
+            sd = noise * curve
+            draws = curve + rng.standard_normal((replicates, curve.size)) * sd
+            slopes = [growth_slope(GROWTH_GRID, d, d - 1.96 * sd, d + 1.96 * sd) for d in draws]
+            for expected in ("grows", "saturates"):
+                statuses = [grows_or_saturates(slope, expected).status for slope in slopes]
+                rows.append({"rule": "grows_or_saturates", "scale": scale,
+                             "profile": f"relative sd {noise:g}, exact CI",
+                             "case": f"{case}, expected {expected}",
+                             "truth": "holds" if expected == truth else "does not hold",
+                             **_status_rates(statuses, expected == truth)})
+    return rows
+
+
 def calibrate(profiles: list[NoiseProfile], windows: list[tuple[float, float]], *,
               replicates: int = 300, seed: int = 0, scale: str = "",
               others: bool = True) -> pd.DataFrame:
@@ -220,6 +258,7 @@ def calibrate(profiles: list[NoiseProfile], windows: list[tuple[float, float]], 
     if others:
         rows += calibrate_estimates(replicates=replicates, rng=rng, scale=scale)
         rows += calibrate_placement(replicates=replicates, rng=rng, scale=scale)
+        rows += calibrate_growth(replicates=replicates, rng=rng, scale=scale)
     table = pd.DataFrame(rows, columns=[c for c in CALIBRATION_COLUMNS if c != "seed"])
     table["seed"] = seed
     return table[CALIBRATION_COLUMNS]

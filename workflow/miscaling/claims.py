@@ -147,6 +147,7 @@ SOURCES = {source.key: source for source in (
     Source("corpus_trends", "a corpus (corpora.names).", _trend_outcomes),
     Source("binary_trends", "binary models in binary_models.architectures.", _trend_outcomes),
     Source("text_trends", "text_models.enabled: true and a corpus.", _trend_outcomes),
+    Source("bipartite_trends", "bipartite.enabled: true and trained models.", _trend_outcomes),
 )}
 
 

@@ -19,9 +19,10 @@ import pandas as pd
 from miscaling.window_metrics import excess_window
 
 __all__ = [
-    "CLEAR_DELTA_AIC", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
+    "CLEAR_DELTA_AIC", "SLOPE_MARGIN", "FAILS", "HOLDS", "INCONCLUSIVE", "NOT_MEASURED", "STATUSES",
     "MIXED", "NO_SIGNAL", "Estimate", "Outcome", "Placement", "WindowDecay", "decay_in_window",
-    "decay_in_window_batch", "every", "every_decay", "grows", "no_gain",
+    "decay_in_window_batch", "every", "every_decay", "growth_slope", "grows", "grows_or_saturates",
+    "no_gain",
     "not_measured", "ordered",
     "placed_among", "window_decay", "window_sigma", "with_seed_spread", "within_tolerance",
 ]
@@ -484,3 +485,50 @@ def every(outcomes: list[Outcome], *, rule: str, missing: str = "") -> Outcome:
     settle = next((o.settle for o in outcomes if o.status == status and o.settle), "")
     return Outcome(status, lean, evidence="; ".join(o.evidence for o in outcomes),
                    settle=settle, rule=rule)
+
+
+# --------------------------------------------------------------------------- growth of a curve
+
+#: The slope of ln I on ln L that separates growth from saturation (bipartite MI, L²M).
+SLOPE_MARGIN = 0.1
+
+
+def growth_slope(L, estimate, ci_low, ci_high, *, upper: float = 0.5,
+                 name: str = "slope") -> Estimate:
+    """The slope β of ln Î on ln L over the upper ``upper`` fraction of the L grid (M66):
+    weighted least squares with σ = (ci_high − ci_low) / (3.92 Î), a 95% interval from those
+    σ, widened by √(χ²/(n − 2)) where that exceeds 1; NaN with fewer than 3 points of Î > 0."""
+    L, estimate, ci_low, ci_high = (np.asarray(a, dtype=float)
+                                    for a in (L, estimate, ci_low, ci_high))
+    grid = np.unique(L)
+    top = L >= grid[int(np.floor((1 - upper) * (len(grid) - 1)))] if len(grid) else L > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = (ci_high - ci_low) / (3.92 * estimate)
+    keep = top & (estimate > 0) & np.isfinite(sigma) & (sigma > 0)
+    if keep.sum() < 3:
+        return Estimate(math.nan, name=name)
+    x, y, w = np.log(L[keep]), np.log(estimate[keep]), 1.0 / sigma[keep] ** 2
+    xm = np.sum(w * x) / w.sum()
+    sxx = np.sum(w * (x - xm) ** 2)
+    beta = float(np.sum(w * (x - xm) * y) / sxx)
+    chi2 = float(np.sum(w * (y - np.sum(w * y) / w.sum() - beta * (x - xm)) ** 2))
+    half = 1.96 * math.sqrt(max(1.0, chi2 / (keep.sum() - 2)) / sxx)
+    return Estimate(beta, beta - half, beta + half, name)
+
+
+def grows_or_saturates(slope: Estimate, expected: str, *, margin: float = SLOPE_MARGIN,
+                       rule: str = "grows_or_saturates") -> Outcome:
+    """"The curve keeps ``grows`` / ``saturates``" from its upper slope (:func:`growth_slope`):
+    *grows* holds when the slope's 95% interval lies wholly above ``margin``, *saturates* when
+    wholly below; each does not hold when the interval lies wholly on the other side."""
+    if expected not in ("grows", "saturates"):
+        raise ValueError(f"expected must be grows or saturates, got {expected!r}")
+    above = Estimate(margin, margin, margin, "margin")
+    low, high = (above, slope) if expected == "grows" else (slope, above)
+    outcome = ordered(low, high, rule=rule, what=f"expected {expected}")
+    if not slope.finite:
+        return Outcome(INCONCLUSIVE, None, evidence=f"{slope.name}: undetermined (fewer than "
+                       "3 positive estimates in the upper half of the grid)", rule=rule,
+                       settle="more sequences, so that the upper block lengths' estimates "
+                              "are positive and resolved.")
+    return outcome

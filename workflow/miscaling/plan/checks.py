@@ -24,6 +24,9 @@ LAG_SPEC_KEYS = [
     ("estimator_benchmark", "lags"),
     ("corpora", "lags"),
     ("theory", "repetitive", "lags"),
+    ("bipartite", "binary", "block_lengths"),
+    ("bipartite", "char", "block_lengths"),
+    ("bipartite", "word", "block_lengths"),
 ]
 #: Config sections with a `fit` block.
 FIT_SECTIONS = ("binary", "estimator_benchmark", "corpora")
@@ -170,6 +173,21 @@ def _head_problems(section, widths, heads) -> list[str]:
             "(each head gets width / heads dimensions)" for width in widths if width % heads]
 
 
+def _bipartite_problems(config) -> list[str]:
+    """The binary blocks must fit the binary sequences: ratio x the largest l <= length."""
+    cfg = config.get("bipartite") or {}
+    if not cfg.get("enabled"):
+        return []
+    try:
+        longest = int(parse_lags(cfg["binary"]["block_lengths"]).max())
+    except ValueError:
+        return []  # reported with the other lag specs
+    length = config["binary"]["length"]
+    return [f"config key bipartite.ratios: L = {ratio:g} x {longest} (the largest of "
+            f"bipartite.binary.block_lengths) exceeds binary.length {length}"
+            for ratio in cfg["ratios"] if round(ratio * longest) > length]
+
+
 def semantic_problems(config) -> list[str]:
     """What the schema cannot express; run on the validated config (defaults filled in)."""
     problems = []
@@ -222,6 +240,7 @@ def semantic_problems(config) -> list[str]:
     if config["text_models"]["corpus"] not in TEXT_CORPORA:
         problems.append(f"config key text_models.corpus: unknown corpus "
                         f"{config['text_models']['corpus']!r}; expected one of {known}")
+    problems += _bipartite_problems(config)
     for path in LAG_SPEC_KEYS:
         spec = _lookup(config, path)
         if spec is None:

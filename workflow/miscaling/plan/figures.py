@@ -19,7 +19,7 @@ SECTIONS = (
     ("theory", "Theory: Figure 4, linear RNNs, the Ising chain"),
     ("binary", "Binary sequence models: Figures 1, 3(a), 7, 9"),
     ("language", "Language models: Figures 2, 3(b-d), 8, 10, Appendix F"),
-    ("beyond", "Beyond the paper: a selective state-space model"),
+    ("beyond", "Beyond the paper: a selective state-space model and bipartite MI (L2M)"),
 )
 
 
@@ -29,7 +29,8 @@ class Figure:
 
     ``made_for`` says when a run makes it: ``always``, ``corpora`` (some corpus is measured),
     ``control`` (the size-matched control is configured), ``binary`` / ``text`` (a binary or
-    language model of one of ``archs`` is configured).
+    language model of one of ``archs`` is configured), ``bipartite`` (config bipartite enabled
+    and some model trained).
     """
 
     name: str
@@ -74,6 +75,10 @@ FIGURES = (
     Figure("fig_ssm", "SSM figure", "Beyond the paper: selective SSM sample I(tau) by width, and "
            "correlation length vs state size beside the RNN and LSTM", "beyond", "ssm.rst",
            "binary", ("ssm",)),
+    Figure("bipartite", "L2M figure", "Beyond the paper (L2M): bipartite MI against the block "
+           "length for the data and every model, its growth against the memory size, and the "
+           "loss by position", "beyond", "bipartite.rst", "bipartite",
+           command="bipartite-summary"),
     Figure("fig2", "Figure 2", "Figure 2: character- and word-level LSTM sample I(tau) on "
            "WikiText-2 by width", "language", "text_models.rst", "text", ("lstm",)),
     Figure("fig3_text", "Figure 3(b-d)", "Figure 3(b-d): character- and word-level Transformer "
@@ -117,4 +122,5 @@ CLAIMS_TABLES = (
     ClaimsTable("corpus_trends", "figures/corpus_trends.csv", "figures/fig6.pdf"),
     ClaimsTable("binary_trends", "figures/binary_trends.csv", "figures/binary_trends.csv"),
     ClaimsTable("text_trends", "figures/text_trends.csv", "figures/text_trends.csv"),
+    ClaimsTable("bipartite_trends", "figures/bipartite_trends.csv", "figures/bipartite.pdf"),
 )

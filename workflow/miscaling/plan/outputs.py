@@ -7,17 +7,19 @@ from __future__ import annotations
 import os
 
 from miscaling.controls import chunk_name
+from miscaling.plan.bipartite import BipartiteJobs
 from miscaling.plan.figures import CLAIMS_TABLES, FIGURES, Figure, figure
 from miscaling.plan.names import cli_flags
-from miscaling.plan.pipeline import CONTROL_TARGETS, CORPUS_SPLITS, Jobs
+from miscaling.plan.pipeline import CONTROL_TARGETS, CORPUS_SPLITS
 from miscaling.recipes import DEPTH_SWEEP_WIDTHS
 
 __all__ = ["Plan"]
 
 
-class Plan(Jobs):
-    """What a (validated) configuration makes, under ``results``: :class:`Jobs` and its
-    outputs.  ``PLAN = Plan(config)`` in common.smk is what every rule reads."""
+class Plan(BipartiteJobs):
+    """What a (validated) configuration makes, under ``results``: :class:`Jobs` (with the
+    bipartite jobs) and its outputs.  ``PLAN = Plan(config)`` in common.smk is what every
+    rule reads."""
 
     # ------------------------------------------------------------------ size-matched control
 
@@ -51,6 +53,7 @@ class Plan(Jobs):
             "control": lambda figure: corpora and self.config["corpora"]["size_matched_chunks"] > 0,
             "binary": lambda figure: bool(binary_archs & set(figure.archs)),
             "text": lambda figure: bool(text_archs & set(figure.archs)),
+            "bipartite": lambda figure: bool(self.bipartite_jobs()),
         }
         return [figure for figure in FIGURES if made[figure.made_for](figure)]
 
@@ -179,6 +182,9 @@ class Plan(Jobs):
             targets += [f"{results}/figures/text_{table}.csv" for table in ("models", "trends")]
             targets += [path for name in self.figure_names("text")
                         for path in self.figure_files(name)]
+        for name in self.figure_names("bipartite"):
+            targets += self.figure_files(name)
+            targets += [f"{results}/figures/{name}_{table}.csv" for table in ("growth", "trends")]
         return targets + self.report_targets()
 
     def report_targets(self) -> list[str]:

@@ -181,7 +181,7 @@ class Resources:
     #: Rules whose jobs hold tables of (replicates x lags) numbers and draw one figure.
     TABLE_RULES = ("fit_data", "uniformity_data", "fig4", "fig5", "fig6", "model_figure",
                    "model_summary", "text_figure", "text_model_summary", "fig_theory_linear_rnn",
-                   "fig_theory_ising", "size_matched_control")
+                   "fig_theory_ising", "size_matched_control", "bipartite_summary")
 
     def __init__(self, plan: Jobs):
         self.plan = plan
@@ -313,6 +313,52 @@ class Resources:
         microseconds = self.train_microseconds_per_symbol(wildcards)
         return _minutes(n * length * (microseconds * 1e-6), attempt)
 
+    # ------------------------------------------------------------------ bipartite MI
+
+    def bipartite_symbols(self, family: str) -> tuple[int, int]:
+        """(symbols the model reads, longest L) of one bipartite job (M67): per block length
+        the joint pass, ``pairs`` crossed passes and the marginal (L − ℓ), plus the positions'
+        pass of the longest L, for each of the scored sequences and ratios."""
+        cfg = self.config["bipartite"]
+        level_cfg = cfg[self.plan.bipartite_level(family)]
+        ells = parse_lags(level_cfg["block_lengths"])
+        symbols, longest = 0, 0
+        for ratio in cfg["ratios"]:
+            lengths = np.round(ratio * ells)
+            symbols += int(np.sum((cfg["pairs"] + 1) * lengths + (lengths - ells)))
+            longest = max(longest, int(lengths.max()))
+        return level_cfg["sequences"] * (symbols + longest), longest
+
+    def bipartite_microseconds(self, wildcards) -> float:
+        """A forward symbol costs at most a training symbol (which adds the backward pass):
+        the largest of the job's models' CPU training cost (data jobs score with the best)."""
+        family = wildcards.family
+        if hasattr(wildcards, "width"):  # a model on its samples
+            models = [self.plan.model_of(wildcards)]
+        else:  # the data, scored by the best model of an architecture
+            models = [m for m in self.plan.family_models(family) if m.arch == wildcards.arch]
+        if family == "binary":
+            return max(model_microseconds_per_symbol(m.arch, m.width, m.depth) for m in models)
+        return max(self.text_microseconds_per_symbol(family, m.arch, m.width, m.depth)
+                   for m in models)
+
+    def bipartite_runtime(self, wildcards, attempt):
+        symbols, _ = self.bipartite_symbols(wildcards.family)
+        return _minutes(symbols * self.bipartite_microseconds(wildcards) * 1e-6, attempt)
+
+    def bipartite_mem_mb(self, wildcards, attempt):
+        """The scored windows (int64) and the logits of a batch in double precision (x3:
+        logits, log-softmax and the float copy)."""
+        from miscaling.plan.bipartite import BIPARTITE_BATCH
+
+        family = wildcards.family
+        level = self.plan.bipartite_level(family)
+        vocab = 2 if family == "binary" else self.text_corpus_sizes(family)[2]
+        symbols, longest = self.bipartite_symbols(family)
+        sequences = self.config["bipartite"][level]["sequences"]
+        logits = 3 * 8 * BIPARTITE_BATCH[level] * longest * vocab
+        return _mb(TORCH_MB + CUDA_HOST_MB, 16 * sequences * longest + logits, attempt)
+
     # ------------------------------------------------------------------ data and I(tau)
 
     def synth_size(self, wildcards, rule) -> int:
@@ -355,6 +401,8 @@ class Resources:
             return {"gpu": 1, "mem_mb": self.train_mem_mb, "runtime": self.train_runtime}
         if rule == "sample_model":
             return {"gpu": 1, "mem_mb": self.sample_mem_mb, "runtime": self.sample_runtime}
+        if rule in ("bipartite_samples", "bipartite_data"):
+            return {"mem_mb": self.bipartite_mem_mb, "runtime": self.bipartite_runtime}
         if rule == "mi_data":
             return {"mem_mb": self.mi_mem_mb, "runtime": self.mi_runtime}
         if rule in ("synth_binary", "synth_estimator_benchmark"):
