@@ -279,3 +279,21 @@ def test_bipartite_summary_names_a_table_without_its_columns(tmp_path, capsys):
     pd.DataFrame({"ell": [1]}).to_csv(bad, index=False)
     assert run_cli("bipartite-summary", "--tables", bad, "--out", tmp_path / "b.pdf") == 2
     assert "bipartite table 1" in capsys.readouterr().err
+
+
+def test_bipartite_figure_draws_when_no_estimate_is_above_zero(tmp_path):
+    """Weak models on few sequences (the smoke scale's word level) give only estimates <= 0:
+    the figure shows them on a linear axis instead of failing on a log one."""
+    from miscaling.plots.bipartite import make_fig_bipartite
+
+    table = _bipartite_table("lstm", "samples", 0.0, 16)
+    table["estimate"] = -0.01
+    table["ci_low"], table["ci_high"] = -0.02, 0.0
+    growth = pd.DataFrame(columns=["level", "source", "estimator", "ratio", "arch",
+                                   "memory_values", "upper_slope", "upper_slope_ci_low",
+                                   "upper_slope_ci_high"])
+    positions = pd.DataFrame({"position": [1, 2], "loss": [0.7, 0.6], "level": "binary",
+                              "source": "samples", "arch": "lstm", "width": 8, "depth": 1})
+    figure = make_fig_bipartite(table, growth, positions, margin=0.1)
+    figure.savefig(tmp_path / "b.png")
+    assert figure.axes[0].get_yscale() == "linear"

@@ -58,13 +58,15 @@ def quick(tmp_path_factory):
 def test_language_models_only_add_jobs(quick):
     # every job without the language models is planned identically with them (paths, params,
     # commands, priorities, resources); only `all`, the report of everything and the
-    # calibration at every family's noise gain inputs
+    # calibration at every family's noise and the bipartite summary of every model gain inputs
     on, off = job_blocks(quick["on"]), job_blocks(quick["off"])
     changed = [key for key, job in off.items()
-               if on.get(key) != job and job["rule"] not in ("all", "report", "calibrate")]
+               if on.get(key) != job
+               and job["rule"] not in ("all", "report", "calibrate", "bipartite_summary")]
     assert not changed, changed[:3]
     added = {on[key]["rule"] for key in set(on) - set(off)}
-    assert added == TEXT_RULES | {"mi_data", "fit_data", "prepare_corpus"}
+    assert added == TEXT_RULES | {"mi_data", "fit_data", "prepare_corpus", "bipartite_samples",
+                                  "bipartite_data"}
 
 
 def test_quick_text_dag(quick):
@@ -155,6 +157,9 @@ def test_smoke_text_dag_and_adding_a_width(tmp_path):
         "train_text_model": 1, "select_text_model": 1, "sample_text_model": 1,
         "text_reference": 1, "mi_data": 2, "fit_data": 2, "appendix_f": 1, "all": 1,
         "text_figure": 2, "text_model_summary": 1, "report": 1,
+        # the new model's bipartite MI, the data's under the best LSTM (it may be the new one)
+        # and the summary of both
+        "bipartite_samples": 1, "bipartite_data": 1, "bipartite_summary": 1,
     }
     assert "results/models/wikitext2_char/lstm_w16_d1/seed0" in dry.stdout + dry.stderr
 

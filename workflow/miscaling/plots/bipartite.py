@@ -23,21 +23,35 @@ def _label(row) -> str:
 
 
 def _curves(ax, estimates: pd.DataFrame) -> None:
+    # a log axis leaves I <= 0 out; with no positive estimate at all (weak models, few
+    # sequences) the panel shows every estimate on a linear axis and says so
+    logarithmic = bool((estimates["estimate"] > 0).any())
     for _, curve in estimates.groupby(["source", "arch", "width", "depth"], sort=True):
         curve = curve.sort_values("ell")
         row = curve.iloc[0]
         shade = 0.45 if row.source == "data" else 1.0
-        shown = curve["estimate"].where(curve["estimate"] > 0)  # a log axis: I <= 0 left out
+        shown = curve["estimate"].where(curve["estimate"] > 0) if logarithmic else \
+            curve["estimate"]
         ax.errorbar(curve["ell"], shown,
                     yerr=[shown - curve["ci_low"], curve["ci_high"] - shown],
                     marker=MARKERS.get(row.source, "o"), ms=3, lw=1, capsize=2,
                     alpha=shade, color=ARCH_COLORS.get(row.arch, "grey"),
                     linestyle="--" if row.source == "data" else "-", label=_label(row))
-    ax.set(xscale="log", yscale="log", xlabel=r"block length $\ell$ ($L = r\ell$)",
+    ax.set(xscale="log", yscale="log" if logarithmic else "linear",
+           xlabel=r"block length $\ell$ ($L = r\ell$)",
            ylabel=f"bipartite MI, {CLAIM_ESTIMATOR} (nats)")
+    if not logarithmic:
+        ax.axhline(0, color="black", lw=0.5)
+        ax.text(0.02, 0.02, "no estimate above 0: linear axis", transform=ax.transAxes,
+                fontsize=7)
 
 
 def _slopes(ax, growth: pd.DataFrame, margin: float) -> None:
+    growth = growth.dropna(subset=["upper_slope"])
+    if growth.empty:
+        ax.text(0.5, 0.5, "no slope: too few estimates above 0", transform=ax.transAxes,
+                ha="center", fontsize=8)
+        return
     for arch, rows in growth.groupby("arch", sort=True):
         ax.errorbar(rows["memory_values"], rows["upper_slope"],
                     yerr=[rows["upper_slope"] - rows["upper_slope_ci_low"],
@@ -79,6 +93,7 @@ def make_fig_bipartite(estimates: pd.DataFrame, growth: pd.DataFrame,
                                   & (positions["source"] == "samples")])
         row[2].set_title(f"({level}) loss by position, own samples")
         for ax in row:
-            ax.legend(fontsize=6, ncol=2)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig
