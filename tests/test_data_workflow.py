@@ -73,11 +73,11 @@ def test_language_model_dag_on_the_mirror(tmp_path):
     assert counts["download_corpus"] == 1 and counts["prepare_corpus"] == 2  # char and word
     assert {rule: counts[rule] for rule in ("train_text_model", "select_text_model",
                                             "sample_text_model", "text_reference")} == {
-        "train_text_model": 4, "select_text_model": 4, "sample_text_model": 4,
-        "text_reference": 4,
+        "train_text_model": 5, "select_text_model": 5, "sample_text_model": 5,
+        "text_reference": 5,
     }
     assert counts["words_to_chars"] == 2 and counts["appendix_f"] == 1
-    # binary data, samples and Figure 5 (9), WikiText-2's splits, the text samples, references
+    # binary data, samples and Figure 5 (10), WikiText-2's splits, the text samples, references
     # (and the 6 restart sample sets of the binary models, seed_spread)
-    assert counts["mi_data"] == counts["fit_data"] == 9 + 6 + 3 + 4 + 4
+    assert counts["mi_data"] == counts["fit_data"] == 10 + 6 + 3 + 5 + 5
     assert f"download wikitext2 --dest results/raw/wikitext2 --mirror {MIRROR}" in result.stdout

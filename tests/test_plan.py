@@ -87,16 +87,15 @@ def test_targets_end_with_the_report_and_hold_every_figure_the_run_makes():
     targets = plan.targets()
     assert targets[-2:] == plan.report_targets()
     made = {entry.name for entry in plan.figures()}
-    # the default run makes every figure of the paper and, beyond it, the L2M figure (the
-    # SSM's only when one is trained)
-    assert made == {entry.name for entry in FIGURES if entry.name != "fig_ssm"}
+    # the default run makes every figure of the paper and, beyond it, the SSM and L2M figures
+    assert made == {entry.name for entry in FIGURES}
     for entry in plan.figures():
         for ext in ("pdf", "png"):
             assert f"results/figures/{entry.name}.{ext}" in targets
     smoke = Plan(validated("presets/smoke.yaml"))
     assert {e.name for e in smoke.figures()} == {"fig1", "fig3", "fig4", "fig5", "fig7", "fig9",
                                                   "theory_linear_rnn", "theory_ising",
-                                                  "bipartite"}
+                                                  "bipartite", "fig_ssm"}
 
 
 def test_the_figure_registry_is_what_the_cli_and_the_report_read():
@@ -185,7 +184,7 @@ def test_bipartite_jobs_score_every_model_and_the_data_by_each_architectures_bes
     plan = Plan(validated("presets/smoke.yaml"))
     jobs = plan.bipartite_jobs()
     assert jobs == [("binary", "samples", name) for name in plan.binary_model_names()] + [
-        ("binary", "data", f"best_{arch}") for arch in ("lstm", "rnn", "transformer")]
+        ("binary", "data", f"best_{arch}") for arch in ("lstm", "rnn", "ssm", "transformer")]
     for name in ("bipartite.png", "bipartite_growth.csv", "bipartite_trends.csv"):
         assert f"results/figures/{name}" in plan.targets()
     data = plan.bipartite_data_inputs(SimpleNamespace(family="binary", arch="lstm"))

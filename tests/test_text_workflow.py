@@ -71,14 +71,15 @@ def test_language_models_only_add_jobs(quick):
 
 def test_quick_text_dag(quick):
     counts = job_counts(quick["on"])
-    # char: LSTM 16, 64 (+ 64 x 2), Transformer 32, 64 (+ 64 x 2); word: LSTM 64, Transformer 64
+    # char: LSTM 16, 64 (+ 64 x 2), Transformer 32, 64 (+ 64 x 2), SSM 16; word: LSTM 64,
+    # Transformer 64
     assert {rule: counts[rule] for rule in TEXT_RULES} == {
-        "train_text_model": 8, "select_text_model": 8, "sample_text_model": 8,
-        "words_to_chars": 2, "text_reference": 8, "appendix_f": 1, "text_figure": 4,
+        "train_text_model": 9, "select_text_model": 9, "sample_text_model": 9,
+        "words_to_chars": 2, "text_reference": 9, "appendix_f": 1, "text_figure": 4,
         "text_model_summary": 1,
     }
     train = commands(quick["on"], "train_text_model")
-    assert sum("--data char" in c for c in train) == 6
+    assert sum("--data char" in c for c in train) == 7
     assert sum("--data word" in c for c in train) == 2
     assert all("--train-symbols 1000000 --valid-symbols 250000 --max-epochs 3" in c
                for c in train if "--data char" in c)
@@ -86,12 +87,12 @@ def test_quick_text_dag(quick):
     assert all(" --replace-other-run" in c for c in train)  # a changed config retrains
     samples = commands(quick["on"], "sample_text_model")
     # 2 MB of characters: 20 LSTM streams of 100,000; 3,899 Transformer sequences of 513
-    assert sum("--n-sequences 20 --length 100000" in c for c in samples) == 3
+    assert sum("--n-sequences 20 --length 100000" in c for c in samples) == 4
     assert sum("--n-sequences 3899 --length 513" in c for c in samples) == 3
     assert sum("--n-sequences 3101 --length 129" in c for c in samples) == 1
     measured = [c for c in commands(quick["on"], "mi_data") if "data/wikitext2_char_" in c
                 or "data/wikitext2_word_" in c]
-    assert len(measured) == 16
+    assert len(measured) == 18
     # the corpora's grid (to 1000), measured up to half the longest sequence when it runs (a
     # Transformer's 513 characters: lags up to 256; the LSTMs' streams are far longer)
     lstm = next(c for c in measured if "wikitext2_char_samples/lstm_w64_d1.npy" in c)
@@ -107,14 +108,15 @@ def test_paper_text_grid(tmp_path):
     output = dry_run(tmp_path, ROOT / "presets/paper.yaml")
     train = commands(output, "train_text_model")
     # char LSTM: 9 widths + depths 2, 3 at 128, best of 5; char Transformer 6 widths + depths 2-5
-    # at 128, word LSTM 8 widths + 2 depths, word Transformer 6 + 4, best of 3
-    assert len(train) == 11 * 5 + 10 * 3 + 10 * 3 + 10 * 3
-    # bf16 measured slower on an H200 (benchmarks/RESULTS.md): the preset keeps it off
-    assert all(" --mixed-precision" not in c and "--train-symbols" not in c for c in train)
+    # at 128, char SSM 3 widths, word LSTM 8 widths + 2 depths, word Transformer 6 + 4, best of 3
+    assert len(train) == 11 * 5 + 10 * 3 + 3 * 3 + 10 * 3 + 10 * 3
+    # numerics: the recipes' choice (bf16 for the Transformers on CUDA; METHODS §7.10)
+    assert not any("mixed-precision" in c or "tf32" in c or "--train-symbols" in c
+                   for c in train)
     assert not any("--lr" in c or "--batch-size" in c or "--max-epochs" in c for c in train)
-    assert job_counts(output)["sample_text_model"] == 11 + 10 + 10 + 10
+    assert job_counts(output)["sample_text_model"] == 11 + 10 + 3 + 10 + 10
     # seed_spread: every restart sampled and measured too
-    assert job_counts(output)["sample_text_restart"] == 11 * 5 + 10 * 3 * 3
+    assert job_counts(output)["sample_text_restart"] == 11 * 5 + (10 + 3 + 10 + 10) * 3
     assert job_counts(output)["words_to_chars_restart"] == 10 * 3 * 2
 
 
@@ -130,12 +132,12 @@ def _placeholder(path: Path) -> None:
 
 
 def test_smoke_text_dag_and_adding_a_width(tmp_path):
-    # one model of each family; planned on a results tree of placeholders (nothing runs)
+    # one model of each family (and a char SSM); planned on a results tree of placeholders
     output = dry_run(tmp_path, *SMOKE_TEXT)
     counts = job_counts(output)
     assert {rule: counts[rule] for rule in TEXT_RULES} == {
-        "train_text_model": 4, "select_text_model": 4, "sample_text_model": 4,
-        "words_to_chars": 2, "text_reference": 4, "appendix_f": 1, "text_figure": 4,
+        "train_text_model": 5, "select_text_model": 5, "sample_text_model": 5,
+        "words_to_chars": 2, "text_reference": 5, "appendix_f": 1, "text_figure": 4,
         "text_model_summary": 1,
     }
     for job in job_blocks(output).values():
@@ -174,11 +176,11 @@ def test_every_restart_of_a_text_model_is_measured_with_seed_spread(tmp_path):
     path.write_text(yaml.safe_dump(config))
     output = dry_run(tmp_path, SMOKE_TEXT[0], path)
     counts = job_counts(output)
-    assert counts["sample_text_restart"] == 8 and counts["words_to_chars_restart"] == 4
+    assert counts["sample_text_restart"] == 10 and counts["words_to_chars_restart"] == 4
     (summary,) = commands(output, "text_model_summary")
     fits = re.findall(r"results/fits/data/wikitext2_(?:char|word)_samples/\w+_seed[01]\.csv",
                       summary)
-    assert len(fits) == 8 and "--restart-fits" in summary
+    assert len(fits) == 10 and "--restart-fits" in summary
     assert "--binary-models results/figures/binary_models.csv" in summary
     assert "--restarts-out results/figures/text_restarts.csv" in summary
     mi = [c for c in commands(output, "mi_data") if "_samples/transformer_w8_d1_seed1" in c
@@ -224,7 +226,7 @@ def test_smoke_text_preset_is_self_contained(tmp_path):
     shutil.copy(ROOT / "config.yaml", merged / "config.yaml")
     jobs = {workdir: dry_run_jobs(dry_run(workdir, *SMOKE_TEXT)) for workdir in (alone, merged)}
     assert jobs[alone] == jobs[merged]
-    assert sum(rule == "train_text_model" for rule, _ in jobs[alone]) == 4
+    assert sum(rule == "train_text_model" for rule, _ in jobs[alone]) == 5
 
 
 def test_longer_text_preset_changes_only_the_character_models(quick, tmp_path):
@@ -235,8 +237,8 @@ def test_longer_text_preset_changes_only_the_character_models(quick, tmp_path):
     longer = dry_run(workdir, ROOT / "presets/longer_text.yaml")
     train = commands(longer, "train_text_model")
     char = [c for c in train if "--data char" in c]
-    # LSTM 16, 64, 128 (+ 128 x 2), Transformer 64, 128 (+ 128 x 2)
-    assert len(char) == 7 and sum("--arch lstm" in c for c in char) == 4
+    # LSTM 16, 64, 128 (+ 128 x 2), Transformer 64, 128 (+ 128 x 2), config.yaml's SSM 16
+    assert len(char) == 8 and sum("--arch lstm" in c for c in char) == 4
     assert all("--train-symbols" not in c and "--max-epochs 3" in c
                for c in char if "--arch lstm" in c)
     assert all("--train-symbols 4000000" in c and "--max-epochs 2" in c

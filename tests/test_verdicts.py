@@ -328,17 +328,19 @@ def test_the_corpora_claim_a_power_law_in_every_training_set(tmp_path):
     assert pd.read_csv(out).set_index("claim").loc["training_sets_power_law", "status"] == FAILS
 
 
-def test_the_pending_claims_wait_for_a_snapshot_and_are_decided_by_their_summary():
-    """Beyond the paper: the L2M claims join CLAIMS with a snapshot refresh
-    (paper_claims.PENDING_REGISTERED); until then their summary decides them all the same."""
+def test_the_claims_beyond_the_paper_are_registered_and_decided_by_their_summary():
+    """The SSM and L2M claims follow the paper's in the registry; the bipartite summary
+    decides its two."""
     from miscaling.bipartite_summary import trend_rows
-    from miscaling.paper_claims import PENDING_REGISTERED, PENDING_SNAPSHOT
+    from miscaling.paper_claims import BEYOND_THE_PAPER
 
-    pending = {c.id for c in PENDING_SNAPSHOT}
-    assert pending == {"fixed_state_bipartite_saturates", "transformer_bipartite_grows"}
-    assert PENDING_REGISTERED == (pending <= {c.id for c in CLAIMS})
-    for c in PENDING_SNAPSHOT:
-        assert c.rule == "grows_or_saturates" and c.source in SOURCES
+    beyond = {c.id for c in BEYOND_THE_PAPER}
+    assert beyond == {"fixed_state_bipartite_saturates", "transformer_bipartite_grows",
+                      "ssm_samples_exponential", "xi_ssm_grows_with_state"}
+    assert [c.id for c in CLAIMS[-len(BEYOND_THE_PAPER):]] == [c.id for c in BEYOND_THE_PAPER]
+    bipartite = {c.id for c in BEYOND_THE_PAPER if c.source == "bipartite_trends"}
+    for c in BEYOND_THE_PAPER:
+        assert c.source in SOURCES
     growth = pd.DataFrame({
         "level": "binary", "family": "binary", "source": "samples",
         "arch": ["rnn", "lstm", "transformer"], "width": 8, "depth": 1,
@@ -346,7 +348,7 @@ def test_the_pending_claims_wait_for_a_snapshot_and_are_decided_by_their_summary
         "estimator": "vclub", "ratio": 2.0, "upper_slope": [0.01, 0.02, 0.5],
         "upper_slope_ci_low": [-0.05, -0.03, 0.3], "upper_slope_ci_high": [0.06, 0.07, 0.7]})
     trends = trend_rows(growth).set_index("claim")
-    assert set(trends.index) == pending
+    assert set(trends.index) == bipartite
     assert (trends["status"] == HOLDS).all(), trends
     assert "rnn 8x1 (8 values)" in trends.loc["fixed_state_bipartite_saturates", "evidence"]
     assert trend_rows(growth.iloc[:0]).set_index("claim").loc[

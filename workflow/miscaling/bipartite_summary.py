@@ -3,7 +3,7 @@
 Every ``miscaling bipartite`` table (one per model and source, labelled level, family and
 source) becomes one stacked table; per curve (level, family, source, model, estimator, ratio)
 the power law of the whole grid (M65), the upper slope (M66) and I at the largest L;
-:func:`trend_rows` decides the claims of :data:`miscaling.paper_claims.PENDING_SNAPSHOT` with
+:func:`trend_rows` decides the claims of :data:`miscaling.paper_claims.BEYOND_THE_PAPER` with
 :func:`~miscaling.verdicts.grows_or_saturates`.  Mathematics: docs/METHODS.md §10.
 """
 

@@ -188,7 +188,7 @@ def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
     width, clear = s.width, s.clear_delta_aicc
     depth1 = table[table["depth"] == 1]
     rnn, lstm = (table[table["arch"] == a] for a in ("rnn", "lstm"))
-    transformers = table[table["arch"] == "transformer"]
+    transformers, ssms = (table[table["arch"] == a] for a in ("transformer", "ssm"))
     lstm1 = depth1[depth1["arch"] == "lstm"]
     no_data = "the training data's fit"
     outcomes = {
@@ -214,6 +214,9 @@ def trend_checks(table: pd.DataFrame, settings: TrendSettings | None = None, *,
         if data is not None else not_measured(no_data, "within_tolerance"),
         "transformer_samples_algebraic": _decay(transformers, "algebraic", clear,
                                                 "Transformers"),
+        "ssm_samples_exponential": _decay(ssms, "exponential", clear, "selective SSMs"),
+        "xi_ssm_grows_with_state": _sweep(ssms[ssms["depth"] == 1], "width",
+                                          "two depth-1 SSM widths"),
         "best_lstm_xi_below_350": ordered(xi_of(lstm.loc[lstm["xi"].idxmax()]), _fixed(350.0),
                                           what="xi")
         if len(lstm) and lstm["xi"].notna().any() else not_measured("an LSTM with xi",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BETWEEN_MODELS", "CLAIMS", "PENDING_REGISTERED", "PENDING_SNAPSHOT", "TRAINED_XI",
+__all__ = ["BETWEEN_MODELS", "BEYOND_THE_PAPER", "CLAIMS", "TRAINED_XI",
            "Claim", "claim", "claims_of"]
 
 
@@ -76,6 +76,7 @@ BETWEEN_MODELS = frozenset({
     "char_transformer_captures_mid_range",
     "deeper_char_transformers_closer_to_data",
     "deeper_word_transformers_closer_to_data",
+    "xi_ssm_grows_with_state",
 })
 
 #: In the paper's order: data and estimator, theory, binary models, language models.
@@ -247,11 +248,16 @@ CLAIMS: tuple[Claim, ...] = (
        "samples beside its MI"),
 )
 
-#: Beyond the paper (L²M, Chen et al. 2025; bipartite MI, docs/METHODS.md §10): claims whose
-#: rule, summary (``bipartite_trends``), calibration and tests are in place, kept out of CLAIMS
-#: until a default run refreshes docs/snapshot/claims.csv (tests/test_snapshot.py needs every
-#: registered claim there).
-PENDING_SNAPSHOT: tuple[Claim, ...] = (
+#: Beyond the paper: the selective SSM (docs/METHODS.md §7.9) and the L²M bipartite MI (Chen
+#: et al. 2025, §10), after the paper's claims.
+BEYOND_THE_PAPER: tuple[Claim, ...] = (
+    _c("ssm_samples_exponential", "SSM (beyond the paper)", "SSM figure",
+       "every selective SSM's samples decay exponentially, like the RNNs' (a fixed state: L2M)",
+       "every SSM, all and log-spaced lags", "AICc exponential against power", "exponential",
+       "every_decay", B),
+    _c("xi_ssm_grows_with_state", "SSM (beyond the paper)", "SSM figure",
+       "xi of selective SSMs grows with their state size", "depth-1 SSMs of every width "
+       "(state 38 x width)", "xi", "increasing", "grows", B),
     _c("fixed_state_bipartite_saturates", "L2M (beyond the paper)", "bipartite MI figure",
        "fixed-state models' (RNN, LSTM, SSM) bipartite MI saturates at a level set by their "
        "state", "every RNN, LSTM and SSM on its own samples, upper half of the block lengths",
@@ -262,11 +268,7 @@ PENDING_SNAPSHOT: tuple[Claim, ...] = (
        "every Transformer on its own samples, upper half of the block lengths",
        "slope of ln I(vCLUB) on ln L", "above 0.1", "grows_or_saturates", "bipartite_trends"),
 )
-#: Whether PENDING_SNAPSHOT's claims are registered: True in the commit that refreshes
-#: docs/snapshot from a default run.
-PENDING_REGISTERED = False
-if PENDING_REGISTERED:
-    CLAIMS += PENDING_SNAPSHOT
+CLAIMS += BEYOND_THE_PAPER
 
 _BY_ID = {c.id: c for c in CLAIMS}
 if len(_BY_ID) != len(CLAIMS):  # pragma: no cover - a registry error, caught by the tests
