@@ -203,10 +203,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100, help="timed optimizer steps")
     parser.add_argument("--warmup", type=int, default=20, help="untimed steps before")
     parser.add_argument("--tiny", action="store_true", help="width-16 models (CPU smoke run)")
+    parser.add_argument("--families", nargs="+", default=None,
+                        help="only these families (e.g. 'char LSTM' 'word Transformer')")
     parser.add_argument("--precisions", nargs="+", choices=tuple(PRECISIONS), default=None,
                         help="default: all four on CUDA, fp32 on CPU")
     parser.add_argument("--compile", action="store_true",
-                        help="also time the bare loop of torch.compile(model)")
+                        help="also time the bare loop of torch.compile(model) (Transformers, "
+                             "the last precision)")
     parser.add_argument("--nondeterministic", action="store_true",
                         help="also time the bare loop without deterministic algorithms")
     parser.add_argument("--profile", type=int, default=0, metavar="STEPS",
@@ -223,7 +226,7 @@ def main() -> None:
           f"timed steps per timing", flush=True)
     rows = []
     models = [model for model in (TINY_MODELS if args.tiny else PAPER_MODELS)
-              if model[1] in args.levels]
+              if model[1] in args.levels and (args.families is None or model[0] in args.families)]
     with tempfile.TemporaryDirectory() as tmp:
         data = {level: corpus(args.mirror, level, Path(tmp)) for level in args.levels}
         for family, level, arch, width, depth in models:
@@ -241,7 +244,7 @@ def main() -> None:
                        "vs_fp32": trainer / fp32 if fp32 else float("nan"),
                        "epoch_s": EPOCH_SYMBOLS[level] / trainer}
                 extra = ""
-                if args.compile and arch == "transformer":
+                if args.compile and arch == "transformer" and precision == precisions[-1]:
                     row["compiled_tok_s"] = bare_rate(setting, args.warmup, args.steps, True)
                     extra += f" | compiled {row['compiled_tok_s']:12,.0f}"
                 if args.nondeterministic:

@@ -95,16 +95,19 @@ TEXT_SPLITS = {
 TEXT_SOFTMAX_MICROSECONDS = 1.2e-2
 TEXT_OUTPUT_MICROSECONDS = 1e-4
 #: GPU training cost (runtime_estimates: gpu) of one reference model per (arch, level), measured
-#: on one NVIDIA H200 in fp32 through miscaling.train.train (deterministic algorithms on, as every
+#: on one NVIDIA H200 through miscaling.train.train (deterministic algorithms on, as every
 #: training runs): (width, depth, symbols per optimizer step, microseconds per training symbol).
 #: gpu_microseconds_per_symbol scales them to other models.  The validation pass was not timed;
 #: as on the CPU, a validation symbol counts a third of a training one (forward pass only).
 GPU_TRAIN_REFERENCE = {
-    # Language models, the paper's recipe (batch x window per step): benchmarks/RESULTS.md, "Text
-    # models at paper scale on a GPU" (bench_text_scale.py; tokens/s, one WikiText-2 epoch).
-    ("lstm", "char"): (1024, 1, 128 * 100, 1e6 / 1_569_415),  # 0.64 us: 6.9 s per epoch
+    # Language models, the paper's recipe (batch x window per step).  Character level: steady
+    # state (150 steps) in the recipes' numerics (METHODS §7.10), docs/FINDINGS.md "Paper scale
+    # on a GPU" (GPU-NOTES of 2026-12-04): the LSTM in TF32, the Transformer in bf16 + TF32.
+    ("lstm", "char"): (1024, 1, 128 * 100, 1e6 / 1_860_000),  # 0.54 us: 5.8 s per epoch
+    ("transformer", "char"): (512, 3, 64 * 512, 1e6 / 3_230_000),  # 0.31 us: 3.4 s
+    # Word level: fp32, 40-step timings (first-call costs included, so these err long), bench
+    # _text_scale.py of 2026-11-26 (benchmarks/RESULTS.md); steady state not yet measured.
     ("lstm", "word"): (512, 2, 20 * 50, 1e6 / 101_441),  # 9.9 us: 20.6 s; bound by its small steps
-    ("transformer", "char"): (512, 3, 64 * 512, 1e6 / 643_338),  # 1.6 us: 16.8 s
     ("transformer", "word"): (512, 3, 32 * 128, 1e6 / 197_152),  # 5.1 us: 10.6 s
     # Binary data, batch 50 x 512, measured on the same H200 the same day with the training loop
     # of commit a41345a (benchmarks/RESULTS.md, "Binary models on a GPU"): RNNs and LSTMs of
@@ -124,11 +127,13 @@ GPU_TRAIN_REFERENCE = {
 }
 #: GPU sampling: each generated position is one sequential step of the whole batch (recurrent
 #: state or key/value cache), a few small kernels per layer whose launches, not arithmetic, bound
-#: a step of a small batch.  Not measured on a GPU (the H200 run timed only batched against
-#: one-at-a-time sampling: 374-486x faster).  A CUDA launch takes ~5-10 us and a CPU step of one
-#: sequence ~0.3 ms (benchmarks/RESULTS.md, batched generation), so 1 ms per layer and step is a
-#: deliberately high floor; a big batch costs its rows x the training cost per symbol instead.
-GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP = 1000
+#: a step of a small batch.  Measured on an H200 (docs/FINDINGS.md, "Paper scale on a GPU"): the
+#: char LSTM 1024 x 1's 2 MB (20 streams x 100,000 steps) in 32 s, 0.32 ms a step, taken as 0.4
+#: ms per layer for the recurrent models; the char Transformer 512 x 3's 3,899 x 513 in 8-16 s
+#: at batch 1,300, kept at 1 ms per layer (its cache reads grow with the position).  A big batch
+#: costs its rows x the training cost per symbol instead, when that is more.
+GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP = {"transformer": 1000}
+GPU_SAMPLE_RECURRENT_MICROSECONDS = 400
 
 
 
@@ -236,22 +241,29 @@ class Resources:
         return self.text_microseconds_per_symbol(model.family, model.arch, model.width,
                                                  model.depth)
 
-    def train_runtime(self, wildcards, attempt):
-        model = self.plan.model_of(wildcards)
+    def max_epochs(self, model) -> int:
+        """The most epochs a model's training runs: its config, else the recipe's."""
         family, arch = model.family, model.arch
-        per_symbol = self.train_microseconds_per_symbol(wildcards) * 1e-6
         if family == "binary":
             cfg = self.config["binary_models"]
-            epochs = cfg["architectures"][arch].get("max_epochs") or cfg["max_epochs"]
-            seconds = epochs * self.train_symbols(arch) * per_symbol
-            return _minutes(seconds, attempt, cap=MAX_RUNTIME_MINUTES)
-        setting = self.plan.setting
-        train, valid, _ = self.text_corpus_sizes(family)
-        train = min(train, setting(family, arch, "train_symbols") or train)
-        valid = min(valid, setting(family, arch, "valid_symbols") or valid)
-        epochs = setting(family, arch, "max_epochs") or (
+            return cfg["architectures"][arch].get("max_epochs") or cfg["max_epochs"]
+        return self.plan.setting(family, arch, "max_epochs") or (
             60 if (arch, model.level) == ("lstm", "word") else 200)
-        seconds = epochs * (train + valid / 3) * per_symbol
+
+    def epoch_symbols(self, model) -> float:
+        """Symbols of one epoch, a validation symbol counted as a third of a training one."""
+        if model.family == "binary":
+            return self.train_symbols(model.arch)
+        setting = self.plan.setting
+        train, valid, _ = self.text_corpus_sizes(model.family)
+        train = min(train, setting(model.family, model.arch, "train_symbols") or train)
+        valid = min(valid, setting(model.family, model.arch, "valid_symbols") or valid)
+        return train + valid / 3
+
+    def train_runtime(self, wildcards, attempt):
+        model = self.plan.model_of(wildcards)
+        per_symbol = self.train_microseconds_per_symbol(wildcards) * 1e-6
+        seconds = self.max_epochs(model) * self.epoch_symbols(model) * per_symbol
         return _minutes(seconds, attempt, cap=MAX_RUNTIME_MINUTES)
 
     def train_priority(self, wildcards):
@@ -301,7 +313,9 @@ class Resources:
         model = self.plan.model_of(wildcards)
         n, length = self.plan.sample_shape(model)
         batches, rows = math.ceil(n / SAMPLE_BATCH), min(n, SAMPLE_BATCH)
-        step = max(model.depth * GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP,
+        per_layer = GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP.get(
+            model.arch, GPU_SAMPLE_RECURRENT_MICROSECONDS)
+        step = max(model.depth * per_layer,
                    rows * self.gpu_microseconds_per_symbol(wildcards))
         return batches * length * step * 1e-6
 
