@@ -1,8 +1,9 @@
 """What a configuration costs on one H200: every model's restarts × epochs × epoch time, plus
 its sampling, summed per family and architecture (the README's GPU-hours table,
-``scripts/gpu_cost.py``); I(τ), fits and figures run on the CPU cores beside it.  Epochs are the measured epochs to the early stop where known
-(:data:`EPOCHS_TO_STOP`), else the configured maximum: an upper bound, and each row says which.
-Epoch and sampling times are :mod:`miscaling.plan.resources`' GPU rates; docs/METHODS.md §9.
+``scripts/gpu_cost.py``); I(τ), fits and figures run on the CPU cores beside it.  Epochs are the
+measured epochs to the early stop where known (:data:`EPOCHS_TO_STOP`), else the configured
+maximum: an upper bound, and each row says which.  Epoch and sampling times are
+:mod:`miscaling.plan.resources`' GPU rates; docs/METHODS.md §9.
 """
 
 from __future__ import annotations
