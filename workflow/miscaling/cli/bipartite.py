@@ -45,7 +45,8 @@ def register(commands) -> None:
                           "long streams, e.g. an LSTM's samples), not only its start")
     bip.add_argument("--max-sequences", type=positive_int, default=None,
                      help="score at most this many sequences (windows), drawn by --seed")
-    bip.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    bip.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                     help="auto: CUDA when torch sees a GPU (as `sample`)")
     bip.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     bip.add_argument("--out", required=True, help="estimates (.csv or .parquet)")
     bip.add_argument("--positions-out", default=None,
