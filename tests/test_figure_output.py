@@ -98,7 +98,8 @@ def test_fig5_draws_both_floors_and_keeps_its_axis_on_the_estimates():
 def test_every_figure_has_a_title():
     assert {entry.name for entry in FIGURES} == {
         "fig1", "fig2", "fig3", "fig3_text", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9",
-        "fig10", "theory_linear_rnn", "theory_ising", "size_matched_control", "fig_ssm"}
+        "fig10", "theory_linear_rnn", "theory_ising", "size_matched_control", "fig_ssm",
+        "bipartite"}
     assert all(entry.title.strip() and entry.label.strip() for entry in FIGURES)
 
 

@@ -193,11 +193,12 @@ def jobs_by_name(jobs):
 
 def test_paper_preset_sizes_its_trainings_by_gpu_rates(paper_jobs, paper_gpu_jobs):
     # a char LSTM 1024 x 1 for up to 200 epochs: one CPU thread needs weeks (capped at a day,
-    # it relies on checkpoints); one H200 took 6.9 s per WikiText-2 epoch (benchmarks/RESULTS.md)
+    # it relies on checkpoints); one H200 trains 1.86 M characters/s in steady state with TF32
+    # (docs/FINDINGS.md): 5.8 s per WikiText-2 epoch
     cpu = text_train_resources(paper_jobs, "wikitext2_char", "lstm", 1024, 1)
     gpu = text_train_resources(paper_gpu_jobs, "wikitext2_char", "lstm", 1024, 1)
     assert cpu[1] == 24 * 60
-    assert 3 * 200 * 6.9 / 60 <= gpu[1] < cpu[1] / 10  # at least SAFETY x the measured time
+    assert 3 * 200 * 5.8 / 60 <= gpu[1] < cpu[1] / 10  # at least SAFETY x the measured time
     assert gpu[0] == cpu[0]  # the host memory does not depend on the rates
     # on the GPU no paper training needs the cap, and every one asks for less than on the CPU
     cpu_minutes = {tuple(w.items()): int(r["runtime"]) for rule, w, r in paper_jobs
@@ -206,7 +207,10 @@ def test_paper_preset_sizes_its_trainings_by_gpu_rates(paper_jobs, paper_gpu_job
                    if rule in ("train_model", "train_text_model")}
     assert len(gpu_minutes) > 300 and gpu_minutes.keys() == cpu_minutes.keys()
     assert max(gpu_minutes.values()) < 24 * 60
-    assert all(gpu_minutes[job] <= cpu_minutes[job] for job in gpu_minutes)
+    slower = {dict(job)["arch"] for job in gpu_minutes if gpu_minutes[job] > cpu_minutes[job]}
+    # but the selective SSM's: its scan is a loop over time, launch-bound on a GPU (an estimate
+    # of 3 us a symbol), where one CPU thread trains the narrowest in 2.8 us
+    assert slower <= {"ssm"}, slower
     # the rates change only the runtimes of the GPU steps
     cpu_jobs, gpu_jobs = jobs_by_name(paper_jobs), jobs_by_name(paper_gpu_jobs)
     assert cpu_jobs.keys() == gpu_jobs.keys()

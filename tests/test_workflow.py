@@ -160,7 +160,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     # every configured model was trained (2 restarts), selected, sampled and measured
     stems = sorted(p.stem for p in (results / "data/binary_samples").glob("*.npy"))
     samples = [stem for stem in stems if "_seed" not in stem]
-    assert samples == ["lstm_w4_d1", "lstm_w4_d2", "rnn_w2_d1", "transformer_w8_d1"]
+    assert samples == ["lstm_w4_d1", "lstm_w4_d2", "rnn_w2_d1", "ssm_w4_d1", "transformer_w8_d1"]
     # seed_spread: every restart of the models with two sampled too, with the same seed, so
     # that the selected restart's samples are the model's own
     assert [stem for stem in stems if "_seed" in stem] == [
@@ -172,8 +172,8 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     restarts = pd.read_csv(results / "figures/binary_restarts.csv")
     assert len(restarts) == 6 and set(restarts["restart"]) == {0, 1}
     assert np.load(results / "data/binary_samples/lstm_w4_d2.npy").shape == (100, 64)
-    # 2 restarts each, 1 for the Transformer
-    assert len(list((results / "models/binary").glob("*/seed*/result.json"))) == 7
+    # 2 restarts each, 1 for the Transformer and the SSM
+    assert len(list((results / "models/binary").glob("*/seed*/result.json"))) == 8
     for name in samples:
         assert (results / "fits/data/binary_samples" / f"{name}.csv").is_file()
 
@@ -207,8 +207,9 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
         "all": 1,
     }
 
-    # adding a width trains only the new model; the four model figures (1, 3a, 7, 9), the
-    # summary tables and the L2M figure hold every model, so they are redone (and the report
+    # adding a width trains only the new model; the five model figures (1, 3a, 7, 9 and the
+    # SSM's, whose xi panel has the RNNs), the summary tables and the L2M figure hold every
+    # model, so they are redone (and the report
     # that shows them), as is the data's bipartite MI by the best RNN; no other model is
     # trained again
     wider = write_config(tmp_path / "wider.yaml", "presets/smoke.yaml",
@@ -216,7 +217,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     dry = snakemake("-n", "--configfile", str(wider), workdir=smoke_run)
     assert job_counts(dry.stdout + dry.stderr) == {
         "train_model": 2, "select_model": 1, "sample_model": 1, "sample_restart": 2,
-        "mi_data": 3, "fit_data": 3, "model_figure": 4, "model_summary": 1, "report": 1,
+        "mi_data": 3, "fit_data": 3, "model_figure": 5, "model_summary": 1, "report": 1,
         "bipartite_samples": 1, "bipartite_data": 1, "bipartite_summary": 1, "all": 1,
     }
 
@@ -227,7 +228,7 @@ def test_smoke_preset_end_to_end_and_incremental_reruns(smoke_run, tmp_path):
     dry = snakemake("-n", "--configfile", str(reestimated), workdir=smoke_run)
     counts = job_counts(dry.stdout + dry.stderr)
     assert "synth_binary" not in counts and "synth_estimator_benchmark" not in counts
-    assert counts["mi_data"] == 15 and "train_model" not in counts  # 6 of them restarts
+    assert counts["mi_data"] == 16 and "train_model" not in counts  # 6 of them restarts
 
 
 def test_a_failed_retraining_is_rescheduled_by_the_next_run(smoke_run, tmp_path):

@@ -310,7 +310,9 @@ def make_fig_ssm(curves: pd.DataFrame, table: pd.DataFrame,
     groups = [(ARCH_TITLES[a], g, ARCH_COLORS[a]) for a, g in shallow.groupby("arch")]
     plot_xi(ax_x, shallow, "state_values", groups, reference,
             r"(b) $\xi$ vs state size (depth 1)")
-    ax_x.set(xscale="log", xlabel="numbers in the state")
+    ax_x.set(xlabel="numbers in the state")
+    if (shallow["xi"].notna() & (shallow["state_values"] > 0)).any():
+        ax_x.set(xscale="log")  # else no point is drawn (plot_xi says why): no log range
     sns.despine(fig)
     fig.tight_layout()
     return fig
