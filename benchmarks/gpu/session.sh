@@ -39,9 +39,11 @@ elif [ "$STAGE" = stop ]; then
     $PY -m miscaling prepare corpus "$OUT/raw/wikitext2/manifest.json" --level $level \
       --out-dir "$OUT/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || exit 1
   done
-  for model in "rnn 8 1" "lstm 8 1" "transformer 16 1" "ssm 8 1"; do
+  # the paper preset's options: RNN/LSTM embedding 2, Transformer 4 heads
+  for model in "rnn 8 1 --embedding-dim 2" "lstm 8 1 --embedding-dim 2" \
+               "transformer 16 1 --heads 4" "ssm 8 1"; do
     set -- $model
-    timeout $limit $PY -m miscaling train --arch $1 --width $2 --depth $3 --data binary \
+    timeout $limit $PY -m miscaling train --arch $1 --width $2 --depth $3 --data binary "${@:4}" \
       --train "$OUT/data/train.npy" --valid "$OUT/data/valid.npy" --device auto \
       --out-dir "$OUT/stop/binary_$1_w$2_d$3" > "$OUT/stop_binary_$1.log" 2>&1 &
   done
