@@ -21,7 +21,6 @@ top operations by time (where a step-bound model's time goes).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import json
 import tempfile
@@ -37,12 +36,12 @@ from miscaling.models import ModelConfig, build_model
 from miscaling.recipes import paper_config, paper_model_options
 from miscaling.train import (
     TrainingBatches,
-    deterministic_algorithms,
     make_optimizer,
     matmul_precision,
     precision_context,
     seed_everything,
     train_one_epoch,
+    training_numerics,
 )
 
 #: (family, level, arch, width, depth): the largest models of the paper preset's grids
@@ -104,10 +103,7 @@ class Setting:
         return network, data, make_optimizer(network.parameters(), self.config, self.device)
 
     def context(self):
-        stack = contextlib.ExitStack()
-        stack.enter_context(deterministic_algorithms(self.device))
-        stack.enter_context(matmul_precision(self.device, self.config.tf32))
-        return stack
+        return training_numerics(self.device, self.config)
 
 
 def trainer_rate(setting: Setting, warmup: int, steps: int) -> float:

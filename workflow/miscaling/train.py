@@ -172,6 +172,13 @@ def deterministic_algorithms(device: torch.device) -> Iterator[None]:
         torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = previous[3:]
 
 
+@contextlib.contextmanager
+def training_numerics(device: torch.device, config: TrainConfig) -> Iterator[None]:
+    """What every training runs under: deterministic kernels and the TF32 setting."""
+    with deterministic_algorithms(device), matmul_precision(device, config.tf32):
+        yield
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -265,7 +272,8 @@ def train_one_epoch(
                 "same steps: lower the learning rate or the gradient clip"
             )
         total_loss += value * count
-    return total_loss / sum(symbols), lr, sum(symbols)
+    total_symbols = sum(symbols)
+    return total_loss / total_symbols, lr, total_symbols
 
 
 class TrainingBatches:
@@ -348,7 +356,7 @@ def train(
     device = resolve_device(config.device)
     precision = precision_context(device, config.mixed_precision)
 
-    with deterministic_algorithms(device), matmul_precision(device, config.tf32):
+    with training_numerics(device, config):
         # the model is built right after seeding, so the seed fixes its initial weights
         seed_everything(config.seed)
         network = _build_model(model, builder)

@@ -55,10 +55,8 @@ class ModelCost:
 
 def _epochs(resources: Resources, model) -> tuple[int, str]:
     most = resources.max_epochs(model)
-    patience = (resources.config["binary_models"]["patience"] if model.family == "binary"
-                else resources.plan.setting(model.family, model.arch, "patience"))
-    if (model.arch, model.level) == ("lstm", "word") and patience is None:
-        return most, "fixed"  # the recipe has no early stopping
+    if resources.patience(model) is None:
+        return most, "fixed"  # no early stopping: every epoch runs
     measured = EPOCHS_TO_STOP.get((model.arch, model.level))
     if measured is not None and measured <= most:
         return measured, "measured"
@@ -78,13 +76,12 @@ def costs(config: dict) -> list[ModelCost]:
                                         depth=str(model.depth))
             epochs, kind = _epochs(resources, model)
             restarts = plan.restarts(family, model.arch)
-            spread = (config["binary_models"] if family == "binary"
-                      else config["text_models"]).get("seed_spread", False)
+            spread = plan.seed_spread_enabled(family) and restarts > 1
             rows.append(ModelCost(
                 family, model.arch, model.width, model.depth, restarts, epochs, kind,
                 resources.epoch_symbols(model)
                 * resources.gpu_microseconds_per_symbol(wildcards) * 1e-6,
-                1 + (restarts if spread and restarts > 1 else 0),
+                1 + (restarts if spread else 0),
                 resources.gpu_sample_seconds(wildcards)))
     return rows
 

@@ -374,7 +374,7 @@ class Jobs:
         flags = "" if self.config.get("tf32", True) else " --no-tf32"
         if family != "binary":
             mixed = self.config["text_models"].get("mixed_precision", "auto")
-            if mixed is not None and mixed != "auto":
+            if mixed != "auto":
                 flags += " --mixed-precision" if mixed else " --no-mixed-precision"
         return flags
 

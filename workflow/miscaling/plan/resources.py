@@ -18,6 +18,7 @@ import numpy as np
 
 from miscaling.mi.lags import parse_lags
 from miscaling.plan.pipeline import Jobs, family_corpus, family_level
+from miscaling.recipes import paper_config
 
 __all__ = ["Resources", "count_symbols"]
 
@@ -247,8 +248,16 @@ class Resources:
         if family == "binary":
             cfg = self.config["binary_models"]
             return cfg["architectures"][arch].get("max_epochs") or cfg["max_epochs"]
-        return self.plan.setting(family, arch, "max_epochs") or (
-            60 if (arch, model.level) == ("lstm", "word") else 200)
+        return (self.plan.setting(family, arch, "max_epochs")
+                or paper_config(arch, model.level).max_epochs)
+
+    def patience(self, model) -> int | None:
+        """Epochs without improvement before the early stop (None: none): config, else recipe."""
+        if model.family == "binary":
+            return self.config["binary_models"]["patience"]
+        configured = self.plan.setting(model.family, model.arch, "patience")
+        return configured if configured is not None else paper_config(
+            model.arch, model.level).patience
 
     def epoch_symbols(self, model) -> float:
         """Symbols of one epoch, a validation symbol counted as a third of a training one."""
