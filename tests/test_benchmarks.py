@@ -110,13 +110,16 @@ def test_bench_seed_spread_measures_every_restart(tmp_path):
     assert "pooled seed sd/mean (root mean square, what the pipeline uses)" in out
 
 
-def test_bench_ssm_prints_both_models_with_equal_state():
-    out = run_benchmark("bench_ssm.py", "--quick", "--batch", "4", "--length", "16")
+def test_bench_ssm_prints_both_models_with_equal_state_and_both_scans():
+    out = run_benchmark("bench_ssm.py", "--quick", "--batch", "2", "--length", "256", "--scans")
     rows = {line.split()[0]: line.split() for line in out.splitlines()
-            if line.split() and line.split()[0] in ("ssm", "lstm")}
-    assert set(rows) == {"ssm", "lstm"}
+            if line.split() and line.split()[0] in ("ssm", "lstm", "sequential", "chunked")}
+    assert set(rows) == {"ssm", "lstm", "sequential", "chunked"}
     assert rows["ssm"][3] == rows["lstm"][3] == "304"  # the same number of state values
     assert rows["lstm"][6] == rows["lstm"][8] == "1.00x"
+    # chunks of 16 over 256 steps: far fewer kernel launches per training step
+    assert rows["chunked"][1] == "16" and rows["sequential"][2] == rows["sequential"][4] == "1.00x"
+    assert int(rows["chunked"][-1]) < int(rows["sequential"][-1]) / 2
 
 
 def test_bench_text_scale_times_trainer_and_bare_loop_in_steady_state(one_torch_thread):

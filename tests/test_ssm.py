@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from miscaling import ssm as ssm_module
 from miscaling import train as train_module
 from miscaling.models import ModelConfig, StateSpaceModel, build_model, state_values
 from miscaling.recipes import paper_config, paper_model_options
 from miscaling.sample import generate
-from miscaling.ssm import dt_rank, selective_scan, ssm_state_values
+from miscaling.ssm import ChunkedScan, dt_rank, scan_chunk, selective_scan, ssm_state_values
 from miscaling.train import TrainConfig, train
 from test_models import assert_stepping_equals_forward
 from test_stateful import TEXT, VALID_TEXT
@@ -90,6 +91,61 @@ def test_scan_gradients_match_finite_differences():
     C = torch.randn(2, 5, 3, generator=generator, dtype=torch.float64, requires_grad=True)
     h0 = torch.randn(2, 2, 3, generator=generator, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda *a: selective_scan(*a)[0], (dA, dBx, C, h0))
+
+
+def scan_inputs(T, B=2, D=3, N=4, seed=2, requires_grad=False):
+    generator = torch.Generator().manual_seed(seed)
+    tensors = (torch.rand(T, B, D, N, generator=generator, dtype=torch.float64),
+               torch.randn(T, B, D, N, generator=generator, dtype=torch.float64),
+               torch.randn(B, T, N, generator=generator, dtype=torch.float64),
+               torch.randn(B, D, N, generator=generator, dtype=torch.float64))
+    return tuple(t.requires_grad_(requires_grad) for t in tensors)
+
+
+@pytest.mark.parametrize("T, chunk", [(1, 4), (7, 1), (7, 3), (12, 4), (12, 5), (30, 64)])
+def test_the_chunked_scan_equals_the_sequential_one_with_its_gradients(T, chunk):
+    dA, dBx, C, h0 = scan_inputs(T, requires_grad=True)
+    weights = torch.randn(2, T, 3, dtype=torch.float64), torch.randn(2, 3, 4, dtype=torch.float64)
+    results = []
+    for scan_chunk_length in (None, chunk):
+        y, last = selective_scan(dA, dBx, C, h0, chunk=scan_chunk_length)
+        loss = (y * weights[0]).sum() + (last * weights[1]).sum()
+        results.append((y, last, *torch.autograd.grad(loss, (dA, dBx, C, h0))))
+    for sequential, chunked in zip(*results):
+        torch.testing.assert_close(chunked, sequential, rtol=1e-12, atol=1e-12)
+
+
+def test_chunked_scan_gradients_match_finite_differences_and_skip_a_constant_start():
+    dA, dBx, C, h0 = scan_inputs(9, B=2, D=2, N=2, seed=3, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda *a: selective_scan(*a, chunk=4)[0], (dA, dBx, C, h0))
+    h0.requires_grad_(False)  # a carried, detached state: no gradient computed for it
+    selective_scan(dA, dBx, C, h0, chunk=4)[0].sum().backward()
+    assert h0.grad is None and dA.grad is not None
+    # an underflowing running product is exact: the state forgets, it does not become NaN
+    tiny = torch.full((40, 1, 1, 1), 1e-30, dtype=torch.float32)
+    states = ChunkedScan.apply(tiny, torch.ones_like(tiny), torch.ones(1, 1, 1), 8)
+    assert torch.isfinite(states).all()
+    torch.testing.assert_close(states[-1], torch.ones(1, 1, 1))
+
+
+def test_the_cpu_scans_step_by_step_and_a_gpu_in_chunks_of_about_the_root_of_the_length():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert scan_chunk(cpu, 512) is None and scan_chunk(cuda, 8) is None
+    assert scan_chunk(cuda, 512) == 23 and scan_chunk(cuda, 100) == 10
+    assert scan_chunk(cuda, 16) == 4
+
+
+def test_a_model_scanning_in_chunks_trains_like_the_step_by_step_one(monkeypatch):
+    x = tokens(length=37)
+    gradients = []
+    for chunk in (None, 6):
+        monkeypatch.setattr(ssm_module, "scan_chunk", lambda device, length, c=chunk: c)
+        model = sharpen(make(depth=2)).double()
+        logits = model(x)
+        F.cross_entropy(logits.reshape(-1, 5), x.roll(-1, 1).reshape(-1)).backward()
+        gradients.append([logits] + [p.grad for p in model.parameters()])
+    for sequential, chunked in zip(*gradients):
+        torch.testing.assert_close(chunked, sequential, rtol=1e-9, atol=1e-11)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The GPU measurements of issue 19, as one prepared script per device call (each under 10 min):
-#   bash benchmarks/gpu/session.sh speed    # steady-state trainer/bare/precision rates (~5 min)
+# The GPU measurements of issues 19 and 20, as one prepared script per device call (each under
+# 10 min):
+#   bash benchmarks/gpu/session.sh speed    # steady-state trainer/bare/precision rates, and the
+#                                           # SSM's scans against the LSTM and mambapy (~6 min)
 #   bash benchmarks/gpu/session.sh stop     # epochs to the early stop, paper recipes (~8 min)
+#   bash benchmarks/gpu/session.sh pipeline # Snakemake end to end: presets/gpu.yaml with one
+#                                           # model per family (one_per_family.yaml, ~8 min)
 # Run from the repository root on the GPU machine with the WikiText-2 mirror at $MIRROR (carry a
 # copy: mkdir -p .mirror && cp -r ../shared/data/wikitext-2 .mirror/, '.mirror' ignored in
-# .git/info/exclude and named in carry).  Everything lands in $OUT.  SMOKE=1 runs the same
-# commands at toy sizes on a CPU (the tests' check that the script still works).
+# .git/info/exclude and named in carry) and, for `pipeline` and the mambapy comparison, the
+# wheels of benchmarks/gpu/wheels.sh in .whl (carried too).  Everything lands in $OUT.  SMOKE=1
+# runs the same commands at toy sizes on a CPU (pipeline: a dry run) to check the script.
 set -uo pipefail
 STAGE=${1:?speed or stop}
 OUT=${OUT:-/tmp/gpu_out}
@@ -15,6 +20,10 @@ mkdir -p "$OUT"
 export PYTHONPATH=$PWD/workflow PYTHONUNBUFFERED=1
 PY=${PY:-python3}
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/session.log"; }
+if ls .whl/*.whl >/dev/null 2>&1 && [ "$SMOKE" != 1 ]; then  # Snakemake, pooch, mambapy
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl && export PYTHONPATH=$PYTHONPATH:/tmp/site
+fi
 log "stage $STAGE; torch $($PY -c 'import torch; print(torch.__version__, torch.cuda.is_available())')"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv >> "$OUT/session.log"
 
@@ -22,7 +31,16 @@ if [ "$STAGE" = speed ]; then
   if [ "$SMOKE" = 1 ]; then sizes=(--tiny --steps 2 --warmup 1 --levels char); else sizes=(--steps 60 --warmup 15); fi
   timeout 420 $PY benchmarks/bench_text_scale.py --mirror "$MIRROR" "${sizes[@]}" --compile \
     --profile 10 --out "$OUT/text_scale.json" 2>&1 | tee "$OUT/text_scale.txt"
-  log "speed done: $?"
+  log "text scale done: $?"
+  # the SSM: its scans (step by step, chunked, mambapy's) and the LSTM of equal state, binary
+  # (50 x 512) and at the char recipe's batch (128 x 100, width 64)
+  ssm_flags=(--device auto --scans); $PY -c "import mambapy" 2>/dev/null && ssm_flags+=(--mambapy)
+  if [ "$SMOKE" = 1 ]; then ssm_shapes=("--quick --batch 4 --length 64"); else
+    ssm_shapes=("--steps 20 --repeats 3" "--width 64 --batch 128 --length 100 --steps 20 --samples 2000 --sample-length 100"); fi
+  for shape in "${ssm_shapes[@]}"; do
+    timeout 120 $PY benchmarks/bench_ssm.py $shape "${ssm_flags[@]}" 2>&1 | tee -a "$OUT/ssm.txt"
+  done
+  log "speed done"
 elif [ "$STAGE" = stop ]; then
   # Paper recipes to the early stop, several trainings at once (small ones share the GPU well).
   # binary: the paper's data (10,000 x 512), one model per family; text: the char Transformer
@@ -59,4 +77,31 @@ elif [ "$STAGE" = stop ]; then
     log "$(basename "$run"): $(tail -n +2 "$run/log.csv" 2>/dev/null | wc -l) epochs," \
         "result.json $( [ -f "$run/result.json" ] && echo written || echo absent: cut at the limit)"
   done
+elif [ "$STAGE" = pipeline ]; then
+  # presets/gpu.yaml, one model per family and few epochs (one_per_family.yaml), the whole DAG
+  # through Snakemake with the workstation profile; GPU jobs share the card (gpu=4).  The wall
+  # time of every step: $OUT/steps.txt (the rules' benchmark files), the log: $OUT/snakemake.log.
+  configs=(config.yaml presets/gpu.yaml benchmarks/gpu/one_per_family.yaml)
+  run=(-d "$OUT/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
+  if [ "$SMOKE" = 1 ]; then
+    $PY -m snakemake "${run[@]}" -n --quiet rules 2>&1 | tee "$OUT/snakemake.log"
+    log "pipeline dry run: ${PIPESTATUS[0]}"
+  else
+    MISCALING_MIRROR=$PWD/$MIRROR timeout 540 $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
+    log "pipeline: exit $?"
+    tail -n 30 "$OUT/snakemake.log"
+    $PY - "$OUT/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
+import sys
+from pathlib import Path
+
+import pandas as pd
+from miscaling.snapshot import step_times
+
+root = Path(sys.argv[1])
+print(step_times(root).to_string(index=False))
+for path in sorted(root.glob("*text*/**/*.tsv")) + sorted(root.glob("*_model/**/*.tsv")):
+    table = pd.read_csv(path, sep="\t")
+    print(f"{path.relative_to(root)}: {float(table['s'].iloc[-1]):.1f} s")
+PYTHON
+  fi
 fi

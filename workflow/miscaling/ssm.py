@@ -19,7 +19,8 @@ from torch import nn
 
 from miscaling.choices import state_values
 
-__all__ = ["MambaBlock", "SSMBody", "SSMState", "selective_scan", "ssm_state_values"]
+__all__ = ["ChunkedScan", "MambaBlock", "SSMBody", "SSMState", "chunked_linear_scan",
+           "scan_chunk", "selective_scan", "ssm_state_values"]
 
 #: Mamba's Δ initialisation: Δ = exp(U(log DT_MIN, log DT_MAX)), at least DT_FLOOR.
 DT_MIN, DT_MAX, DT_FLOOR = 1e-3, 1e-1, 1e-4
@@ -41,14 +42,29 @@ def ssm_state_values(width: int, depth: int, state_size: int = 16, expand: int =
     return state_values("ssm", width, depth, state_size, expand, conv_kernel)
 
 
-def selective_scan(dA: torch.Tensor, dBx: torch.Tensor, C: torch.Tensor,
-                   h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """h_t = dA_t ⊙ h_{t−1} + dBx_t, y_t = Σ_n C_t[n] h_t[..., n], sequentially over time.
+def scan_chunk(device: torch.device, length: int) -> int | None:
+    """The chunk length of :func:`selective_scan` on ``device``: None (one step at a time) on
+    the CPU, where the sequential scan is the fastest measured (benchmarks/bench_ssm.py
+    ``--scans``: 1.3–3× the chunked scan and mambapy's parallel scan); about sqrt(length) on a
+    GPU, where a step costs a kernel launch and the chunked scan needs about 2·sqrt(length) of
+    them instead of length (docs/METHODS.md §7.9)."""
+    if device.type == "cpu" or length < 16:
+        return None
+    return max(4, round(math.sqrt(length)))
+
+
+def selective_scan(dA: torch.Tensor, dBx: torch.Tensor, C: torch.Tensor, h: torch.Tensor,
+                   chunk: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """h_t = dA_t ⊙ h_{t−1} + dBx_t, y_t = Σ_n C_t[n] h_t[..., n].
 
     dA, dBx: [T, B, D, N] (time-major, contiguous); C: [B, T, N]; h: [B, D, N] before t = 0.
-    Returns y [B, T, D] and the last state.  Everything but the recurrence is computed for all
-    steps at once; the loop does one fused multiply-add per step.
+    Returns y [B, T, D] and the last state.  ``chunk`` None: one fused multiply-add per step;
+    an integer: :class:`ChunkedScan` (the same recurrence, summed in another order: equal to
+    rounding).
     """
+    if chunk is not None:
+        hs = ChunkedScan.apply(dA, dBx, h, chunk)  # [T, B, D, N]
+        return torch.einsum("tbdn,btn->btd", hs, C), hs[-1]
     states = []
     # unbind, not dA[t]: one backward node for all steps (indexing's backward would fill a
     # whole [T, ...] gradient per step, quadratic in T)
@@ -58,6 +74,57 @@ def selective_scan(dA: torch.Tensor, dBx: torch.Tensor, C: torch.Tensor,
     hs = torch.stack(states, dim=1)  # [B, T, D, N]
     y = torch.einsum("btdn,btn->btd", hs, C)
     return y, h
+
+
+def chunked_linear_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor,
+                        chunk: int) -> torch.Tensor:
+    """All states of h_t = a_t ⊙ h_{t−1} + b_t (over dim 0 of a, b; h0 before t = 0), in
+    about chunk + T/chunk vectorised steps instead of T: (1) every chunk's scan from a zero
+    state and its running product of a, all chunks at once; (2) the state entering each chunk,
+    one step per chunk; (3) h = local + product ⊙ entering state.  Products of a never divide,
+    so an underflowing product is exact (its contribution is below rounding)."""
+    length = a.shape[0]
+    n = -(-length // chunk)
+    pad = n * chunk - length
+    if pad:  # a = 1, b = 0: the padded steps keep the state
+        a = torch.cat([a, a.new_ones((pad,) + a.shape[1:])])
+        b = torch.cat([b, b.new_zeros((pad,) + b.shape[1:])])
+    a, b = (t.view((n, chunk) + t.shape[1:]) for t in (a, b))  # [n, chunk, ...]: views
+    product, local = torch.empty_like(a), torch.empty_like(b)
+    product[:, 0], local[:, 0] = a[:, 0], b[:, 0]
+    for k in range(1, chunk):
+        torch.mul(a[:, k], product[:, k - 1], out=product[:, k])
+        torch.addcmul(b[:, k], a[:, k], local[:, k - 1], out=local[:, k])
+    entering = torch.empty_like(b[:, 0])  # [n, ...]
+    carry = h0
+    for c in range(n):
+        entering[c] = carry
+        carry = torch.addcmul(local[c, -1], product[c, -1], carry)
+    states = torch.addcmul(local, product, entering.unsqueeze(1))
+    return states.view((n * chunk,) + states.shape[2:])[:length]
+
+
+class ChunkedScan(torch.autograd.Function):
+    """:func:`chunked_linear_scan` with its exact gradient: the adjoint G_t = g_t + a_{t+1} G_{t+1}
+    is the same scan run backwards in time, then ∂a_t = G_t h_{t−1}, ∂b_t = G_t, ∂h0 = a_0 G_0.
+    Saves a and the states (what the step-by-step scan's autograd keeps too)."""
+
+    @staticmethod
+    def forward(ctx, a, b, h0, chunk):
+        states = chunked_linear_scan(a, b, h0, chunk)
+        ctx.save_for_backward(a, states, h0)
+        ctx.chunk = chunk
+        return states
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, states, h0 = ctx.saved_tensors
+        a_next = torch.cat([a[1:], a.new_zeros((1,) + a.shape[1:])])
+        adjoint = chunked_linear_scan(a_next.flip(0), grad.flip(0), torch.zeros_like(h0),
+                                      ctx.chunk).flip(0)
+        previous = torch.cat([h0.unsqueeze(0), states[:-1]])
+        grad_h0 = a[0] * adjoint[0] if ctx.needs_input_grad[2] else None
+        return adjoint * previous, adjoint, grad_h0, None
 
 
 class MambaBlock(nn.Module):
@@ -112,7 +179,8 @@ class MambaBlock(nn.Module):
             h = torch.addcmul(dBx[0], dA[0], h)
             y = torch.einsum("bdn,bn->bd", h, C[:, 0]).unsqueeze(1)
         else:
-            y, h = selective_scan(dA.contiguous(), dBx.contiguous(), C, h)
+            y, h = selective_scan(dA.contiguous(), dBx.contiguous(), C, h,
+                                  chunk=scan_chunk(x.device, length))
         y = (y + u * self.D) * F.silu(z)
         return self.out_proj(y), conv_state, h
 

@@ -119,12 +119,17 @@ GPU_TRAIN_REFERENCE = {
     ("rnn", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
     ("lstm", "binary"): (64, 1, 50 * 512, 1e6 / 6.6e6),  # 0.15 us
     ("transformer", "binary"): (64, 1, 50 * 512, 1e6 / 2.0e6),  # 0.5 us
-    # The selective SSM: NOT measured on a GPU.  Its scan is a loop over time of a few small
-    # kernels per step and layer, launch-bound: ~512 steps x ~5 kernels x ~10 us forward, about
-    # 3x that with the backward pass, per batch of 50 x 512 (char: 128 x 100) symbols.
-    ("ssm", "binary"): (64, 1, 50 * 512, 3.0),
-    ("ssm", "char"): (512, 1, 128 * 100, 3.0),
-    ("ssm", "word"): (512, 1, 20 * 50, 30.0),
+    # The selective SSM: NOT timed on a GPU; estimated from its launches.  Small on a GPU, it is
+    # bound by kernel launches (~10 us per operation, eager PyTorch), and on CUDA its scan runs
+    # in chunks of ~sqrt(T) (miscaling.ssm.scan_chunk): a training step of width 8 x 1 on 50 x
+    # 512 makes 490 kernel-launching operations (3,359 step by step; 128 x 100: 378), counted
+    # by benchmarks/bench_ssm.py --scans.  490 x 10 us over 25,600 symbols is 0.19 us, taken x2;
+    # the char reference adds its tensors' memory traffic (~30 passes over [100, 128, 1024, 16]
+    # fp32 at ~4 TB/s: ~6 ms a step) to 378 launches: 0.8 us, x2; word: ~300 launches over
+    # 1,000 symbols, x2.
+    ("ssm", "binary"): (64, 1, 50 * 512, 0.4),
+    ("ssm", "char"): (512, 1, 128 * 100, 1.6),
+    ("ssm", "word"): (512, 1, 20 * 50, 6.0),
 }
 #: GPU sampling: each generated position is one sequential step of the whole batch (recurrent
 #: state or key/value cache), a few small kernels per layer whose launches, not arithmetic, bound
@@ -424,8 +429,8 @@ class Resources:
             return {"gpu": 1, "mem_mb": self.train_mem_mb, "runtime": self.train_runtime}
         if rule == "sample_model":
             return {"gpu": 1, "mem_mb": self.sample_mem_mb, "runtime": self.sample_runtime}
-        if rule in ("bipartite_samples", "bipartite_data"):
-            return {"mem_mb": self.bipartite_mem_mb, "runtime": self.bipartite_runtime}
+        if rule in ("bipartite_samples", "bipartite_data"):  # scores with the model on CUDA
+            return {"gpu": 1, "mem_mb": self.bipartite_mem_mb, "runtime": self.bipartite_runtime}
         if rule == "mi_data":
             return {"mem_mb": self.mi_mem_mb, "runtime": self.mi_runtime}
         if rule in ("synth_binary", "synth_estimator_benchmark"):
