@@ -23,7 +23,8 @@ a small model on a GPU) with each scan: step by step (the CPU's), in chunks of a
 (the GPU's, :func:`miscaling.ssm.scan_chunk`) and, when the ``mambapy`` package is importable,
 its Blelloch parallel scan; ``--mambapy`` adds mambapy's whole Mamba model (same width, depth,
 d_state, expand; its own embedding and head) as a training row: the well-kept implementation
-ours was chosen over.
+ours was chosen over; ``--hf-mamba`` the same for Hugging Face ``transformers``'
+MambaForCausalLM.
 
 Each number is the best of ``--repeats`` timed runs after one untimed warm-up run (on a GPU,
 synchronised); ratios are against the LSTM (rows) or the step-by-step scan (scans).
@@ -159,6 +160,23 @@ def mambapy_model(config: ModelConfig) -> torch.nn.Module:
                                torch.nn.Linear(config.width, config.vocab_size))
 
 
+class HuggingFaceMamba(torch.nn.Module):
+    """Hugging Face ``transformers``' MambaForCausalLM (its pure-PyTorch path without the
+    ``mamba-ssm`` kernels: a loop over time; tied embedding and head), returning logits."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        from transformers import MambaConfig, MambaForCausalLM
+
+        self.model = MambaForCausalLM(MambaConfig(
+            vocab_size=config.vocab_size, hidden_size=config.width,
+            num_hidden_layers=config.depth, state_size=config.state_size,
+            expand=config.expand, conv_kernel=config.conv_kernel, use_mambapy=False))
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.model(tokens, use_cache=False).logits
+
+
 def scan_seconds(scan, batch: int, length: int, inner: int, state_size: int, repeats: int,
                  device: torch.device) -> float:
     """Forward and backward of one layer's scan at the training shape."""
@@ -228,6 +246,8 @@ def main() -> None:
                         help="also time the scan alone and the training with each scan")
     parser.add_argument("--mambapy", action="store_true",
                         help="also train mambapy's Mamba (the package must be importable)")
+    parser.add_argument("--hf-mamba", action="store_true",
+                        help="also train transformers' MambaForCausalLM (must be importable)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.samples, args.sample_length, args.repeats = 1, 20, 64, 1
@@ -257,6 +277,11 @@ def main() -> None:
         rows["mambapy"] = (ssm.width, ssm.depth, state_values(ssm), count_parameters(model),
                            train_tokens_per_s(ssm, args.batch, args.length, args.steps,
                                               args.repeats, device, model=model), float("nan"))
+    if args.hf_mamba:
+        model = HuggingFaceMamba(ssm)
+        rows["hf-mamba"] = (ssm.width, ssm.depth, state_values(ssm), count_parameters(model),
+                            train_tokens_per_s(ssm, args.batch, args.length, args.steps,
+                                               args.repeats, device, model=model), float("nan"))
     header = (f"{'arch':<6}{'width':>6}{'depth':>6}{'state':>7}{'params':>8}"
               f"{'train tok/s':>13}{'ratio':>8}{'sample tok/s':>14}{'ratio':>8}")
     print(header)

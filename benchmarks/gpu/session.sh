@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# The GPU measurements of issues 19 and 20, as one prepared script per device call (each under
-# 10 min):
-#   bash benchmarks/gpu/session.sh speed    # steady-state trainer/bare/precision rates, and the
-#                                           # SSM's scans against the LSTM and mambapy (~6 min)
-#   bash benchmarks/gpu/session.sh stop     # epochs to the early stop, paper recipes (~8 min)
-#   bash benchmarks/gpu/session.sh pipeline # Snakemake end to end: presets/gpu.yaml with one
-#                                           # model per family (one_per_family.yaml, ~8 min)
+# The GPU measurements of issues 19 and 20, as prepared scripts of one device call each:
+#   bash benchmarks/gpu/session.sh all       # everything below in one call of at most 9.5 min:
+#                                            # speed alone (~4 min), then stop and pipeline
+#                                            # together (5 min; they share the GPU)
+#   bash benchmarks/gpu/session.sh speed     # steady-state trainer/bare/precision rates, and the
+#                                            # SSM's scans against the LSTM, mambapy and
+#                                            # transformers' Mamba
+#   bash benchmarks/gpu/session.sh stop      # epochs to the early stop, paper recipes
+#   bash benchmarks/gpu/session.sh pipeline  # Snakemake end to end: presets/gpu.yaml with one
+#                                            # model per family (one_per_family.yaml)
+# A session is lent 15 device minutes, start-up included: `all` is the one call to make; the
+# single stages, with their longer limits (LIMIT_TEXT, LIMIT_SSM, LIMIT_STOP, LIMIT_PIPELINE, in
+# seconds), are for a second call.
 # Run from the repository root on the GPU machine with the WikiText-2 mirror at $MIRROR (carry a
 # copy: mkdir -p .mirror && cp -r ../shared/data/wikitext-2 .mirror/, '.mirror' ignored in
-# .git/info/exclude and named in carry) and, for `pipeline` and the mambapy comparison, the
-# wheels of benchmarks/gpu/wheels.sh in .whl (carried too).  Everything lands in $OUT.  SMOKE=1
-# runs the same commands at toy sizes on a CPU (pipeline: a dry run) to check the script.
+# .git/info/exclude and named in carry) and the wheels of benchmarks/gpu/wheels.sh in .whl
+# (Snakemake, pooch, mambapy; carried too).  Everything lands in $OUT.  SMOKE=1 runs the same
+# commands at toy sizes on a CPU (pipeline: a dry run) to check the script.
 set -uo pipefail
-STAGE=${1:?speed or stop}
+STAGE=${1:?all, speed, stop or pipeline}
 OUT=${OUT:-/tmp/gpu_out}
 MIRROR=${MIRROR:-.mirror}
 SMOKE=${SMOKE:-0}
+PY=${PY:-python3}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD/workflow PYTHONUNBUFFERED=1
-PY=${PY:-python3}
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/session.log"; }
 if ls .whl/*.whl >/dev/null 2>&1 && [ "$SMOKE" != 1 ]; then  # Snakemake, pooch, mambapy
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
@@ -27,35 +33,41 @@ fi
 log "stage $STAGE; torch $($PY -c 'import torch; print(torch.__version__, torch.cuda.is_available())')"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv >> "$OUT/session.log"
 
-if [ "$STAGE" = speed ]; then
+speed() {  # limits: $1 the text benchmark, $2 each SSM benchmark (seconds)
+  local sizes
   if [ "$SMOKE" = 1 ]; then sizes=(--tiny --steps 2 --warmup 1 --levels char); else sizes=(--steps 60 --warmup 15); fi
-  timeout 420 $PY benchmarks/bench_text_scale.py --mirror "$MIRROR" "${sizes[@]}" --compile \
+  timeout "$1" $PY benchmarks/bench_text_scale.py --mirror "$MIRROR" "${sizes[@]}" --compile \
     --profile 10 --out "$OUT/text_scale.json" 2>&1 | tee "$OUT/text_scale.txt"
-  log "text scale done: $?"
+  log "text scale: exit ${PIPESTATUS[0]}"
   # the SSM: its scans (step by step, chunked, mambapy's) and the LSTM of equal state, binary
   # (50 x 512) and at the char recipe's batch (128 x 100, width 64)
-  ssm_flags=(--device auto --scans); $PY -c "import mambapy" 2>/dev/null && ssm_flags+=(--mambapy)
-  if [ "$SMOKE" = 1 ]; then ssm_shapes=("--quick --batch 4 --length 64"); else
-    ssm_shapes=("--steps 20 --repeats 3" "--width 64 --batch 128 --length 100 --steps 20 --samples 2000 --sample-length 100"); fi
-  for shape in "${ssm_shapes[@]}"; do
-    timeout 120 $PY benchmarks/bench_ssm.py $shape "${ssm_flags[@]}" 2>&1 | tee -a "$OUT/ssm.txt"
+  local flags=(--device auto --scans) shapes shape
+  $PY -c "import mambapy" 2>/dev/null && flags+=(--mambapy)
+  $PY -c "from transformers import MambaForCausalLM" 2>/dev/null && flags+=(--hf-mamba)
+  if [ "$SMOKE" = 1 ]; then shapes=("--quick --batch 4 --length 64"); else
+    shapes=("--steps 20 --repeats 3"
+            "--width 64 --batch 128 --length 100 --steps 20 --samples 2000 --sample-length 100"); fi
+  for shape in "${shapes[@]}"; do
+    timeout "$2" $PY benchmarks/bench_ssm.py $shape "${flags[@]}" 2>&1 | tee -a "$OUT/ssm.txt"
+    log "ssm benchmark ($shape): exit ${PIPESTATUS[0]}"
   done
-  log "speed done"
-elif [ "$STAGE" = stop ]; then
+}
+
+stop() {  # limit: $1 seconds per training
   # Paper recipes to the early stop, several trainings at once (small ones share the GPU well).
   # binary: the paper's data (10,000 x 512), one model per family; text: the char Transformer
   # 128 x 1 on all of WikiText-2 (bf16), the word Transformer 16 x 1.  Each is cut at its time
   # limit: log.csv then gives a lower bound of its epochs to the stop.
-  limit=420; n_train=10000; n_valid=2000; text_flags=()
+  local limit=$1 n_train=10000 n_valid=2000 text_flags=() level model
   if [ "$SMOKE" = 1 ]; then limit=60; n_train=100; n_valid=40; text_flags=(--train-symbols 20000 --valid-symbols 5000 --max-epochs 2); fi
-  synth="$PY -m miscaling synth binary --length 512 --amplitude 0.1 --gamma 0.4 --mode exact"
+  local synth="$PY -m miscaling synth binary --length 512 --amplitude 0.1 --gamma 0.4 --mode exact"
   $synth --n-seq $n_train --seed 1 --out "$OUT/data/train.npy" &&
   $synth --n-seq $n_valid --seed 2 --out "$OUT/data/valid.npy" &&
   $PY -m miscaling download wikitext2 --dest "$OUT/raw/wikitext2" --mirror "$MIRROR" \
-    >> "$OUT/session.log" 2>&1 || exit 1
+    >> "$OUT/session.log" 2>&1 || return 1
   for level in char word; do
     $PY -m miscaling prepare corpus "$OUT/raw/wikitext2/manifest.json" --level $level \
-      --out-dir "$OUT/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || exit 1
+      --out-dir "$OUT/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || return 1
   done
   # the paper preset's options: RNN/LSTM embedding 2, Transformer 4 heads
   for model in "rnn 8 1 --embedding-dim 2" "lstm 8 1 --embedding-dim 2" \
@@ -73,24 +85,28 @@ elif [ "$STAGE" = stop ]; then
       > "$OUT/stop_$1_$2.log" 2>&1 &
   done
   wait
+  local run
   for run in "$OUT"/stop/*; do
     log "$(basename "$run"): $(tail -n +2 "$run/log.csv" 2>/dev/null | wc -l) epochs," \
         "result.json $( [ -f "$run/result.json" ] && echo written || echo absent: cut at the limit)"
   done
-elif [ "$STAGE" = pipeline ]; then
+}
+
+pipeline() {  # limit: $1 seconds for the whole Snakemake run
   # presets/gpu.yaml, one model per family and few epochs (one_per_family.yaml), the whole DAG
   # through Snakemake with the workstation profile; GPU jobs share the card (gpu=4).  The wall
   # time of every step: $OUT/steps.txt (the rules' benchmark files), the log: $OUT/snakemake.log.
-  configs=(config.yaml presets/gpu.yaml benchmarks/gpu/one_per_family.yaml)
-  run=(-d "$OUT/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
+  local configs=(config.yaml presets/gpu.yaml benchmarks/gpu/one_per_family.yaml)
+  local run=(-d "$OUT/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
   if [ "$SMOKE" = 1 ]; then
-    $PY -m snakemake "${run[@]}" -n --quiet rules 2>&1 | tee "$OUT/snakemake.log"
-    log "pipeline dry run: ${PIPESTATUS[0]}"
-  else
-    MISCALING_MIRROR=$PWD/$MIRROR timeout 540 $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
-    log "pipeline: exit $?"
-    tail -n 30 "$OUT/snakemake.log"
-    $PY - "$OUT/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
+    $PY -m snakemake "${run[@]}" -n --quiet rules > "$OUT/snakemake.log" 2>&1
+    log "pipeline dry run: exit $?, $(grep -E '^total' "$OUT/snakemake.log")"
+    return
+  fi
+  MISCALING_MIRROR=$PWD/$MIRROR timeout "$1" $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
+  log "pipeline: exit $?"
+  tail -n 30 "$OUT/snakemake.log"
+  $PY - "$OUT/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
 import sys
 from pathlib import Path
 
@@ -99,9 +115,22 @@ from miscaling.snapshot import step_times
 
 root = Path(sys.argv[1])
 print(step_times(root).to_string(index=False))
-for path in sorted(root.glob("*text*/**/*.tsv")) + sorted(root.glob("*_model/**/*.tsv")):
+for path in sorted(root.glob("*_model/**/*.tsv")) + sorted(root.glob("*text*/**/*.tsv")):
     table = pd.read_csv(path, sep="\t")
     print(f"{path.relative_to(root)}: {float(table['s'].iloc[-1]):.1f} s")
 PYTHON
-  fi
-fi
+}
+
+case "$STAGE" in
+  speed) speed "${LIMIT_TEXT:-420}" "${LIMIT_SSM:-90}" ;;
+  stop) stop "${LIMIT_STOP:-420}" ;;
+  pipeline) pipeline "${LIMIT_PIPELINE:-540}" ;;
+  all)
+    speed "${LIMIT_TEXT:-180}" "${LIMIT_SSM:-30}"
+    stop "${LIMIT_STOP:-300}" > "$OUT/stop.txt" 2>&1 &
+    pipeline "${LIMIT_PIPELINE:-300}"
+    wait
+    cat "$OUT/stop.txt" ;;
+  *) echo "unknown stage $STAGE: all, speed, stop or pipeline" >&2; exit 2 ;;
+esac
+log "done"

@@ -5,7 +5,7 @@ model of each architecture; their paths, inputs and flags, and the summary's inp
 from __future__ import annotations
 
 from miscaling.plan.names import cli_flags
-from miscaling.plan.pipeline import Jobs, Model
+from miscaling.plan.pipeline import Jobs, family_level
 
 __all__ = ["BIPARTITE_BATCH", "BipartiteJobs", "DATA_SPLIT"]
 
@@ -64,12 +64,9 @@ class BipartiteJobs(Jobs):
                 "sequences": f"{self._family_data(wc.family)}/{split}.npy",
                 "first": f"{self._family_data(wc.family)}/train.npy"}
 
-    def bipartite_level(self, family: str) -> str:
-        return Model(family, "rnn", 1, 1).level
-
     def bipartite_flags(self, wc, source: str) -> str:
         cfg = self.config["bipartite"]
-        level = self.bipartite_level(wc.family)
+        level = family_level(wc.family)
         level_cfg = cfg[level]
         return cli_flags({
             "block_lengths": level_cfg["block_lengths"], "ratio": cfg["ratios"],

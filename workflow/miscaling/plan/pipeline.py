@@ -54,7 +54,7 @@ class Model:
 
     @property
     def level(self) -> str:
-        return "binary" if self.family == "binary" else self.family.rsplit("_", 1)[1]
+        return family_level(self.family)
 
     @property
     def corpus(self) -> str | None:
@@ -75,7 +75,8 @@ def family_corpus(family: str) -> str:
 
 
 def family_level(family: str) -> str:
-    return family.rsplit("_", 1)[1]
+    """binary, char or word: the level of a family ("binary", "<corpus>_<level>")."""
+    return "binary" if family == "binary" else family.rsplit("_", 1)[1]
 
 
 class Jobs:

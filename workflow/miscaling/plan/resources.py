@@ -348,7 +348,7 @@ class Resources:
         the joint pass, ``pairs`` crossed passes and the marginal (L − ℓ), plus the positions'
         pass of the longest L, for each of the scored sequences and ratios."""
         cfg = self.config["bipartite"]
-        level_cfg = cfg[self.plan.bipartite_level(family)]
+        level_cfg = cfg[family_level(family)]
         ells = parse_lags(level_cfg["block_lengths"])
         symbols, longest = 0, 0
         for ratio in cfg["ratios"]:
@@ -380,7 +380,7 @@ class Resources:
         from miscaling.plan.bipartite import BIPARTITE_BATCH
 
         family = wildcards.family
-        level = self.plan.bipartite_level(family)
+        level = family_level(family)
         vocab = 2 if family == "binary" else self.text_corpus_sizes(family)[2]
         symbols, longest = self.bipartite_symbols(family)
         sequences = self.config["bipartite"][level]["sequences"]
