@@ -17,6 +17,7 @@ from miscaling.bipartite import (
     position_loss,
     sequence_log_probs,
 )
+from miscaling.mi.lags import ratio_block_lengths
 from miscaling.models import ModelConfig, build_model
 from miscaling.sample import generate
 
@@ -198,22 +199,45 @@ def test_cli_cuts_a_stream_into_windows_of_the_largest_block_pair(tmp_path, run_
 
 
 def test_cli_cuts_rows_labels_the_model_and_scores_several_ratios(tmp_path, run_dir, rnn):
-    np.save(tmp_path / "streams.npy", generate(rnn, 3, 40, first_token=FIRST, seed=7))
+    """--ratio repeated, as the workflow writes a list (the last one alone used to count)."""
+    np.save(tmp_path / "streams.npy", generate(rnn, 3, 130, first_token=FIRST, seed=7))
     out, fits = tmp_path / "mi.csv", tmp_path / "fit.csv"
     assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "streams.npy",
-                   "--first-symbols", tmp_path / "streams.npy", "--block-lengths", "2,4",
-                   "--ratio", "2", "1.5", "--cut-rows", "--max-sequences", "12",
+                   "--first-symbols", tmp_path / "streams.npy", "--block-lengths", "2,4,8,12,16",
+                   "--ratio", "3", "--ratio", "2", "--cut-rows", "--max-sequences", "10",
                    "--label", "source=samples", "--out", out, "--fit-out", fits) == 0
     table = pd.read_csv(out)
-    assert sorted(set(table.ratio)) == [1.5, 2.0] and (table.n_sequences == 12).all()
-    # 3 rows of 40 cut into 8-symbol windows: 15, of which 12 are scored
-    assert set(table.L) == {3, 4, 6, 8}
+    assert sorted(set(table.ratio)) == [2.0, 3.0] and (table.n_sequences == 10).all()
+    # the window is the smallest ratio's longest L, 2 x 16: ratio 3 keeps the l with 3l <= 32
+    assert sorted(set(table[table.ratio == 2].L)) == [4, 8, 16, 24, 32]
+    assert sorted(set(table[table.ratio == 3].L)) == [6, 12, 24]
+    # 3 rows of 130 cut into 32-symbol windows: 12, of which 10 are scored
     row = table.iloc[0]
     assert (row.arch, row.width, row.depth, row.source) == ("rnn", rnn.config["width"],
                                                             rnn.config["depth"], "samples")
     assert row.memory_values == rnn.config["width"] * rnn.config["depth"]
     assert row.memory_kind == "state"
     assert len(pd.read_csv(fits)) == 4  # two estimators x two ratios
+
+
+def test_larger_ratios_keep_the_block_lengths_that_fit_the_smallest_ratios_window(
+        tmp_path, run_dir, rnn, capsys):
+    # L2M's grid: l = 2 ... 512 at L/l = 2, up to 256 at 3 and 4 (chunks of one length)
+    window, grids = ratio_block_lengths([2 ** k for k in range(1, 10)], [4, 2, 3])
+    assert window == 1024 and list(grids) == [2.0, 3.0, 4.0]
+    assert grids[2.0][-1] == 512 and grids[3.0][-1] == grids[4.0][-1] == 256
+    # a ratio left with fewer block lengths than a fit needs: refused before any model loads
+    np.save(tmp_path / "s.npy", generate(rnn, 20, 16, first_token=FIRST, seed=9))
+    assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "s.npy",
+                   "--first-symbols", tmp_path / "s.npy", "--block-lengths", "2,4,8",
+                   "--ratio", "2", "3", "--out", tmp_path / "mi.csv") == 2
+    assert "--ratio 3: only 2 of the block lengths" in capsys.readouterr().err
+    assert not (tmp_path / "mi.csv").exists()
+    # rows shorter than the window: named, not "0 sequences"
+    assert run_cli("bipartite", run_dir, "--sequences", tmp_path / "s.npy",
+                   "--first-symbols", tmp_path / "s.npy", "--block-lengths", "2,4,16",
+                   "--cut-rows", "--out", tmp_path / "mi.csv") == 2
+    assert "longest row has 16 symbols, fewer than the largest L = 32" in capsys.readouterr().err
 
 
 def test_cli_scores_with_the_best_of_several_selections(tmp_path, run_dir, rnn, capsys):

@@ -213,9 +213,17 @@ def test_bipartite_jobs_score_every_model_and_the_data_by_each_architectures_bes
     assert off.bipartite_jobs() == [] and "bipartite" not in {f.name for f in off.figures()}
 
 
-def test_binary_blocks_must_fit_the_binary_sequences():
+def test_binary_blocks_must_fit_the_binary_sequences_and_every_ratio_keep_a_fit():
     config = yaml.safe_load((ROOT / "presets/smoke.yaml").read_text())
+    config["bipartite"]["ratios"] = [3]
+    assert config_problems(config, SCHEMA) == [
+        "config key bipartite.ratios: L = 3 x 32 (the smallest ratio x the largest of "
+        "bipartite.binary.block_lengths) exceeds binary.length 64"]
+    # larger ratios are scored within the smallest's window (binary: l <= 21 of 1, 3, 10, 32 at
+    # ratio 3); the word grid 1, 4, 16 keeps 1, 4 there: too few for a fit
     config["bipartite"]["ratios"] = [2, 3]
     assert config_problems(config, SCHEMA) == [
-        "config key bipartite.ratios: L = 3 x 32 (the largest of bipartite.binary.block_lengths) "
-        "exceeds binary.length 64"]
+        "config key bipartite.ratios: ratio 3 keeps 2 of bipartite.word.block_lengths (those "
+        "with ratio x l <= 32, the smallest ratio's longest L); its power-law fit needs 3"]
+    config["bipartite"]["word"]["block_lengths"] = "log:16:4"
+    assert config_problems(config, SCHEMA) == []

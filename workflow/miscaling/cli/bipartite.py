@@ -32,8 +32,11 @@ def register(commands) -> None:
                           "symbol (as `sample` draws it)")
     bip.add_argument("--block-lengths", required=True,
                      help="ℓ: '8,16,32', '1:64' or 'log:256:8'")
-    bip.add_argument("--ratio", type=number, nargs="+", default=[2.0],
-                     help="L / ℓ (> 1); several give one set of rows (and fits) per ratio")
+    bip.add_argument("--ratio", type=number, nargs="+", action="extend",
+                     help="L / ℓ (> 1, default 2; '--ratio 2 3' or '--ratio 2 --ratio 3'); "
+                          "several give one set of rows (and fits) per ratio, "
+                          "each within the smallest ratio's longest L (its ℓ with ratio·ℓ ≤ "
+                          "that L; L²M: 2 3 4)")
     bip.add_argument("--pairs", type=positive_int, default=1,
                      help="vCLUB: other sequences' x per sequence (shifts 1 … pairs)")
     bip.add_argument("--confidence", type=confidence, default=0.95)
@@ -85,6 +88,10 @@ def _sequences(path: str, length: int, cut_rows: bool = False):
     if isinstance(data, np.ndarray) and data.ndim == 1:  # one stream (a corpus): windows of L
         data = data[:len(data) // length * length].reshape(-1, length)
     rows = list(data)
+    if cut_rows and rows and max(len(row) for row in rows) < length:
+        raise InputError(f"--sequences {path!r}: its longest row has "
+                         f"{max(len(row) for row in rows)} symbols, fewer than the largest "
+                         f"L = {length}: no window to cut")
     if cut_rows:
         rows = [window for row in rows
                 for window in np.asarray(row)[:len(row) // length * length].reshape(-1, length)]
@@ -127,7 +134,7 @@ def run_bipartite(args: argparse.Namespace) -> None:
     from miscaling.cli.models import _load_symbols
     from miscaling.device import resolve_device
     from miscaling.io import check_table_suffix, write_table
-    from miscaling.mi.lags import parse_lags
+    from miscaling.mi.lags import MIN_BLOCK_LENGTHS, parse_lags, ratio_block_lengths
     from miscaling.sample import first_symbol_distribution
     from miscaling.selection import resolve_run_dir
 
@@ -137,15 +144,22 @@ def run_bipartite(args: argparse.Namespace) -> None:
                 check_table_suffix(getattr(args, flag))
             except ValueError as err:
                 raise InputError(f"--{flag.replace('_', '-')}: {err}") from None
+    args.ratio = args.ratio or [2.0]
     bad = [ratio for ratio in args.ratio if not ratio > 1]
     if bad:
         raise InputError(f"--ratio {bad[0]:g} must be > 1 (L = ratio·ℓ > ℓ)")
-    ratios = sorted(set(args.ratio))
     try:
         ells = parse_lags(args.block_lengths)
     except ValueError as err:
         raise InputError(f"--block-lengths: {err}") from None
-    longest = int(round(ratios[-1] * ells.max()))
+    # every ratio within the window of the smallest: L = round(min ratio x max l)
+    longest, grids = ratio_block_lengths(ells, args.ratio)
+    needed = min(MIN_BLOCK_LENGTHS, len(ells))  # a fit's points (fewer only if asked for)
+    short = [ratio for ratio, kept in grids.items() if len(kept) < needed]
+    if short:
+        raise InputError(f"--ratio {short[0]:g}: only {len(grids[short[0]])} of the block "
+                         f"lengths give L = ratio x l <= {longest} (the smallest ratio's longest "
+                         f"L); a power-law fit needs {needed}")
     torch.set_num_threads(args.threads)
     run_dir = resolve_run_dir(_best_selection(args.model))
     device = resolve_device(args.device)
@@ -168,10 +182,10 @@ def run_bipartite(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     import pandas as pd
 
-    table = pd.concat([bipartite_mi(model, sequences, ells, first, ratio=ratio,
+    table = pd.concat([bipartite_mi(model, sequences, kept, first, ratio=ratio,
                                     pairs=args.pairs, confidence=args.confidence,
                                     batch_size=args.batch_size, device=device)
-                       for ratio in ratios], ignore_index=True)
+                       for ratio, kept in grids.items()], ignore_index=True)
     memory, kind = memory_values(model.config)
     settings = {"model": str(run_dir), "arch": model.config["arch"],
                 "width": model.config["width"], "depth": model.config["depth"],
@@ -180,7 +194,7 @@ def run_bipartite(args: argparse.Namespace) -> None:
     for key, value in settings.items():
         table[key] = value
     log.info("bipartite MI at %d block lengths x %d ratios of %d sequences in %.1f s",
-             len(ells), len(ratios), len(sequences), time.perf_counter() - start)
+             len(ells), len(grids), len(sequences), time.perf_counter() - start)
     write_table(with_labels(table, args.labels), args.out)
     if args.fit_out is not None:
         fits = []

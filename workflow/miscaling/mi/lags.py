@@ -8,9 +8,11 @@ it while it builds the DAG.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["as_lags", "parse_lags"]
+__all__ = ["MIN_BLOCK_LENGTHS", "as_lags", "parse_lags", "ratio_block_lengths"]
 
 def _parse_int(text: str, spec: str, what: str) -> int:
     try:
@@ -86,3 +88,18 @@ def as_lags(lags) -> np.ndarray:
     if arr.min() < 1:
         raise ValueError(f"lag {arr.min()} must be >= 1")
     return np.unique(arr.astype(np.int64))
+
+
+#: block lengths a ratio must keep: a power law's two parameters and one degree of freedom
+MIN_BLOCK_LENGTHS = 3
+
+
+def ratio_block_lengths(block_lengths: Sequence[int],
+                        ratios: Sequence[float]) -> tuple[int, dict[float, list[int]]]:
+    """(window, {ratio: its block lengths}): the window is L at the smallest ratio and the
+    largest ℓ; a larger ratio keeps the ℓ whose L = round(ratio·ℓ) fits in it, as L²M's
+    measurement does (ratio 2 to ℓ = 512, ratios 3 and 4 to 256, in chunks of one length)."""
+    ells = sorted({int(e) for e in block_lengths})
+    ratios = sorted({float(r) for r in ratios})
+    window = int(round(ratios[0] * ells[-1]))
+    return window, {r: [e for e in ells if round(r * e) <= window] for r in ratios}

@@ -12,7 +12,7 @@ import os
 import yaml
 from jsonschema.validators import validator_for
 
-from miscaling.mi.lags import parse_lags
+from miscaling.mi.lags import MIN_BLOCK_LENGTHS, parse_lags, ratio_block_lengths
 from miscaling.plan.names import TEXT_CORPORA
 
 __all__ = ["FIT_SECTIONS", "LAG_SPEC_KEYS", "coerce_overrides",
@@ -174,18 +174,29 @@ def _head_problems(section, widths, heads) -> list[str]:
 
 
 def _bipartite_problems(config) -> list[str]:
-    """The binary blocks must fit the binary sequences: ratio x the largest l <= length."""
+    """The binary blocks must fit the binary sequences (the window: the smallest ratio x the
+    largest l <= length), and every ratio must keep enough block lengths for its fit."""
     cfg = config.get("bipartite") or {}
     if not cfg.get("enabled"):
         return []
-    try:
-        longest = int(parse_lags(cfg["binary"]["block_lengths"]).max())
-    except ValueError:
-        return []  # reported with the other lag specs
-    length = config["binary"]["length"]
-    return [f"config key bipartite.ratios: L = {ratio:g} x {longest} (the largest of "
-            f"bipartite.binary.block_lengths) exceeds binary.length {length}"
-            for ratio in cfg["ratios"] if round(ratio * longest) > length]
+    problems = []
+    for level in ("binary", "char", "word"):
+        try:
+            ells = parse_lags(cfg[level]["block_lengths"])
+        except ValueError:
+            continue  # reported with the other lag specs
+        window, grids = ratio_block_lengths(ells, cfg["ratios"])
+        needed = min(MIN_BLOCK_LENGTHS, len(ells))
+        problems += [f"config key bipartite.ratios: ratio {ratio:g} keeps {len(kept)} of "
+                     f"bipartite.{level}.block_lengths (those with ratio x l <= {window}, the "
+                     f"smallest ratio's longest L); its power-law fit needs {needed}"
+                     for ratio, kept in grids.items() if len(kept) < needed]
+        length = config["binary"]["length"]
+        if level == "binary" and window > length:
+            problems.append(f"config key bipartite.ratios: L = {min(cfg['ratios']):g} x "
+                            f"{int(ells.max())} (the smallest ratio x the largest of "
+                            f"bipartite.binary.block_lengths) exceeds binary.length {length}")
+    return problems
 
 
 def semantic_problems(config) -> list[str]:

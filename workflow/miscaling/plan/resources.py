@@ -16,7 +16,7 @@ import zipfile
 
 import numpy as np
 
-from miscaling.mi.lags import parse_lags
+from miscaling.mi.lags import parse_lags, ratio_block_lengths
 from miscaling.plan.pipeline import Jobs, family_corpus, family_level
 from miscaling.recipes import paper_config
 
@@ -349,12 +349,13 @@ class Resources:
         pass of the longest L, for each of the scored sequences and ratios."""
         cfg = self.config["bipartite"]
         level_cfg = cfg[family_level(family)]
-        ells = parse_lags(level_cfg["block_lengths"])
-        symbols, longest = 0, 0
-        for ratio in cfg["ratios"]:
+        longest, grids = ratio_block_lengths(parse_lags(level_cfg["block_lengths"]),
+                                             cfg["ratios"])
+        symbols = 0
+        for ratio, kept in grids.items():
+            ells = np.asarray(kept)
             lengths = np.round(ratio * ells)
             symbols += int(np.sum((cfg["pairs"] + 1) * lengths + (lengths - ells)))
-            longest = max(longest, int(lengths.max()))
         return level_cfg["sequences"] * (symbols + longest), longest
 
     def bipartite_microseconds(self, wildcards) -> float:
