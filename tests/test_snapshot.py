@@ -141,3 +141,29 @@ def test_a_snapshot_that_cannot_be_rendered_changes_nothing(tmp_path, capsys):
         capsys.readouterr().err
     assert (snapshot / "claims.csv").read_text() == "old\n" and "OLD" in readme.read_text()
     assert sorted(p.name for p in snapshot.iterdir()) == ["claims.csv"]
+
+
+def test_the_bipartite_block_shows_each_curve_at_the_smallest_ratio(tmp_path):
+    results = _results(tmp_path / "results")
+    nan = float("nan")
+    rows = []
+    for ratio, source, width in ((2.0, "samples", 8), (3.0, "samples", 8), (2.0, "data", 16)):
+        for estimator, beta in (("vclub", 0.4), ("direct", 0.3)):
+            rows.append({"level": "binary", "family": "binary", "source": source,
+                         "arch": "lstm", "width": width, "depth": 1, "memory_values": 2 * width,
+                         "estimator": estimator, "ratio": ratio, "beta": beta + ratio / 100,
+                         "beta_ci_low": beta - 0.1, "beta_ci_high": beta + 0.1,
+                         "upper_slope": nan if source == "data" else 0.05,
+                         "upper_slope_ci_low": nan if source == "data" else -0.02,
+                         "upper_slope_ci_high": nan if source == "data" else 0.12})
+    pd.DataFrame(rows).to_csv(results / "figures" / "bipartite_growth.csv", index=False)
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- snapshot:bipartite -->\n<!-- /snapshot:bipartite -->\n")
+    assert run_cli("snapshot", "--results", results, "--snapshot", tmp_path / "snap",
+                   "--readme", readme, "--note", "n") == 0
+    text = readme.read_text()
+    assert "| binary | own samples | lstm 8x1 | 16 | 0.42 [0.3, 0.5] | 0.05 [-0.02, 0.12] | " \
+           "0.32 [0.2, 0.4] |" in text
+    assert "| binary | held-out data | lstm 16x1, the best | 32 | 0.42 [0.3, 0.5] | " \
+           "undetermined | 0.32 [0.2, 0.4] |" in text
+    assert "0.43" not in text and text.count("| binary |") == 2  # ratio 3 is not shown

@@ -30,6 +30,7 @@ SNAPSHOT_TABLES = {
     "binary_restarts.csv": "figures/binary_restarts.csv",
     "text_models.csv": "figures/text_models.csv",
     "fig6_uniformity.csv": "figures/fig6_uniformity.csv",
+    "bipartite_growth.csv": "figures/bipartite_growth.csv",
 }
 META = "snapshot.json"
 #: Per rule of the run: its jobs and their summed wall and CPU seconds (Snakemake benchmarks).
@@ -199,6 +200,33 @@ def _corpora(snapshot: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bipartite(snapshot: Path) -> str:
+    """Per curve at the smallest ratio: β of I ~ L^β by both estimators and the upper slope
+    the L²M claims read (vCLUB), each with its interval, beside the model's memory."""
+    table = _read(snapshot, "bipartite_growth.csv")
+    if table is None:
+        return "(no bipartite MI in the snapshot's run)\n"
+    keys = ["level", "source", "arch", "width", "depth", "memory_values", "estimator", "ratio"]
+    require_columns(table, keys + ["beta", "upper_slope"], "the snapshot's bipartite_growth.csv")
+    table = table[table["ratio"] == table["ratio"].min()]
+    vclub = table[table["estimator"] == "vclub"].set_index(keys[:6])
+    direct = table[table["estimator"] == "direct"].set_index(keys[:6])
+    ratio = float(table["ratio"].min())
+    lines = ["| level | scored | model | memory | beta, vCLUB [95% CI] | upper slope, vCLUB "
+             "[95% CI] | beta, direct [95% CI] |", "|---|---|---|---|---|---|---|"]
+    for index, row in vclub.iterrows():
+        level, source, arch, width, depth, memory = index
+        model = f"{arch} {width}x{depth}" + ("" if source == "samples" else ", the best")
+        other = (Estimate.from_row(direct.loc[index], "beta").text()
+                 if index in direct.index else "–")
+        lines.append(f"| {level} | {'own samples' if source == 'samples' else 'held-out data'} "
+                     f"| {model} | {memory} | {Estimate.from_row(row, 'beta').text()} | "
+                     f"{Estimate.from_row(row, 'upper_slope').text()} | {other} |")
+    lines += ["", f"L = {ratio:g} l; the data rows are scored by the best model of each "
+                  f"architecture (`docs/snapshot/bipartite_growth.csv`)."]
+    return "\n".join(lines) + "\n"
+
+
 #: README block name -> how it is rendered from the snapshot folder.
 BLOCKS: dict[str, Callable[[Path], str]] = {
     "claims-summary": _claims_summary,
@@ -206,6 +234,7 @@ BLOCKS: dict[str, Callable[[Path], str]] = {
     "run-time": _run_time,
     "seed-spread": _seed_spread,
     "corpora": _corpora,
+    "bipartite": _bipartite,
     "binary-models": _models("binary_models.csv", ["arch", "width", "depth"], {
         "decay, every lag (dAIC)": ("verdict_window", "delta_aic_window"),
         "decay, log-spaced lags (dAIC)": ("verdict_window_log", "delta_aic_window_log")}),
