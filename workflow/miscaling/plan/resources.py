@@ -137,10 +137,12 @@ GPU_TRAIN_REFERENCE = {
 #: char LSTM 1024 x 1's 2 MB (20 streams x 100,000 steps) in 32 s, 0.32 ms a step, taken as 0.4
 #: ms per layer for the recurrent models; the char Transformer 512 x 3's 3,899 x 513 in 8-16 s
 #: at batch 1,300, kept at 1 ms per layer (its cache reads grow with the position).  A big batch
-#: costs its rows x the training cost per symbol instead, when that is more.
-GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP = {"transformer": 1000}
+#: costs its rows x the training cost per symbol instead, when that is more.  The selective
+#: SSM, not timed: a sampling step of width 16 makes 41 kernel-launching operations at depth 1
+#: (29 per layer), the LSTM's 7 (cuDNN), counted as in benchmarks/bench_ssm.py; taken at the
+#: Transformer's 1 ms per layer.
+GPU_SAMPLE_MICROSECONDS_PER_LAYER_STEP = {"transformer": 1000, "ssm": 1000}
 GPU_SAMPLE_RECURRENT_MICROSECONDS = 400
-
 
 
 def _minutes(seconds, attempt=1, cap=None):
