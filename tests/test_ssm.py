@@ -148,6 +148,23 @@ def test_a_model_scanning_in_chunks_trains_like_the_step_by_step_one(monkeypatch
         torch.testing.assert_close(chunked, sequential, rtol=1e-9, atol=1e-11)
 
 
+def test_under_bf16_autocast_the_chunked_scan_carries_the_state_in_fp32(monkeypatch):
+    """B̄u arrives in bf16, Ā and the state in fp32: both scans keep the state in fp32."""
+    x = tokens(length=37)
+    results = []
+    for chunk in (None, 6):
+        monkeypatch.setattr(ssm_module, "scan_chunk", lambda device, length, c=chunk: c)
+        model = sharpen(make(depth=2))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits, (_, h) = model.advance(x, None)
+            loss = F.cross_entropy(logits.reshape(-1, 5).float(), x.roll(-1, 1).reshape(-1))
+        loss.backward()
+        assert h.dtype == torch.float32
+        results.append([loss.detach(), h] + [p.grad for p in model.parameters()])
+    for sequential, chunked in zip(*results):
+        torch.testing.assert_close(chunked, sequential, rtol=1e-4, atol=1e-5)
+
+
 # --------------------------------------------------------------------------------------------
 # The recurrent state
 

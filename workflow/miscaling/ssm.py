@@ -83,6 +83,10 @@ def chunked_linear_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor,
     state and its running product of a, all chunks at once; (2) the state entering each chunk,
     one step per chunk; (3) h = local + product ⊙ entering state.  Products of a never divide,
     so an underflowing product is exact (its contribution is below rounding)."""
+    # one dtype for the carried values, as the step-by-step addcmul promotes (under bf16
+    # autocast B̄u arrives in bf16, Ā and the state in fp32: the state stays fp32)
+    dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), h0.dtype)
+    a, b, h0 = a.to(dtype), b.to(dtype), h0.to(dtype)
     length = a.shape[0]
     n = -(-length // chunk)
     pad = n * chunk - length
@@ -113,7 +117,7 @@ class ChunkedScan(torch.autograd.Function):
     def forward(ctx, a, b, h0, chunk):
         states = chunked_linear_scan(a, b, h0, chunk)
         ctx.save_for_backward(a, states, h0)
-        ctx.chunk = chunk
+        ctx.chunk, ctx.b_dtype = chunk, b.dtype
         return states
 
     @staticmethod
@@ -123,8 +127,8 @@ class ChunkedScan(torch.autograd.Function):
         adjoint = chunked_linear_scan(a_next.flip(0), grad.flip(0), torch.zeros_like(h0),
                                       ctx.chunk).flip(0)
         previous = torch.cat([h0.unsqueeze(0), states[:-1]])
-        grad_h0 = a[0] * adjoint[0] if ctx.needs_input_grad[2] else None
-        return adjoint * previous, adjoint, grad_h0, None
+        grad_h0 = (a[0] * adjoint[0]).to(h0.dtype) if ctx.needs_input_grad[2] else None
+        return ((adjoint * previous).to(a.dtype), adjoint.to(ctx.b_dtype), grad_h0, None)
 
 
 class MambaBlock(nn.Module):
