@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU measurements of issues 19 and 20, as prepared scripts of one device call each:
-#   bash benchmarks/gpu/session.sh all       # everything below in one call of at most 9.5 min:
-#                                            # speed alone (~4 min), then stop and pipeline
-#                                            # together (5 min; they share the GPU)
+#   bash benchmarks/gpu/session.sh all       # everything below in one call of under 9 min:
+#                                            # speed alone (~3.5 min), then stop and pipeline
+#                                            # together (4.5 min; they share the GPU)
 #   bash benchmarks/gpu/session.sh speed     # steady-state trainer/bare/precision rates, and the
 #                                            # SSM's scans against the LSTM, mambapy and
 #                                            # transformers' Mamba
@@ -19,11 +19,12 @@
 # commands at toy sizes on a CPU (pipeline: a dry run) to check the script.
 set -uo pipefail
 STAGE=${1:?all, speed, stop or pipeline}
-OUT=${OUT:-/tmp/gpu_out}
-MIRROR=${MIRROR:-.mirror}
+OUT=${OUT:-/tmp/gpu_out}      # what comes back: logs, tables, benchmark files (small)
+WORK=${WORK:-/tmp/gpu_work}   # what does not: data, checkpoints, samples
+MIRROR=$(realpath "${MIRROR:-.mirror}")
 SMOKE=${SMOKE:-0}
 PY=${PY:-python3}
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$WORK"
 export PYTHONPATH=$PWD/workflow PYTHONUNBUFFERED=1
 log() { echo "[$(date +%T)] $*" | tee -a "$OUT/session.log"; }
 if ls .whl/*.whl >/dev/null 2>&1 && [ "$SMOKE" != 1 ]; then  # Snakemake, pooch, mambapy
@@ -61,34 +62,36 @@ stop() {  # limit: $1 seconds per training
   local limit=$1 n_train=10000 n_valid=2000 text_flags=() level model
   if [ "$SMOKE" = 1 ]; then limit=60; n_train=100; n_valid=40; text_flags=(--train-symbols 20000 --valid-symbols 5000 --max-epochs 2); fi
   local synth="$PY -m miscaling synth binary --length 512 --amplitude 0.1 --gamma 0.4 --mode exact"
-  $synth --n-seq $n_train --seed 1 --out "$OUT/data/train.npy" &&
-  $synth --n-seq $n_valid --seed 2 --out "$OUT/data/valid.npy" &&
-  $PY -m miscaling download wikitext2 --dest "$OUT/raw/wikitext2" --mirror "$MIRROR" \
+  $synth --n-seq $n_train --seed 1 --out "$WORK/data/train.npy" &&
+  $synth --n-seq $n_valid --seed 2 --out "$WORK/data/valid.npy" &&
+  $PY -m miscaling download wikitext2 --dest "$WORK/raw/wikitext2" --mirror "$MIRROR" \
     >> "$OUT/session.log" 2>&1 || return 1
   for level in char word; do
-    $PY -m miscaling prepare corpus "$OUT/raw/wikitext2/manifest.json" --level $level \
-      --out-dir "$OUT/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || return 1
+    $PY -m miscaling prepare corpus "$WORK/raw/wikitext2/manifest.json" --level $level \
+      --out-dir "$WORK/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || return 1
   done
   # the paper preset's options: RNN/LSTM embedding 2, Transformer 4 heads
   for model in "rnn 8 1 --embedding-dim 2" "lstm 8 1 --embedding-dim 2" \
                "transformer 16 1 --heads 4" "ssm 8 1"; do
     set -- $model
     timeout $limit $PY -m miscaling train --arch $1 --width $2 --depth $3 --data binary "${@:4}" \
-      --train "$OUT/data/train.npy" --valid "$OUT/data/valid.npy" --device auto \
-      --out-dir "$OUT/stop/binary_$1_w$2_d$3" > "$OUT/stop_binary_$1.log" 2>&1 &
+      --train "$WORK/data/train.npy" --valid "$WORK/data/valid.npy" --device auto \
+      --out-dir "$WORK/stop/binary_$1_w$2_d$3" > "$OUT/stop_binary_$1.log" 2>&1 &
   done
   for model in "char transformer 128 1" "word transformer 16 1"; do
     set -- $model
     timeout $limit $PY -m miscaling train --arch $2 --width $3 --depth $4 --data $1 \
-      --train "$OUT/data/wikitext2_$1/train.npy" --valid "$OUT/data/wikitext2_$1/valid.npy" \
-      "${text_flags[@]}" --device auto --out-dir "$OUT/stop/$1_$2_w$3_d$4" \
+      --train "$WORK/data/wikitext2_$1/train.npy" --valid "$WORK/data/wikitext2_$1/valid.npy" \
+      "${text_flags[@]}" --device auto --out-dir "$WORK/stop/$1_$2_w$3_d$4" \
       > "$OUT/stop_$1_$2.log" 2>&1 &
   done
   wait
   local run
-  for run in "$OUT"/stop/*; do
+  for run in "$WORK"/stop/*; do
     log "$(basename "$run"): $(tail -n +2 "$run/log.csv" 2>/dev/null | wc -l) epochs," \
         "result.json $( [ -f "$run/result.json" ] && echo written || echo absent: cut at the limit)"
+    mkdir -p "$OUT/stop/$(basename "$run")"
+    cp "$run"/log.csv "$run"/result.json "$OUT/stop/$(basename "$run")/" 2>/dev/null
   done
 }
 
@@ -97,16 +100,20 @@ pipeline() {  # limit: $1 seconds for the whole Snakemake run
   # through Snakemake with the workstation profile; GPU jobs share the card (gpu=4).  The wall
   # time of every step: $OUT/steps.txt (the rules' benchmark files), the log: $OUT/snakemake.log.
   local configs=(config.yaml presets/gpu.yaml benchmarks/gpu/one_per_family.yaml)
-  local run=(-d "$OUT/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
+  local run=(-d "$WORK/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
   if [ "$SMOKE" = 1 ]; then
     $PY -m snakemake "${run[@]}" -n --quiet rules > "$OUT/snakemake.log" 2>&1
     log "pipeline dry run: exit $?, $(grep -E '^total' "$OUT/snakemake.log")"
     return
   fi
-  MISCALING_MIRROR=$PWD/$MIRROR timeout "$1" $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
+  MISCALING_MIRROR=$MIRROR timeout "$1" $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
   log "pipeline: exit $?"
   tail -n 30 "$OUT/snakemake.log"
-  $PY - "$OUT/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
+  # the small results: benchmark files, logs, summary tables, claims (no data or models)
+  (cd "$WORK/run" && find results -type f \( -path 'results/benchmarks/*' -o -path \
+     'results/logs/*' -o -name '*.csv' -size -2M -o -name '*.html' \) | grep -v '/data/' |
+     tar -cf - -T - 2>/dev/null) | tar -xf - -C "$OUT" 2>/dev/null
+  $PY - "$WORK/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
 import sys
 from pathlib import Path
 
@@ -126,9 +133,10 @@ case "$STAGE" in
   stop) stop "${LIMIT_STOP:-420}" ;;
   pipeline) pipeline "${LIMIT_PIPELINE:-540}" ;;
   all)
-    speed "${LIMIT_TEXT:-180}" "${LIMIT_SSM:-30}"
-    stop "${LIMIT_STOP:-300}" > "$OUT/stop.txt" 2>&1 &
-    pipeline "${LIMIT_PIPELINE:-300}"
+    # one device call (600 s at most): ~200 s of speed, then ~290 s of both
+    speed "${LIMIT_TEXT:-150}" "${LIMIT_SSM:-25}"
+    stop "${LIMIT_STOP:-270}" > "$OUT/stop.txt" 2>&1 &
+    pipeline "${LIMIT_PIPELINE:-270}"
     wait
     cat "$OUT/stop.txt" ;;
   *) echo "unknown stage $STAGE: all, speed, stop or pipeline" >&2; exit 2 ;;
