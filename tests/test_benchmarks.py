@@ -110,6 +110,16 @@ def test_bench_seed_spread_measures_every_restart(tmp_path):
     assert "pooled seed sd/mean (root mean square, what the pipeline uses)" in out
 
 
+def test_bench_draw_times_both_draws_and_the_word_samplers():
+    out = run_benchmark("bench_draw.py", "--quick", "--vocabularies", "2", "4096",
+                        "--word-vocabulary", "4096", "--steps", "4", "--repeats", "2")
+    rows = [line.split() for line in out.splitlines() if line.split()]
+    draws = {row[1]: row for row in rows if row[0] == "draw" and row[1].isdigit()}
+    samplers = {row[0]: row for row in rows if row[0] in ("lstm", "transformer")}
+    assert set(draws) == {"2", "4096"} and set(samplers) == {"lstm", "transformer"}
+    assert all(row[-1].endswith("x") for row in [*draws.values(), *samplers.values()])
+
+
 def test_bench_ssm_prints_both_models_with_equal_state_and_both_scans():
     out = run_benchmark("bench_ssm.py", "--quick", "--batch", "2", "--length", "256", "--scans")
     rows = {line.split()[0]: line.split() for line in out.splitlines()

@@ -1,11 +1,19 @@
 """Tests for miscaling.sample: batched, seeded, cached unconditional generation."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from miscaling.models import ModelConfig, build_model
-from miscaling.sample import first_symbol_distribution, generate, symbol_frequencies
+from miscaling.sample import (
+    INVERSE_CDF_VOCAB,
+    _draw,
+    first_symbol_distribution,
+    generate,
+    symbol_frequencies,
+)
 
 ARCH_KWARGS = {"rnn": {}, "lstm": {}, "transformer": {"heads": 2}, "ssm": {}}
 
@@ -77,6 +85,32 @@ def test_default_first_symbol_is_uniform():
     samples = generate(always_predicts(0, vocab_size=4), 4000, 1, batch_size=1000, seed=2,
                        device="cpu")
     assert np.bincount(samples[:, 0], minlength=4) / 4000 == pytest.approx(0.25, abs=0.03)
+
+
+def test_a_large_vocabulary_draws_each_symbol_with_its_probability():
+    """By the inverse cumulative distribution from INVERSE_CDF_VOCAB symbols on: frequencies
+    within a chi-square test of the probabilities, never a symbol of probability 0, seeded."""
+    from scipy import stats
+
+    vocab = INVERSE_CDF_VOCAB
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.full((vocab,), -1e4)  # softmax: exactly 0 in float32
+    logits[:10] = torch.log(torch.arange(1.0, 11.0))  # p proportional to 1 ... 10
+    logits[vocab - 1] = math.log(5.0)  # the last symbol too (the clamp's neighbour)
+    rows = logits.expand(20_000, vocab)
+    draws = _draw(rows, 1.0, generator).numpy()
+    counts = np.bincount(draws, minlength=vocab)
+    assert counts[10:vocab - 1].sum() == 0
+    observed = np.append(counts[:10], counts[vocab - 1])
+    expected = np.append(np.arange(1.0, 11.0), 5.0) / 60.0 * len(draws)
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+    again = _draw(rows, 1.0, torch.Generator().manual_seed(0)).numpy()
+    assert (again == draws).all()
+    # below it, torch.multinomial as before: the binary and character samples are unchanged
+    small = torch.randn(50, INVERSE_CDF_VOCAB - 1)
+    expected_draw = torch.multinomial(torch.softmax(small, -1), 1,
+                                      generator=torch.Generator().manual_seed(3))[:, 0]
+    assert torch.equal(_draw(small, 1.0, torch.Generator().manual_seed(3)), expected_draw)
 
 
 def test_temperature_sharpens_the_distribution():
