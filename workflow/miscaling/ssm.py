@@ -45,7 +45,7 @@ def ssm_state_values(width: int, depth: int, state_size: int = 16, expand: int =
 def scan_chunk(device: torch.device, length: int) -> int | None:
     """The chunk length of :func:`selective_scan` on ``device``: None (one step at a time) on
     the CPU, where the sequential scan is the fastest measured (benchmarks/bench_ssm.py
-    ``--scans``: 1.3–3× the chunked scan and mambapy's parallel scan); about sqrt(length) on a
+    ``--scans``: 1.6–3× the chunked scan and mambapy's parallel scan); about sqrt(length) on a
     GPU, where a step costs a kernel launch and the chunked scan needs about 2·sqrt(length) of
     them instead of length (docs/METHODS.md §7.9)."""
     if device.type == "cpu" or length < 16:
