@@ -248,6 +248,8 @@ def main() -> None:
                                                   deterministic=False)
                     extra += f" | bare, nondeterministic {row['free_tok_s']:12,.0f}"
                 rows.append(row)
+                if args.out:  # after every row: a run cut by a time limit keeps what it timed
+                    args.out.write_text(json.dumps(rows, indent=1) + "\n")
                 print(f"{family:17s} {width:5d} x {depth} {precision:9s}: trainer "
                       f"{trainer:12,.0f} tok/s ({row['vs_fp32']:5.2f}x fp32) | bare "
                       f"{bare:12,.0f} | trainer/bare {trainer / bare:5.2f} | one epoch "
@@ -259,8 +261,6 @@ def main() -> None:
                                       device, args.profile + 5)
                     print(f"\n{family} {width} x {depth}, {precisions[0]}, {args.profile} steps:")
                     print(profile(setting, args.profile, args.trace), flush=True)
-    if args.out:
-        args.out.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

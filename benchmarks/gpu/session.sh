@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU measurements of issues 19 and 20, as prepared scripts of one device call each:
 #   bash benchmarks/gpu/session.sh all       # everything below in one call of under 9 min:
-#                                            # speed alone (~3.5 min), then stop and pipeline
+#                                            # speed alone (~3.7 min), then stop and pipeline
 #                                            # together (4.5 min; they share the GPU)
 #   bash benchmarks/gpu/session.sh speed     # steady-state trainer/bare/precision rates, and the
 #                                            # SSM's scans against the LSTM, mambapy and
@@ -133,8 +133,8 @@ case "$STAGE" in
   stop) stop "${LIMIT_STOP:-420}" ;;
   pipeline) pipeline "${LIMIT_PIPELINE:-540}" ;;
   all)
-    # one device call (600 s at most): ~200 s of speed, then ~290 s of both
-    speed "${LIMIT_TEXT:-150}" "${LIMIT_SSM:-25}"
+    # one device call (600 s at most): ~220 s of speed, then ~290 s of both
+    speed "${LIMIT_TEXT:-130}" "${LIMIT_SSM:-45}"
     stop "${LIMIT_STOP:-270}" > "$OUT/stop.txt" 2>&1 &
     pipeline "${LIMIT_PIPELINE:-270}"
     wait
