@@ -19,8 +19,8 @@ Two tables, one CPU thread, best of ``--repeats`` after a warm-up, ratios agains
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
+from unittest import mock
 
 import torch
 from miscaling import sample as sample_module
@@ -37,15 +37,9 @@ def best_ms(run, repeats: int) -> float:
     return 1e3 * min(times)
 
 
-@contextlib.contextmanager
 def inverse_cdf_from(vocab):
     """The sampler's threshold set to ``vocab`` (inf: torch.multinomial at every size)."""
-    threshold = sample_module.INVERSE_CDF_VOCAB
-    sample_module.INVERSE_CDF_VOCAB = vocab
-    try:
-        yield
-    finally:
-        sample_module.INVERSE_CDF_VOCAB = threshold
+    return mock.patch.object(sample_module, "INVERSE_CDF_VOCAB", vocab)
 
 
 def main() -> None:

@@ -35,9 +35,9 @@ threads on a shared machine).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import time
+from unittest import mock
 
 import torch
 import torch.nn.functional as F
@@ -105,15 +105,9 @@ def operations_per_step(config: ModelConfig, batch: int, length: int) -> int:
     return counter.count
 
 
-@contextlib.contextmanager
 def scanning_in_chunks(chunk):
     """The model's scan forced to ``chunk`` (None: step by step), whatever the device."""
-    chosen = ssm_module.scan_chunk
-    ssm_module.scan_chunk = lambda device, length: chunk
-    try:
-        yield
-    finally:
-        ssm_module.scan_chunk = chosen
+    return mock.patch.object(ssm_module, "scan_chunk", lambda device, length: chunk)
 
 
 def train_tokens_per_s(config: ModelConfig, batch: int, length: int, steps: int,

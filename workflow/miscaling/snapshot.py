@@ -208,10 +208,10 @@ def _bipartite(snapshot: Path) -> str:
         return "(no bipartite MI in the snapshot's run)\n"
     keys = ["level", "source", "arch", "width", "depth", "memory_values", "estimator", "ratio"]
     require_columns(table, keys + ["beta", "upper_slope"], "the snapshot's bipartite_growth.csv")
-    table = table[table["ratio"] == table["ratio"].min()]
+    ratio = float(table["ratio"].min())
+    table = table[table["ratio"] == ratio]
     vclub = table[table["estimator"] == "vclub"].set_index(keys[:6])
     direct = table[table["estimator"] == "direct"].set_index(keys[:6])
-    ratio = float(table["ratio"].min())
     lines = ["| level | scored | model | memory | beta, vCLUB [95% CI] | upper slope, vCLUB "
              "[95% CI] | beta, direct [95% CI] |", "|---|---|---|---|---|---|---|"]
     for index, row in vclub.iterrows():

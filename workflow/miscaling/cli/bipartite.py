@@ -88,10 +88,10 @@ def _sequences(path: str, length: int, cut_rows: bool = False):
     if isinstance(data, np.ndarray) and data.ndim == 1:  # one stream (a corpus): windows of L
         data = data[:len(data) // length * length].reshape(-1, length)
     rows = list(data)
-    if cut_rows and rows and max(len(row) for row in rows) < length:
-        raise InputError(f"--sequences {path!r}: its longest row has "
-                         f"{max(len(row) for row in rows)} symbols, fewer than the largest "
-                         f"L = {length}: no window to cut")
+    longest_row = max((len(row) for row in rows), default=0)
+    if cut_rows and rows and longest_row < length:
+        raise InputError(f"--sequences {path!r}: its longest row has {longest_row} symbols, "
+                         f"fewer than the largest L = {length}: no window to cut")
     if cut_rows:
         rows = [window for row in rows
                 for window in np.asarray(row)[:len(row) // length * length].reshape(-1, length)]
@@ -134,7 +134,7 @@ def run_bipartite(args: argparse.Namespace) -> None:
     from miscaling.cli.models import _load_symbols
     from miscaling.device import resolve_device
     from miscaling.io import check_table_suffix, write_table
-    from miscaling.mi.lags import MIN_BLOCK_LENGTHS, parse_lags, ratio_block_lengths
+    from miscaling.mi.lags import parse_lags, ratio_block_lengths, short_ratios
     from miscaling.sample import first_symbol_distribution
     from miscaling.selection import resolve_run_dir
 
@@ -154,8 +154,7 @@ def run_bipartite(args: argparse.Namespace) -> None:
         raise InputError(f"--block-lengths: {err}") from None
     # every ratio within the window of the smallest: L = round(min ratio x max l)
     longest, grids = ratio_block_lengths(ells, args.ratio)
-    needed = min(MIN_BLOCK_LENGTHS, len(ells))  # a fit's points (fewer only if asked for)
-    short = [ratio for ratio, kept in grids.items() if len(kept) < needed]
+    needed, short = short_ratios(grids, len(ells))
     if short:
         raise InputError(f"--ratio {short[0]:g}: only {len(grids[short[0]])} of the block "
                          f"lengths give L = ratio x l <= {longest} (the smallest ratio's longest "

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MIN_BLOCK_LENGTHS", "as_lags", "parse_lags", "ratio_block_lengths"]
+__all__ = ["MIN_BLOCK_LENGTHS", "as_lags", "parse_lags", "ratio_block_lengths", "short_ratios"]
 
 def _parse_int(text: str, spec: str, what: str) -> int:
     try:
@@ -103,3 +103,10 @@ def ratio_block_lengths(block_lengths: Sequence[int],
     ratios = sorted({float(r) for r in ratios})
     window = int(round(ratios[0] * ells[-1]))
     return window, {r: [e for e in ells if round(r * e) <= window] for r in ratios}
+
+
+def short_ratios(grids: dict[float, list[int]], n_block_lengths: int) -> tuple[int, list[float]]:
+    """(block lengths a ratio's fit needs, the ratios of ``grids`` that keep fewer): at least
+    MIN_BLOCK_LENGTHS, or all of them when fewer were asked for."""
+    needed = min(MIN_BLOCK_LENGTHS, n_block_lengths)
+    return needed, [ratio for ratio, kept in grids.items() if len(kept) < needed]

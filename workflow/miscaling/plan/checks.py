@@ -12,7 +12,7 @@ import os
 import yaml
 from jsonschema.validators import validator_for
 
-from miscaling.mi.lags import MIN_BLOCK_LENGTHS, parse_lags, ratio_block_lengths
+from miscaling.mi.lags import parse_lags, ratio_block_lengths, short_ratios
 from miscaling.plan.names import TEXT_CORPORA
 
 __all__ = ["FIT_SECTIONS", "LAG_SPEC_KEYS", "coerce_overrides",
@@ -179,19 +179,18 @@ def _bipartite_problems(config) -> list[str]:
     cfg = config.get("bipartite") or {}
     if not cfg.get("enabled"):
         return []
-    problems = []
+    problems, length = [], config["binary"]["length"]
     for level in ("binary", "char", "word"):
         try:
             ells = parse_lags(cfg[level]["block_lengths"])
         except ValueError:
             continue  # reported with the other lag specs
         window, grids = ratio_block_lengths(ells, cfg["ratios"])
-        needed = min(MIN_BLOCK_LENGTHS, len(ells))
-        problems += [f"config key bipartite.ratios: ratio {ratio:g} keeps {len(kept)} of "
-                     f"bipartite.{level}.block_lengths (those with ratio x l <= {window}, the "
+        needed, short = short_ratios(grids, len(ells))
+        problems += [f"config key bipartite.ratios: ratio {ratio:g} keeps {len(grids[ratio])} "
+                     f"of bipartite.{level}.block_lengths (those with ratio x l <= {window}, the "
                      f"smallest ratio's longest L); its power-law fit needs {needed}"
-                     for ratio, kept in grids.items() if len(kept) < needed]
-        length = config["binary"]["length"]
+                     for ratio in short]
         if level == "binary" and window > length:
             problems.append(f"config key bipartite.ratios: L = {min(cfg['ratios']):g} x "
                             f"{int(ells.max())} (the smallest ratio x the largest of "
