@@ -3,19 +3,18 @@ two-hour budget, and the presets' independence from config.yaml underneath."""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from miscaling.plan import Plan
-from miscaling.plan.cost import EPOCHS_TO_STOP, cost_table, costs
-from miscaling.plan.resources import Resources
+from miscaling.plan.cost import EPOCHS_TO_STOP, cost_table, costs, data_scoring_hours, total_hours
+from miscaling.plan.resources import GPU_TRAIN_REFERENCE, Resources
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from gpu_cost import merged  # noqa: E402
+from gpu_cost import README_BLOCK, merged, update_readme  # noqa: E402
 
 GPU = [str(ROOT / "config.yaml"), str(ROOT / "presets/gpu.yaml")]
 PAPER = [str(ROOT / "config.yaml"), str(ROOT / "presets/paper.yaml")]
@@ -33,18 +32,28 @@ def gpu():
 
 def test_the_readme_quotes_the_cost_tables_the_code_computes(paper, gpu):
     readme = (ROOT / "README.md").read_text()
-    blocks = dict(re.findall(r"<!-- gpu-cost: ([^>]*?) -->\n(.*?)\n<!-- /gpu-cost -->", readme,
-                             re.S))
+    blocks = dict(README_BLOCK.findall(readme))
     configs = {"config.yaml presets/gpu.yaml": gpu, "config.yaml presets/paper.yaml": paper}
     assert set(blocks) == set(configs)
     for files, table in blocks.items():
         assert table == cost_table(configs[files]), (
-            f"README's table of {files} is stale: rerun scripts/gpu_cost.py")
+            f"README's table of {files} is stale: run scripts/gpu_cost.py --readme")
+
+
+def test_gpu_cost_readme_rewrites_a_stale_table_and_nothing_else(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    stale = README_BLOCK.sub(lambda m: f"<!-- gpu-cost: {m.group(1)} -->\n| old |\n"
+                             "<!-- /gpu-cost -->", readme, count=1)
+    path = tmp_path / "README.md"
+    path.write_text(stale)
+    assert update_readme(path) == 1
+    assert path.read_text() == readme
+    assert update_readme(path) == 0
 
 
 def test_the_gpu_preset_fits_two_hours_and_trains_every_claims_model(gpu):
     rows = costs(gpu)
-    assert sum(row.hours for row in rows) <= 2.0
+    assert total_hours(gpu) <= 2.0
     text = {(r.family.split("_")[1], r.arch, r.width, r.depth) for r in rows
             if r.family != "binary"}
     # the models the language-model claims name (paper_claims: Figs 2, 3(b, c), 8, 10)
@@ -93,3 +102,40 @@ def test_the_paper_preset_plans_the_same_trainings_with_or_without_config_yaml(p
                                         depth=model.depth, seed=0)
             assert alone.train_flags(wildcards) == over.train_flags(wildcards), model
             assert alone.restarts(family, model.arch) == over.restarts(family, model.arch)
+
+
+def test_the_bipartite_scoring_is_costed_at_gpu_rates_pass_by_pass(paper):
+    """Every model's scoring of its own samples and each architecture's scoring of the data are
+    in the total; on the GPU a pass costs (M58) at its own symbols, never less than the
+    arithmetic of its symbols at the model's rate and never less than the launch floor."""
+    rows = costs(paper)
+    scoring = data_scoring_hours(paper)
+    assert all(row.bipartite_seconds > 0 for row in rows)
+    assert set(scoring) == {(r.family, r.arch) for r in rows}
+    assert total_hours(paper) == pytest.approx(sum(r.hours for r in rows)
+                                               + sum(scoring.values()))
+    assert f"**{total_hours(paper):.2f}**" in cost_table(paper)
+    # a data job is costed at the costliest model of its architecture
+    plan = Plan(dict(paper, runtime_estimates="gpu"))
+    resources = Resources(plan)
+    char_lstms = [r for r in rows if (r.family, r.arch) == ("wikitext2_char", "lstm")]
+    assert scoring["wikitext2_char", "lstm"] * 3600 == pytest.approx(
+        max(r.bipartite_seconds for r in char_lstms))
+    # one pass by hand: the word LSTM 16 x 1 is launch-bound (4 rows x L symbols a pass)
+    model = SimpleNamespace(family="wikitext2_word", arch="lstm", width="16", depth="1")
+    passes, _ = resources.bipartite_passes("wikitext2_word")
+    sequences = paper["bipartite"]["word"]["sequences"]
+    batches = -(-sequences // 4)
+    _, _, ref_step, ref_us = GPU_TRAIN_REFERENCE["lstm", "word"]
+    floor_seconds = batches * sum(count * ref_step * ref_us for _, count in passes) * 1e-6
+    assert resources.bipartite_seconds(model) == pytest.approx(floor_seconds)
+    # the CPU estimate is unchanged: every symbol at the CPU training rate
+    cpu = Resources(Plan(dict(paper, runtime_estimates="cpu")))
+    symbols, _ = cpu.bipartite_symbols("wikitext2_word")
+    assert cpu.bipartite_seconds(model) == pytest.approx(
+        symbols * cpu.text_microseconds_per_symbol("wikitext2_word", "lstm", 16, 1) * 1e-6)
+    # off: nothing scored, nothing costed
+    off = merged(PAPER)
+    off["bipartite"]["enabled"] = False
+    assert data_scoring_hours(off) == {} and all(r.bipartite_seconds == 0 for r in costs(off))
+

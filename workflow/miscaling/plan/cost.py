@@ -1,9 +1,10 @@
 """What a configuration costs on one H200: every model's restarts × epochs × epoch time, plus
-its sampling, summed per family and architecture (the README's GPU-hours table,
+its sampling and the bipartite scoring (of its samples, and of the data by each architecture's
+best model), summed per family and architecture (the README's GPU-hours table,
 ``scripts/gpu_cost.py``); I(τ), fits and figures run on the CPU cores beside it.  Epochs are the
 measured epochs to the early stop where known (:data:`EPOCHS_TO_STOP`), else the configured
-maximum: an upper bound, and each row says which.  Epoch and sampling times are
-:mod:`miscaling.plan.resources`' GPU rates; docs/METHODS.md §9.
+maximum: an upper bound, and each row says which.  Epoch, sampling and scoring
+times are :mod:`miscaling.plan.resources`' GPU rates; docs/METHODS.md §9.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from types import SimpleNamespace
 from miscaling.plan.outputs import Plan
 from miscaling.plan.resources import Resources
 
-__all__ = ["EPOCHS_TO_STOP", "ModelCost", "costs", "cost_table"]
+__all__ = ["EPOCHS_TO_STOP", "ModelCost", "cost_table", "costs", "data_scoring_hours",
+           "total_hours"]
 
 #: Epochs a training runs before its early stop, per (arch, level), measured on one H200 with
 #: the paper's recipe on all of WikiText-2 (docs/FINDINGS.md, "Paper scale on a GPU"): the
@@ -27,7 +29,8 @@ EPOCHS_TO_STOP = {("lstm", "char"): 13}
 @dataclass(frozen=True)
 class ModelCost:
     """One model's GPU time: ``restarts`` trainings of ``epochs`` epochs (``epochs_kind``:
-    measured, the recipe's fixed count, or a bound) and its sample sets."""
+    measured, the recipe's fixed count, or a bound), its sample sets and the bipartite scoring
+    of its samples (0 where bipartite is off)."""
 
     family: str
     arch: str
@@ -39,6 +42,7 @@ class ModelCost:
     epoch_seconds: float
     sample_sets: int
     sample_seconds: float
+    bipartite_seconds: float = 0.0
 
     @property
     def train_hours(self) -> float:
@@ -49,8 +53,12 @@ class ModelCost:
         return self.sample_sets * self.sample_seconds / 3600
 
     @property
+    def bipartite_hours(self) -> float:
+        return self.bipartite_seconds / 3600
+
+    @property
     def hours(self) -> float:
-        return self.train_hours + self.sample_hours
+        return self.train_hours + self.sample_hours + self.bipartite_hours
 
 
 def _epochs(resources: Resources, model) -> tuple[int, str]:
@@ -63,12 +71,17 @@ def _epochs(resources: Resources, model) -> tuple[int, str]:
     return most, "bound"
 
 
-def costs(config: dict) -> list[ModelCost]:
-    """Every model of a validated ``config``, costed at the GPU rates."""
+def _gpu_plan(config: dict) -> tuple[Plan, Resources]:
     config = copy.deepcopy(config)
     config["runtime_estimates"] = "gpu"
     plan = Plan(config)
-    resources = Resources(plan)
+    return plan, Resources(plan)
+
+
+def costs(config: dict) -> list[ModelCost]:
+    """Every model of a validated ``config``, costed at the GPU rates."""
+    plan, resources = _gpu_plan(config)
+    scored = plan.bipartite_families()
     rows = []
     for family in ["binary", *plan.text_families()]:
         for model in plan.family_models(family):
@@ -82,28 +95,48 @@ def costs(config: dict) -> list[ModelCost]:
                 resources.epoch_symbols(model)
                 * resources.gpu_microseconds_per_symbol(wildcards) * 1e-6,
                 1 + (restarts if spread else 0),
-                resources.gpu_sample_seconds(wildcards)))
+                resources.gpu_sample_seconds(wildcards),
+                resources.bipartite_seconds(wildcards) if family in scored else 0.0))
     return rows
+
+
+def data_scoring_hours(config: dict) -> dict[tuple[str, str], float]:
+    """{(family, arch): GPU hours} of the bipartite scoring of each family's held-out data by
+    the architecture's best model (chosen at run time: costed at its costliest model)."""
+    plan, resources = _gpu_plan(config)
+    return {(family, name.removeprefix("best_")): resources.bipartite_seconds(SimpleNamespace(
+        family=family, arch=name.removeprefix("best_"))) / 3600
+        for family, source, name in plan.bipartite_jobs() if source == "data"}
+
+
+def total_hours(config: dict) -> float:
+    """The whole configuration's GPU hours: every model, and the data's bipartite scoring."""
+    return (sum(row.hours for row in costs(config))
+            + sum(data_scoring_hours(config).values()))
 
 
 def cost_table(config: dict) -> str:
     """A Markdown table of GPU hours per family and architecture, with the total."""
     rows = costs(config)
+    scoring = data_scoring_hours(config)
     groups: dict[tuple[str, str], list[ModelCost]] = {}
     for row in rows:
         groups.setdefault((row.family, row.arch), []).append(row)
     lines = ["| family | arch | models | trainings | epochs (kind) | train h | samples h | "
-             "total h |", "|---|---|---|---|---|---|---|---|"]
+             "bipartite h | total h |", "|---|---|---|---|---|---|---|---|---|"]
     for (family, arch), group in groups.items():
         kinds = sorted({r.epochs_kind for r in group})
         epochs = sorted({r.epochs for r in group})
         span = f"{epochs[0]}" if len(epochs) == 1 else f"{epochs[0]}–{epochs[-1]}"
+        bipartite = sum(r.bipartite_hours for r in group) + scoring.get((family, arch), 0.0)
         lines.append(
             f"| {family} | {arch} | {len(group)} | {sum(r.restarts for r in group)} | "
             f"{span} ({', '.join(kinds)}) | {sum(r.train_hours for r in group):.2f} | "
-            f"{sum(r.sample_hours for r in group):.2f} | {sum(r.hours for r in group):.2f} |")
+            f"{sum(r.sample_hours for r in group):.2f} | {bipartite:.2f} | "
+            f"{sum(r.hours for r in group) + scoring.get((family, arch), 0.0):.2f} |")
+    bipartite = sum(r.bipartite_hours for r in rows) + sum(scoring.values())
     lines.append(f"| **all** | | {len(rows)} | {sum(r.restarts for r in rows)} | | "
                  f"{sum(r.train_hours for r in rows):.2f} | "
-                 f"{sum(r.sample_hours for r in rows):.2f} | "
-                 f"**{sum(r.hours for r in rows):.2f}** |")
+                 f"{sum(r.sample_hours for r in rows):.2f} | {bipartite:.2f} | "
+                 f"**{sum(r.hours for r in rows) + sum(scoring.values()):.2f}** |")
     return "\n".join(lines)

@@ -221,17 +221,19 @@ class Resources:
         output = vocab * (TEXT_SOFTMAX_MICROSECONDS + TEXT_OUTPUT_MICROSECONDS * width)
         return model_microseconds_per_symbol(arch, width, depth) + output
 
-    def gpu_microseconds_per_symbol(self, wildcards) -> float:
+    def gpu_microseconds_per_symbol(self, wildcards, step_symbols: int | None = None) -> float:
         """Training cost per symbol of a job's model on one H200 (docs/METHODS.md, Eq. (M58)):
         the reference of its (arch, level) scaled by width^2 x depth, never below the
         reference's own cost per symbol and step (launch-bound small models), times the
-        vocabulary over WikiText-2's for a language model.  Every factor errs long."""
+        vocabulary over WikiText-2's for a language model.  Every factor errs long.
+        ``step_symbols``: symbols per step (pass) if not the model's optimizer step."""
         model = self.plan.model_of(wildcards)
         ref_width, ref_depth, ref_step_symbols, ref_microseconds = GPU_TRAIN_REFERENCE[
             model.arch, model.level]
         layers = model.depth / ref_depth
         compute = layers * (model.width / ref_width) ** 2
-        floor = max(1.0, layers) * max(1.0, ref_step_symbols / self.plan.step_symbols(model))
+        step = step_symbols if step_symbols is not None else self.plan.step_symbols(model)
+        floor = max(1.0, layers) * max(1.0, ref_step_symbols / step)
         microseconds = ref_microseconds * max(compute, floor)
         if model.family != "binary":
             # the references' output softmax is WikiText-2's
@@ -345,37 +347,63 @@ class Resources:
 
     # ------------------------------------------------------------------ bipartite MI
 
-    def bipartite_symbols(self, family: str) -> tuple[int, int]:
-        """(symbols the model reads, longest L) of one bipartite job (M67): per block length
-        the joint pass, ``pairs`` crossed passes and the marginal (L − ℓ), plus the positions'
-        pass of the longest L, for each of the scored sequences and ratios."""
+    def bipartite_passes(self, family: str) -> tuple[list[tuple[int, int]], int]:
+        """([(symbols per sequence, passes)], longest L) of one bipartite job (M67): per ratio
+        and block length ℓ (L = ratio·ℓ) the joint and ``pairs`` crossed passes over L
+        symbols and the marginal's over L − ℓ, plus the positions' pass of the longest L; each
+        over every scored sequence."""
         cfg = self.config["bipartite"]
-        level_cfg = cfg[family_level(family)]
-        longest, grids = ratio_block_lengths(parse_lags(level_cfg["block_lengths"]),
-                                             cfg["ratios"])
-        symbols = 0
+        longest, grids = ratio_block_lengths(
+            parse_lags(cfg[family_level(family)]["block_lengths"]), cfg["ratios"])
+        passes = []
         for ratio, kept in grids.items():
-            ells = np.asarray(kept)
-            lengths = np.round(ratio * ells)
-            symbols += int(np.sum((cfg["pairs"] + 1) * lengths + (lengths - ells)))
-        return level_cfg["sequences"] * (symbols + longest), longest
+            for ell in kept:
+                total = int(round(ratio * ell))
+                passes += [(total, cfg["pairs"] + 1), (total - ell, 1)]
+        return passes + [(longest, 1)], longest
 
-    def bipartite_microseconds(self, wildcards) -> float:
-        """A forward symbol costs at most a training symbol (which adds the backward pass):
-        the largest of the job's models' CPU training cost (data jobs score with the best)."""
-        family = wildcards.family
+    def bipartite_symbols(self, family: str) -> tuple[int, int]:
+        """(symbols the model reads, longest L) of one bipartite job (M67)."""
+        passes, longest = self.bipartite_passes(family)
+        sequences = self.config["bipartite"][family_level(family)]["sequences"]
+        return sequences * sum(length * count for length, count in passes), longest
+
+    def bipartite_models(self, wildcards) -> list:
+        """The models a bipartite job may score with: its own, or (data jobs, whose best model
+        is chosen at run time) every model of the architecture."""
         if hasattr(wildcards, "width"):  # a model on its samples
-            models = [self.plan.model_of(wildcards)]
-        else:  # the data, scored by the best model of an architecture
-            models = [m for m in self.plan.family_models(family) if m.arch == wildcards.arch]
-        if family == "binary":
-            return max(model_microseconds_per_symbol(m.arch, m.width, m.depth) for m in models)
-        return max(self.text_microseconds_per_symbol(family, m.arch, m.width, m.depth)
-                   for m in models)
+            return [self.plan.model_of(wildcards)]
+        return [m for m in self.plan.family_models(wildcards.family) if m.arch == wildcards.arch]
+
+    def bipartite_seconds(self, wildcards) -> float:
+        """The job's scoring at the rates `runtime_estimates` names, for its costliest model.
+        CPU: every symbol at the training cost per symbol (a forward pass costs less: errs
+        long).  GPU: each pass of a batch of BIPARTITE_BATCH rows costs (M58) at that pass's
+        symbols, so short blocks pay the launch floor of a step."""
+        from miscaling.plan.bipartite import BIPARTITE_BATCH
+
+        family = wildcards.family
+        models = self.bipartite_models(wildcards)
+        if self.config["runtime_estimates"] != "gpu":
+            symbols, _ = self.bipartite_symbols(family)
+            if family == "binary":
+                rate = max(model_microseconds_per_symbol(m.arch, m.width, m.depth)
+                           for m in models)
+            else:
+                rate = max(self.text_microseconds_per_symbol(family, m.arch, m.width, m.depth)
+                           for m in models)
+            return symbols * rate * 1e-6
+        level = family_level(family)
+        sequences = self.config["bipartite"][level]["sequences"]
+        rows = min(sequences, BIPARTITE_BATCH[level])
+        batches = math.ceil(sequences / rows)
+        passes, _ = self.bipartite_passes(family)
+        return max(batches * sum(
+            count * rows * length * self.gpu_microseconds_per_symbol(model, rows * length)
+            for length, count in passes) for model in models) * 1e-6
 
     def bipartite_runtime(self, wildcards, attempt):
-        symbols, _ = self.bipartite_symbols(wildcards.family)
-        return _minutes(symbols * self.bipartite_microseconds(wildcards) * 1e-6, attempt)
+        return _minutes(self.bipartite_seconds(wildcards), attempt)
 
     def bipartite_mem_mb(self, wildcards, attempt):
         """The scored windows (int64) and the logits of a batch in double precision (x3:
