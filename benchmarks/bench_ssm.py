@@ -6,6 +6,7 @@
     python benchmarks/bench_ssm.py --scans         # + the scan alone: step by step, chunked,
                                                    #   mambapy's parallel scan (if installed)
     python benchmarks/bench_ssm.py --device cuda --scans --mambapy   # on a GPU
+    python benchmarks/bench_ssm.py --out rows.jsonl    # also append each row as a JSON line
 
 The LSTM's width is chosen so that its state, 2·width·depth (h and c), holds as many numbers as
 the SSM's, depth·d_inner·(d_state + kernel − 1) (:func:`miscaling.models.state_values`).  Both
@@ -35,6 +36,7 @@ threads on a shared machine).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
 from unittest import mock
@@ -188,6 +190,16 @@ def scan_seconds(scan, batch: int, length: int, inner: int, state_size: int, rep
     return best_seconds(run, repeats, device)
 
 
+def record(args, device: torch.device, table: str, **row) -> None:
+    """Append one timed row to ``--out`` as a JSON line (a run cut by a time limit keeps the
+    rows before it), with the shapes it was timed at."""
+    if args.out:
+        row = {"table": table, "device": str(device), "batch": args.batch,
+               "length": args.length, **row}
+        with open(args.out, "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+
 def print_scans(args, config: ModelConfig, device: torch.device) -> None:
     chunk = max(4, round(math.sqrt(args.length)))
     scans = {"sequential": lambda *a: ssm_module.selective_scan(*a)[0],
@@ -218,7 +230,10 @@ def print_scans(args, config: ModelConfig, device: torch.device) -> None:
                 operations = operations_per_step(config, args.batch, args.length)
         reference = reference or (seconds, train_rate)
         print(f"{name:<16}{1e3 * seconds:>9.2f}{reference[0] / seconds:>7.2f}x"
-              f"{train_rate:>14,.0f}{train_rate / reference[1]:>7.2f}x{operations:>10}")
+              f"{train_rate:>14,.0f}{train_rate / reference[1]:>7.2f}x{operations:>10}",
+              flush=True)
+        record(args, device, "scans", scan=name, width=config.width, depth=config.depth,
+               ms=1e3 * seconds, train_tok_s=train_rate, ops_per_step=operations or None)
 
 
 def main() -> None:
@@ -242,6 +257,7 @@ def main() -> None:
                         help="also train mambapy's Mamba (the package must be importable)")
     parser.add_argument("--hf-mamba", action="store_true",
                         help="also train transformers' MambaForCausalLM (must be importable)")
+    parser.add_argument("--out", default=None, help="append every row to this JSON-lines file")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.samples, args.sample_length, args.repeats = 1, 20, 64, 1
@@ -277,6 +293,11 @@ def main() -> None:
               f"{count_parameters(model):>8}{train_rate:>13,.0f}"
               f"{train_rate / reference[0]:>7.2f}x{sample_rate:>14,.0f}"
               f"{sample_rate / reference[1]:>7.2f}x", flush=True)
+        record(args, device, "models", name=name, arch=config.arch, width=config.width,
+               depth=config.depth, state=state_values(config), params=count_parameters(model),
+               train_tok_s=train_rate, sample_tok_s=sample_rate,
+               train_vs_lstm=train_rate / reference[0],
+               sample_vs_lstm=sample_rate / reference[1])
     if args.scans:
         print_scans(args, ssm, device)
 

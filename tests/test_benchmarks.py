@@ -6,6 +6,7 @@ these tests only keep the scripts from rotting as the library changes.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -120,8 +121,10 @@ def test_bench_draw_times_both_draws_and_the_word_samplers():
     assert all(row[-1].endswith("x") for row in [*draws.values(), *samplers.values()])
 
 
-def test_bench_ssm_prints_both_models_with_equal_state_and_both_scans():
-    out = run_benchmark("bench_ssm.py", "--quick", "--batch", "2", "--length", "256", "--scans")
+def test_bench_ssm_prints_both_models_with_equal_state_and_both_scans(tmp_path):
+    rows_file = tmp_path / "ssm.jsonl"
+    out = run_benchmark("bench_ssm.py", "--quick", "--batch", "2", "--length", "256", "--scans",
+                        "--out", str(rows_file))
     rows = {line.split()[0]: line.split() for line in out.splitlines()
             if line.split() and line.split()[0] in ("ssm", "lstm", "sequential", "chunked")}
     assert set(rows) == {"ssm", "lstm", "sequential", "chunked"}
@@ -130,6 +133,76 @@ def test_bench_ssm_prints_both_models_with_equal_state_and_both_scans():
     # chunks of 16 over 256 steps: far fewer kernel launches per training step
     assert rows["chunked"][1] == "16" and rows["sequential"][2] == rows["sequential"][4] == "1.00x"
     assert int(rows["chunked"][-1]) < int(rows["sequential"][-1]) / 2
+    # --out: the same rows as JSON lines, with the shapes they were timed at
+    records = [json.loads(line) for line in rows_file.read_text().splitlines()]
+    assert [(r["table"], r.get("name") or r["scan"]) for r in records] == [
+        ("models", "lstm"), ("models", "ssm"), ("scans", "sequential"), ("scans", "chunked 16")]
+    assert all((r["batch"], r["length"], r["device"]) == (2, 256, "cpu") for r in records)
+    assert records[1]["state"] == records[0]["state"] == 304
+    assert records[3]["ops_per_step"] == int(rows["chunked"][-1])
+
+
+def gpu_session_folder(folder: Path) -> Path:
+    """A GPU session's kept files as benchmarks/gpu/session.sh writes them (made-up numbers)."""
+    text = [{"family": "char LSTM", "level": "char", "arch": "lstm", "width": 2048, "depth": 1,
+             "device": "NVIDIA H200", "precision": precision, "trainer_tok_s": rate,
+             "bare_tok_s": bare, "trainer_vs_bare": rate / bare, "vs_fp32": rate / 1e6,
+             "epoch_s": 10_837_000 / rate}
+            for precision, rate, bare in (("fp32", 1e6, 1.05e6), ("tf32", 1.2e6, 1.5e6))]
+    text.append({"family": "char Transformer", "level": "char", "arch": "transformer",
+                 "width": 512, "depth": 1, "device": "NVIDIA H200", "precision": "bf16+tf32",
+                 "trainer_tok_s": 3e6, "bare_tok_s": 3.1e6, "trainer_vs_bare": 3 / 3.1,
+                 "vs_fp32": 4.0, "epoch_s": 3.6, "compiled_tok_s": 3.72e6})
+    (folder / "text_scale.json").write_text(json.dumps(text))
+    (folder / "ssm.jsonl").write_text("\n".join(json.dumps(row) for row in [
+        {"table": "models", "device": "cuda", "batch": 50, "length": 512, "name": "lstm",
+         "arch": "lstm", "width": 152, "depth": 1, "state": 304, "params": 1, "train_tok_s": 2e6,
+         "sample_tok_s": 1e6, "train_vs_lstm": 1.0, "sample_vs_lstm": 1.0},
+        {"table": "scans", "device": "cuda", "batch": 50, "length": 512, "scan": "chunked 23",
+         "width": 8, "depth": 1, "ms": 1.5, "train_tok_s": 3e6, "ops_per_step": 490}]))
+    for name, epochs, result in (("binary_lstm_w8_d1", 30, {"stopped_early": True}),
+                                 ("binary_ssm_w8_d1", 12, None),
+                                 ("char_transformer_w128_d1", 4, {"stopped_early": False})):
+        run = folder / "stop" / name
+        run.mkdir(parents=True)
+        lines = ["epoch,train_loss,val_loss,lr,seconds,tokens_per_s,best_val_loss"]
+        lines += [f"{e},{1 / e},{1 / e + (0.5 if e == epochs else 0)},0.001,2.0,{5e5 + e},0.1"
+                  for e in range(1, epochs + 1)]
+        (run / "log.csv").write_text("\n".join(lines) + "\n")
+        if result is not None:
+            (run / "result.json").write_text(json.dumps(result))
+    (folder / "steps.txt").write_text("rule  jobs  s\ntrain_model  4  120.0\n")
+    return folder
+
+
+def test_gpu_session_summary_gives_every_number_and_the_constants_they_propose(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks" / "gpu"))
+    try:
+        from summarize import summary
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks" / "gpu"))
+    assert "Nothing measured yet." in summary(tmp_path)
+    page = summary(gpu_session_folder(tmp_path))
+    rows = {tuple(cell.strip() for cell in line.strip("|").split("|")[:3]): line
+            for line in page.splitlines() if line.startswith("| char")}
+    # the recipe's precision marked (char LSTM: TF32; char Transformer: bf16 + TF32), a trainer
+    # under 0.9x of its bare loop flagged, the compiled loop against the bare one
+    assert "✓" in rows["char LSTM", "2048 × 1", "tf32 ✓"]
+    assert "0.80 **below goal**" in rows["char LSTM", "2048 × 1", "tf32 ✓"]
+    assert "below goal" not in rows["char LSTM", "2048 × 1", "fp32"]
+    assert "3,720,000 (1.20×)" in rows["char Transformer", "512 × 1", "bf16+tf32 ✓"]
+    assert "| cuda | 50 × 512 | chunked 23 | 1.50 | 3,000,000 | 490 |" in page
+    # epochs: a run cut at its limit is a lower bound, the best epoch is the lowest val loss
+    assert "| binary_ssm_w8_d1 | 12+ | 11 |" in page and "cut at the limit" in page
+    assert "| binary_lstm_w8_d1 | 30 | 29 |" in page
+    assert "| char_transformer_w128_d1 | 4 | 3 |" in page and "max epochs" in page
+    assert "train_model  4  120.0" in page
+    # the constants: text references at the recipe's precision only, the early-stopped epochs
+    assert '("lstm", "char"): (2048, 1, 128 * 100, 1e6 / 1200000),  # tf32' in page
+    assert '("transformer", "char"): (512, 1, 64 * 512, 1e6 / 3000000)' in page
+    assert '("lstm", "binary"): (8, 1, 50 * 512, 1e6 / 500016)' in page
+    assert "EPOCHS_TO_STOP (measured here) = {('lstm', 'binary'): 30}" in page
+    assert "# cut at the limit, at least: {('ssm', 'binary'): 12}" in page
 
 
 def test_bench_text_scale_times_trainer_and_bare_loop_in_steady_state(one_torch_thread):

@@ -15,30 +15,39 @@
 # Run from the repository root on the GPU machine with the WikiText-2 mirror at $MIRROR (carry a
 # copy: mkdir -p .mirror && cp -r ../shared/data/wikitext-2 .mirror/, '.mirror' ignored in
 # .git/info/exclude and named in carry) and the wheels of benchmarks/gpu/wheels.sh in .whl
-# (Snakemake, pooch, mambapy; carried too).  Everything lands in $OUT.  SMOKE=1 runs the same
-# commands at toy sizes on a CPU (pipeline: a dry run) to check the script.
+# (Snakemake, pooch, mambapy; carried too).  What is kept lands in $KEEP; after every stage
+# $OUT gets three files (the device returns at most 8 from $OUT, none deeper than 2 folders):
+# summary.md (benchmarks/gpu/summarize.py: every number, and the cost model's constants they
+# propose), session.log and session.tar.gz (all of $KEEP).  SMOKE=1 runs the same commands at
+# toy sizes on a CPU (pipeline: a dry run) to check the script.
 set -uo pipefail
 STAGE=${1:?all, speed, stop or pipeline}
-OUT=${OUT:-/tmp/gpu_out}      # what comes back: logs, tables, benchmark files (small)
+OUT=${OUT:-/tmp/gpu_out}      # what comes back: summary.md, session.log, session.tar.gz
 WORK=${WORK:-/tmp/gpu_work}   # what does not: data, checkpoints, samples
+KEEP=$WORK/keep               # logs, tables, benchmark files (small): packed into $OUT
 MIRROR=$(realpath "${MIRROR:-.mirror}")
 SMOKE=${SMOKE:-0}
 PY=${PY:-python3}
-mkdir -p "$OUT" "$WORK"
+mkdir -p "$OUT" "$WORK" "$KEEP"
 export PYTHONPATH=$PWD/workflow PYTHONUNBUFFERED=1
-log() { echo "[$(date +%T)] $*" | tee -a "$OUT/session.log"; }
+log() { echo "[$(date +%T)] $*" | tee -a "$KEEP/session.log"; }
+pack() {  # what comes back, after every stage: a session cut by its time limit keeps the last
+  $PY benchmarks/gpu/summarize.py "$KEEP" > "$OUT/summary.md" 2>> "$KEEP/session.log"
+  cp "$KEEP/session.log" "$OUT/"
+  tar -czf "$OUT/session.tar.gz" -C "$KEEP" . 2>/dev/null
+}
 if ls .whl/*.whl >/dev/null 2>&1 && [ "$SMOKE" != 1 ]; then  # Snakemake, pooch, mambapy
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl && export PYTHONPATH=$PYTHONPATH:/tmp/site
 fi
 log "stage $STAGE; torch $($PY -c 'import torch; print(torch.__version__, torch.cuda.is_available())')"
-command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv >> "$OUT/session.log"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv >> "$KEEP/session.log"
 
 speed() {  # limits: $1 the text benchmark, $2 each SSM benchmark (seconds)
   local sizes
   if [ "$SMOKE" = 1 ]; then sizes=(--tiny --steps 2 --warmup 1 --levels char); else sizes=(--steps 60 --warmup 15); fi
   timeout "$1" $PY benchmarks/bench_text_scale.py --mirror "$MIRROR" "${sizes[@]}" --compile \
-    --profile 10 --out "$OUT/text_scale.json" 2>&1 | tee "$OUT/text_scale.txt"
+    --profile 10 --out "$KEEP/text_scale.json" 2>&1 | tee "$KEEP/text_scale.txt"
   log "text scale: exit ${PIPESTATUS[0]}"
   # the SSM: its scans (step by step, chunked, mambapy's) and the LSTM of equal state, binary
   # (50 x 512) and at the char recipe's batch (128 x 100, width 64)
@@ -49,7 +58,8 @@ speed() {  # limits: $1 the text benchmark, $2 each SSM benchmark (seconds)
     shapes=("--steps 20 --repeats 3"
             "--width 64 --batch 128 --length 100 --steps 20 --samples 2000 --sample-length 100"); fi
   for shape in "${shapes[@]}"; do
-    timeout "$2" $PY benchmarks/bench_ssm.py $shape "${flags[@]}" 2>&1 | tee -a "$OUT/ssm.txt"
+    timeout "$2" $PY benchmarks/bench_ssm.py $shape "${flags[@]}" --out "$KEEP/ssm.jsonl" 2>&1 |
+      tee -a "$KEEP/ssm.txt"
     log "ssm benchmark ($shape): exit ${PIPESTATUS[0]}"
   done
 }
@@ -65,10 +75,10 @@ stop() {  # limit: $1 seconds per training
   $synth --n-seq $n_train --seed 1 --out "$WORK/data/train.npy" &&
   $synth --n-seq $n_valid --seed 2 --out "$WORK/data/valid.npy" &&
   $PY -m miscaling download wikitext2 --dest "$WORK/raw/wikitext2" --mirror "$MIRROR" \
-    >> "$OUT/session.log" 2>&1 || return 1
+    >> "$KEEP/session.log" 2>&1 || return 1
   for level in char word; do
     $PY -m miscaling prepare corpus "$WORK/raw/wikitext2/manifest.json" --level $level \
-      --out-dir "$WORK/data/wikitext2_$level" >> "$OUT/session.log" 2>&1 || return 1
+      --out-dir "$WORK/data/wikitext2_$level" >> "$KEEP/session.log" 2>&1 || return 1
   done
   # the paper preset's options: RNN/LSTM embedding 2, Transformer 4 heads
   for model in "rnn 8 1 --embedding-dim 2" "lstm 8 1 --embedding-dim 2" \
@@ -76,44 +86,44 @@ stop() {  # limit: $1 seconds per training
     set -- $model
     timeout $limit $PY -m miscaling train --arch $1 --width $2 --depth $3 --data binary "${@:4}" \
       --train "$WORK/data/train.npy" --valid "$WORK/data/valid.npy" --device auto \
-      --out-dir "$WORK/stop/binary_$1_w$2_d$3" > "$OUT/stop_binary_$1.log" 2>&1 &
+      --out-dir "$WORK/stop/binary_$1_w$2_d$3" > "$KEEP/stop_binary_$1.log" 2>&1 &
   done
   for model in "char transformer 128 1" "word transformer 16 1"; do
     set -- $model
     timeout $limit $PY -m miscaling train --arch $2 --width $3 --depth $4 --data $1 \
       --train "$WORK/data/wikitext2_$1/train.npy" --valid "$WORK/data/wikitext2_$1/valid.npy" \
       "${text_flags[@]}" --device auto --out-dir "$WORK/stop/$1_$2_w$3_d$4" \
-      > "$OUT/stop_$1_$2.log" 2>&1 &
+      > "$KEEP/stop_$1_$2.log" 2>&1 &
   done
   wait
   local run
   for run in "$WORK"/stop/*; do
     log "$(basename "$run"): $(tail -n +2 "$run/log.csv" 2>/dev/null | wc -l) epochs," \
         "result.json $( [ -f "$run/result.json" ] && echo written || echo absent: cut at the limit)"
-    mkdir -p "$OUT/stop/$(basename "$run")"
-    cp "$run"/log.csv "$run"/result.json "$OUT/stop/$(basename "$run")/" 2>/dev/null
+    mkdir -p "$KEEP/stop/$(basename "$run")"
+    cp "$run"/log.csv "$run"/result.json "$KEEP/stop/$(basename "$run")/" 2>/dev/null
   done
 }
 
 pipeline() {  # limit: $1 seconds for the whole Snakemake run
   # presets/gpu.yaml, one model per family and few epochs (one_per_family.yaml), the whole DAG
   # through Snakemake with the workstation profile; GPU jobs share the card (gpu=4).  The wall
-  # time of every step: $OUT/steps.txt (the rules' benchmark files), the log: $OUT/snakemake.log.
+  # time of every step: $KEEP/steps.txt (the rules' benchmark files), the log: $KEEP/snakemake.log.
   local configs=(config.yaml presets/gpu.yaml benchmarks/gpu/one_per_family.yaml)
   local run=(-d "$WORK/run" --profile profiles/local --resources gpu=4 --configfile "${configs[@]}")
   if [ "$SMOKE" = 1 ]; then
-    $PY -m snakemake "${run[@]}" -n --quiet rules > "$OUT/snakemake.log" 2>&1
-    log "pipeline dry run: exit $?, $(grep -E '^total' "$OUT/snakemake.log")"
+    $PY -m snakemake "${run[@]}" -n --quiet rules > "$KEEP/snakemake.log" 2>&1
+    log "pipeline dry run: exit $?, $(grep -E '^total' "$KEEP/snakemake.log")"
     return
   fi
-  MISCALING_MIRROR=$MIRROR timeout "$1" $PY -m snakemake "${run[@]}" > "$OUT/snakemake.log" 2>&1
+  MISCALING_MIRROR=$MIRROR timeout "$1" $PY -m snakemake "${run[@]}" > "$KEEP/snakemake.log" 2>&1
   log "pipeline: exit $?"
-  tail -n 30 "$OUT/snakemake.log"
+  tail -n 30 "$KEEP/snakemake.log"
   # the small results: benchmark files, logs, summary tables, claims (no data or models)
   (cd "$WORK/run" && find results -type f \( -path 'results/benchmarks/*' -o -path \
-     'results/logs/*' -o -name '*.csv' -size -2M -o -name '*.html' \) | grep -v '/data/' |
-     tar -cf - -T - 2>/dev/null) | tar -xf - -C "$OUT" 2>/dev/null
-  $PY - "$WORK/run/results/benchmarks" <<'PYTHON' | tee "$OUT/steps.txt"
+     'results/logs/*' -o -name '*.csv' -size -2M -o -name '*.html' -size -8M \) | grep -v '/data/' |
+     tar -cf - -T - 2>/dev/null) | tar -xf - -C "$KEEP" 2>/dev/null
+  $PY - "$WORK/run/results/benchmarks" <<'PYTHON' | tee "$KEEP/steps.txt"
 import sys
 from pathlib import Path
 
@@ -135,10 +145,12 @@ case "$STAGE" in
   all)
     # one device call (600 s at most): ~220 s of speed, then ~290 s of both
     speed "${LIMIT_TEXT:-130}" "${LIMIT_SSM:-45}"
-    stop "${LIMIT_STOP:-270}" > "$OUT/stop.txt" 2>&1 &
+    pack
+    stop "${LIMIT_STOP:-270}" > "$KEEP/stop.txt" 2>&1 &
     pipeline "${LIMIT_PIPELINE:-270}"
     wait
-    cat "$OUT/stop.txt" ;;
+    cat "$KEEP/stop.txt" ;;
   *) echo "unknown stage $STAGE: all, speed, stop or pipeline" >&2; exit 2 ;;
 esac
 log "done"
+pack
