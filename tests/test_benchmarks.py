@@ -201,8 +201,8 @@ def test_gpu_session_summary_gives_every_number_and_the_constants_they_propose(t
     assert '("lstm", "char"): (2048, 1, 128 * 100, 1e6 / 1200000),  # tf32' in page
     assert '("transformer", "char"): (512, 1, 64 * 512, 1e6 / 3000000)' in page
     assert '("lstm", "binary"): (8, 1, 50 * 512, 1e6 / 500016)' in page
-    assert "EPOCHS_TO_STOP (measured here) = {('lstm', 'binary'): 30}" in page
-    assert "# cut at the limit, at least: {('ssm', 'binary'): 12}" in page
+    assert ("scripts/epochs_to_stop.py --device 'GPU' stop/binary_lstm_w8_d1\n" in page)
+    assert "Cut at the limit (at least this many epochs): {('ssm', 'binary'): 12}" in page
 
 
 def test_bench_text_scale_times_trainer_and_bare_loop_in_steady_state(one_torch_thread):

@@ -139,3 +139,41 @@ def test_the_bipartite_scoring_is_costed_at_gpu_rates_pass_by_pass(paper):
     off["bipartite"]["enabled"] = False
     assert data_scoring_hours(off) == {} and all(r.bipartite_seconds == 0 for r in costs(off))
 
+
+
+def test_epochs_to_stop_are_the_largest_measured_per_family_and_the_script_adds_only_stops(
+        tmp_path):
+    """EPOCHS_TO_STOP is read from the committed table of measured runs (largest per family);
+    scripts/epochs_to_stop.py adds a run that stopped early and refuses, naming it, one that
+    did not, before writing anything."""
+    import json
+    import subprocess
+
+    from miscaling.plan.cost import EPOCHS_TABLE, measured_epochs
+
+    assert EPOCHS_TO_STOP == measured_epochs(EPOCHS_TABLE)
+    table = tmp_path / "epochs.csv"
+    table.write_text(EPOCHS_TABLE.read_text().splitlines()[0] + "\n")
+
+    def run(name, epochs, stopped, shape=(100, 512), arch="rnn"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "result.json").write_text(json.dumps({
+            "stopped_early": stopped, "epochs_run": epochs, "best_epoch": epochs - 5, "seed": 0,
+            "device": "cpu", "torch_version": "2.13.0+cpu", "data": {"train": {"shape": shape}},
+            "model_config": {"arch": arch, "width": 8, "depth": 1},
+            "train_config": {"max_epochs": 200, "patience": 5}}))
+        return str(folder)
+
+    def script(*args):
+        return subprocess.run([sys.executable, str(ROOT / "scripts/epochs_to_stop.py"), *args,
+                               "--table", str(table)], capture_output=True, text=True)
+
+    first, second = run("a", 23, True), run("b", 37, True)
+    capped, text = run("c", 200, False), run("d", 13, True, shape=(1000,), arch="lstm")
+    refused = script(first, capped)
+    assert refused.returncode != 0 and "c/result.json: stopped_early is false" in refused.stderr
+    assert "language model" in script(text).stderr
+    assert script(first, second).returncode == 0
+    assert script(text, "--level", "char").returncode == 0
+    assert measured_epochs(table) == {("rnn", "binary"): 37, ("lstm", "char"): 13}

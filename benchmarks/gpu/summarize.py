@@ -8,8 +8,9 @@ rates per precision, trainer and bare loop), ``ssm.jsonl`` (bench_ssm.py --out),
 (``log.csv`` and, where the training ended by itself, ``result.json``) and ``steps.txt`` (the
 Snakemake run's wall time per step).  Every part is optional: a session cut by its time limit is
 summarised as far as it got.  The last section proposes the cost model's constants
-(``GPU_TRAIN_REFERENCE`` in miscaling/plan/resources.py, ``EPOCHS_TO_STOP`` in
-miscaling/plan/cost.py) from these measurements, at the precision each recipe trains in.
+(``GPU_TRAIN_REFERENCE`` in miscaling/plan/resources.py) from these measurements, at the
+precision each recipe trains in, and the command that adds the early-stopped runs to the
+measured epochs to the stop (scripts/epochs_to_stop.py).
 """
 
 from __future__ import annotations
@@ -129,8 +130,7 @@ def proposals(text_rows: list[dict], runs: list[dict]) -> list[str]:
 
     lines = ["## Proposed cost-model constants", "",
              "Measured, to replace the estimates in `GPU_TRAIN_REFERENCE` "
-             "(miscaling/plan/resources.py) and `EPOCHS_TO_STOP` (miscaling/plan/cost.py):", "",
-             "```python"]
+             "(miscaling/plan/resources.py):", "", "```python"]
     widest: dict[tuple[str, str], dict] = {}
     for row in text_rows:
         if row["precision"] != recipe_precision(row["arch"], row["level"]):
@@ -150,12 +150,19 @@ def proposals(text_rows: list[dict], runs: list[dict]) -> list[str]:
             lines.append(f"(\"{run['arch']}\", \"binary\"): ({run['width']}, {run['depth']}, "
                          f"{recipe.batch_size} * 512, 1e6 / {round(run['tokens_per_s'])}),"
                          f"  # epoch rate of the stop run")
-    stopped = {(r["arch"], r["level"]): r["epochs"] for r in runs if r["ended"] == "early stop"}
-    lines.append(f"EPOCHS_TO_STOP (measured here) = {stopped!r}")
+    lines.append("```")
+    stopped = [r for r in runs if r["ended"] == "early stop"]
+    if stopped:
+        lines += ["", "The epochs to the early stop (`EPOCHS_TO_STOP`, from the table of measured "
+                  "runs): from the folder `session.tar.gz` unpacks to,", "", "```",
+                  "PYTHONPATH=workflow python scripts/epochs_to_stop.py --device 'GPU' "
+                  + " ".join(f"stop/{r['run']}" for r in stopped)
+                  + (" --level LEVEL" if any(r["level"] != "binary" for r in stopped) else ""),
+                  "PYTHONPATH=workflow python scripts/gpu_cost.py --readme", "```"]
     cut = {(r["arch"], r["level"]): r["epochs"] for r in runs if r["ended"] == "cut at the limit"}
     if cut:
-        lines.append(f"# cut at the limit, at least: {cut!r}")
-    return lines + ["```"]
+        lines += ["", f"Cut at the limit (at least this many epochs): {cut!r}"]
+    return lines
 
 
 def summary(folder: Path) -> str:

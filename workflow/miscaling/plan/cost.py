@@ -10,20 +10,40 @@ times are :mod:`miscaling.plan.resources`' GPU rates; docs/METHODS.md §9.
 from __future__ import annotations
 
 import copy
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 from miscaling.plan.outputs import Plan
 from miscaling.plan.resources import Resources
 
-__all__ = ["EPOCHS_TO_STOP", "ModelCost", "cost_table", "costs", "data_scoring_hours",
-           "total_hours"]
+__all__ = ["EPOCHS_TABLE", "EPOCHS_TO_STOP", "ModelCost", "cost_table", "costs",
+           "data_scoring_hours", "measured_epochs", "total_hours"]
 
-#: Epochs a training runs before its early stop, per (arch, level), measured on one H200 with
-#: the paper's recipe on all of WikiText-2 (docs/FINDINGS.md, "Paper scale on a GPU"): the
-#: char LSTM 1024 x 1 stopped at epoch 13 (best epoch 8).  Families without a measurement are
-#: costed at their maximum epochs.
-EPOCHS_TO_STOP = {("lstm", "char"): 13}
+#: Trainings run to their early stop with a preset's recipe on its full data, one row each
+#: (``scripts/epochs_to_stop.py`` adds a finished run).  The count is the recipe's, not the
+#: device's (the same recipe, data and seed follow the same losses up to rounding, so they stop
+#: at about the same epoch); the device sets only the time per epoch.  docs/FINDINGS.md,
+#: "Paper scale on a GPU".
+EPOCHS_TABLE = Path(__file__).with_name("epochs_to_stop.csv")
+
+
+def measured_epochs(path: Path = EPOCHS_TABLE) -> dict[tuple[str, str], int]:
+    """{(arch, level): the most epochs any measured training of it ran before its early stop}:
+    the count a family's every model and restart is costed at (its widest, its seeds: the
+    largest seen, so the cost errs long)."""
+    most: dict[tuple[str, str], int] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            key = (row["arch"], row["level"])
+            most[key] = max(most.get(key, 0), int(row["epochs_run"]))
+    return most
+
+
+#: Epochs to the early stop per (arch, level), from :data:`EPOCHS_TABLE`; families without a
+#: measurement are costed at their maximum epochs.
+EPOCHS_TO_STOP = measured_epochs()
 
 
 @dataclass(frozen=True)
