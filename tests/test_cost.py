@@ -177,3 +177,25 @@ def test_epochs_to_stop_are_the_largest_measured_per_family_and_the_script_adds_
     assert script(first, second).returncode == 0
     assert script(text, "--level", "char").returncode == 0
     assert measured_epochs(table) == {("rnn", "binary"): 37, ("lstm", "char"): 13}
+
+
+def test_every_measured_stop_ran_at_the_paper_presets_scale(paper):
+    """A count measured on smaller data or another patience would not be the preset's: every
+    row of the table trained on the preset's full data with its patience and maximum."""
+    import csv
+
+    from miscaling.plan.cost import EPOCHS_TABLE
+    from miscaling.plan.resources import TEXT_SPLITS
+
+    binary = paper["binary"]
+    with open(EPOCHS_TABLE, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows
+    for row in rows:
+        if row["level"] == "binary":
+            assert row["train_shape"] == f"{binary['n_train']}x{binary['length']}", row
+            assert int(row["patience"]) == paper["binary_models"]["patience"], row
+            assert int(row["max_epochs"]) == paper["binary_models"]["max_epochs"], row
+        else:
+            assert int(row["train_shape"]) == TEXT_SPLITS["wikitext2", row["level"]][0], row
+        assert int(row["best_epoch"]) + int(row["patience"]) == int(row["epochs_run"]), row
