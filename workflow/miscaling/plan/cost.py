@@ -100,7 +100,23 @@ def _gpu_plan(config: dict) -> tuple[Plan, Resources]:
 
 def costs(config: dict) -> list[ModelCost]:
     """Every model of a validated ``config``, costed at the GPU rates."""
+    return _model_costs(*_gpu_plan(config))
+
+
+def data_scoring_hours(config: dict) -> dict[tuple[str, str], float]:
+    """{(family, arch): GPU hours} of the bipartite scoring of each family's held-out data by
+    the architecture's best model (chosen at run time: costed at its costliest model)."""
+    return _data_scoring_hours(*_gpu_plan(config))
+
+
+def total_hours(config: dict) -> float:
+    """The whole configuration's GPU hours: every model, and the data's bipartite scoring."""
     plan, resources = _gpu_plan(config)
+    return (sum(row.hours for row in _model_costs(plan, resources))
+            + sum(_data_scoring_hours(plan, resources).values()))
+
+
+def _model_costs(plan: Plan, resources: Resources) -> list[ModelCost]:
     scored = plan.bipartite_families()
     rows = []
     for family in ["binary", *plan.text_families()]:
@@ -120,25 +136,17 @@ def costs(config: dict) -> list[ModelCost]:
     return rows
 
 
-def data_scoring_hours(config: dict) -> dict[tuple[str, str], float]:
-    """{(family, arch): GPU hours} of the bipartite scoring of each family's held-out data by
-    the architecture's best model (chosen at run time: costed at its costliest model)."""
-    plan, resources = _gpu_plan(config)
+def _data_scoring_hours(plan: Plan, resources: Resources) -> dict[tuple[str, str], float]:
     return {(family, name.removeprefix("best_")): resources.bipartite_seconds(SimpleNamespace(
         family=family, arch=name.removeprefix("best_"))) / 3600
         for family, source, name in plan.bipartite_jobs() if source == "data"}
 
 
-def total_hours(config: dict) -> float:
-    """The whole configuration's GPU hours: every model, and the data's bipartite scoring."""
-    return (sum(row.hours for row in costs(config))
-            + sum(data_scoring_hours(config).values()))
-
-
 def cost_table(config: dict) -> str:
     """A Markdown table of GPU hours per family and architecture, with the total."""
-    rows = costs(config)
-    scoring = data_scoring_hours(config)
+    plan, resources = _gpu_plan(config)
+    rows = _model_costs(plan, resources)
+    scoring = _data_scoring_hours(plan, resources)
     groups: dict[tuple[str, str], list[ModelCost]] = {}
     for row in rows:
         groups.setdefault((row.family, row.arch), []).append(row)

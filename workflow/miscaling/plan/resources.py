@@ -386,13 +386,7 @@ class Resources:
         models = self.bipartite_models(wildcards)
         if self.config["runtime_estimates"] != "gpu":
             symbols, _ = self.bipartite_symbols(family)
-            if family == "binary":
-                rate = max(model_microseconds_per_symbol(m.arch, m.width, m.depth)
-                           for m in models)
-            else:
-                rate = max(self.text_microseconds_per_symbol(family, m.arch, m.width, m.depth)
-                           for m in models)
-            return symbols * rate * 1e-6
+            return symbols * max(map(self.train_microseconds_per_symbol, models)) * 1e-6
         level = family_level(family)
         sequences = self.config["bipartite"][level]["sequences"]
         rows = min(sequences, BIPARTITE_BATCH[level])
